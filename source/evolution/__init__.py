@@ -1,0 +1,1 @@
+"""Time evolution: RHS assembly paths (modular, fused), RK4 drivers, diagnostics, output."""

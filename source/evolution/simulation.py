@@ -1,0 +1,406 @@
+"""Set-up and time loop of a TOV-star run (used by ``TOVEvolution.py`` and the tests).
+
+``RunConfig`` holds every parameter with the old code's defaults and validates them before
+any work; ``build_simulation`` makes the star, grid, initial data and frozen geometry;
+``Simulation.run`` evolves in chunks (fused compiled driver or the modular Python path),
+writes the HDF5 output between chunks and stops cleanly on NaN or c2p failure.
+"""
+
+import math
+import time
+import warnings
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+from source.bssn.bssnstatevariables import NUM_BSSN_VARS
+from source.core.grid import Grid
+from source.core.spacing import NUM_GHOSTS, LinearSpacing
+from source.core.statevector import StateVector
+from source.initialdata.tov import TOVSolverIso, create_initial_data_iso
+from source.matter.hydro.atmosphere import AtmosphereParams
+from source.matter.hydro.cons2prim import C2P_FAILED, C2P_METHODS
+from source.matter.hydro.eos import IdealGasEOS, PolytropicEOS
+from source.matter.hydro.geometry import GeometryCache
+from source.matter.hydro.perfect_fluid import PerfectFluid
+from source.matter.hydro.reconstruction import RECON_METHODS, Reconstruction
+from source.matter.hydro.riemann import create_riemann_solver
+from source.matter.hydro.valencia_reference_metric import FORMULATIONS
+
+from . import fused
+from .cowling import get_rhs_cowling
+
+MODES = ("cowling", "dynamic")
+PATHS = ("fused", "modular")
+EOS_CHOICES = ("ideal", "polytrope")
+
+
+class ConfigError(ValueError):
+    """Invalid run configuration (message names the parameter and the allowed values)."""
+
+
+@dataclass
+class RunConfig:
+    """All parameters of a run. Defaults are the old code's default star (ref0 driver):
+    N = 2000, r_max = 100, t_final = 2000, CFL 0.1, MP5, HLL, K = 100, Gamma = 2,
+    rho_c = 1.28e-3, Cowling."""
+
+    mode: str = "cowling"
+    num_points: int = 2000
+    r_max: float = 100.0
+    t_final: float = 2000.0
+    steps: int | None = None
+    cfl: float = 0.1
+    K: float = 100.0
+    gamma: float = 2.0
+    rho_central: float = 1.28e-3
+    eos: str = "ideal"
+    recon: str = "mp5"
+    riemann: str = "hll"
+    c2p: str = "kastaun"
+    formulation: str = "partial"
+    path: str = "fused"
+    rho_floor: float = 1e-13
+    timeseries_every: int = 10
+    snapshot_every: int | None = None
+    c2p_tol: float = 1e-13
+    stop_on_c2p_failure: bool = True
+    threads: str = "auto"
+
+    def validate(self):
+        """Raise ``ConfigError`` naming the first bad parameter."""
+
+        def bad(name, msg):
+            raise ConfigError(f"--{name.replace('_', '-')}: {msg}")
+
+        def choice(name, value, allowed):
+            if value not in allowed:
+                bad(name, f"must be one of {', '.join(allowed)} (got {value!r})")
+
+        choice("mode", self.mode, MODES)
+        choice("path", self.path, PATHS)
+        choice("eos", self.eos, EOS_CHOICES)
+        choice("recon", self.recon, tuple(RECON_METHODS))
+        choice("riemann", self.riemann, ("hll", "llf", "hllc"))
+        choice("c2p", self.c2p, tuple(C2P_METHODS))
+        choice("formulation", self.formulation, tuple(FORMULATIONS))
+        if not isinstance(self.num_points, int | np.integer) or self.num_points < 20:
+            bad("num_points", f"must be an integer >= 20 (got {self.num_points})")
+        for name in ("r_max", "K", "rho_central", "rho_floor", "c2p_tol"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
+                bad(name, f"must be a positive number (got {v})")
+        if not (math.isfinite(self.gamma) and 1.0 < self.gamma <= 3.0):
+            bad("gamma", f"must be in (1, 3] (got {self.gamma})")
+        if not (math.isfinite(self.cfl) and 0.0 < self.cfl <= 1.0):
+            bad("cfl", f"must be in (0, 1] (got {self.cfl})")
+        if self.steps is not None:
+            if not isinstance(self.steps, int | np.integer) or self.steps < 0:
+                bad("steps", f"must be a non-negative integer (got {self.steps})")
+        elif not (math.isfinite(self.t_final) and self.t_final >= 0):
+            bad("t_final", f"must be a non-negative number (got {self.t_final})")
+        if not isinstance(self.timeseries_every, int | np.integer) or self.timeseries_every < 1:
+            bad("timeseries_every", f"must be an integer >= 1 (got {self.timeseries_every})")
+        if self.snapshot_every is not None and (
+                not isinstance(self.snapshot_every, int | np.integer) or self.snapshot_every < 1):
+            bad("snapshot_every", f"must be an integer >= 1 (got {self.snapshot_every})")
+        if self.rho_floor >= 1e-3 * self.rho_central:
+            bad("rho_floor", f"must be far below rho_central (got {self.rho_floor})")
+        if self.threads != "auto":
+            try:
+                n = int(self.threads)
+            except ValueError:
+                n = 0
+            if n < 1:
+                bad("threads", f"must be 'auto' or a positive integer (got {self.threads})")
+        if self.mode == "dynamic":
+            bad("mode", "dynamic (BSSN-coupled) evolution is not yet available in this "
+                "version; use --mode cowling")
+        if self.path == "modular" and self.c2p not in C2P_METHODS:
+            bad("c2p", "unknown method")
+        return self
+
+    @property
+    def dr(self):
+        return self.r_max / (self.num_points - 3.5)
+
+    @property
+    def dt(self):
+        return self.cfl * self.dr
+
+    @property
+    def total_steps(self):
+        if self.steps is not None:
+            return int(self.steps)
+        return int(self.t_final / self.dt)
+
+    def to_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def field_names(cls):
+        return [f.name for f in fields(cls)]
+
+
+class Simulation:
+    """A prepared run: star, grid, initial state, frozen geometry, fluid."""
+
+    def __init__(self, config, tov, grid, state0, cache, hydro, eos, atmosphere):
+        self.config = config
+        self.tov = tov
+        self.grid = grid
+        self.state0 = state0
+        self.cache = cache
+        self.hydro = hydro
+        self.eos = eos
+        self.atmosphere = atmosphere
+        self.U = np.ascontiguousarray(state0[NUM_BSSN_VARS:].copy())
+        self.t = 0.0
+        self.step = 0
+        n = grid.N
+        self.prim = np.zeros((6, n))
+        self.prim[2] = 0.0
+        self.work = np.zeros((6, 3, n))
+        self.flux = np.zeros((3, n - 1))
+        self.status = np.zeros(n, dtype=np.int8)
+        self.books = np.zeros(4)
+        self.gc, self.gf = cache.packed()
+        self.use_parallel = (fused.choose_parallel(n) if config.threads == "auto"
+                             else int(config.threads) > 1)
+
+    # ------------------------------------------------------------------ diagnostics
+    def diagnostics_row(self):
+        """Time-series row (10 columns) of the current state."""
+        row = np.zeros(fused.NUM_TS)
+        kind, gamma, K = self.eos.params
+        fused.record_diagnostics(self.U, self.gc, self.t, kind, gamma, K,
+                                 self.hydro.atm_packed, self.config.c2p_tol, 100,
+                                 np.zeros((6, self.grid.N)), row)
+        row[6:] = self.books
+        return row
+
+    def primitives(self):
+        """Primitives of the current state (Kastaun, independent of the evolution)."""
+        from source.matter.hydro.cons2prim import cons_to_prim_array
+        n = self.grid.N
+        out = [np.empty(n) for _ in range(6)]
+        status = np.empty(n, dtype=np.int8)
+        iters = np.empty(n, dtype=np.int32)
+        kind, gamma, K = self.eos.params
+        U = self.U.copy()
+        fused.fill_hydro_ghosts(U)
+        cons_to_prim_array(U[0], U[1], U[2], self.cache.gamma_rr, self.cache.e6phi, kind,
+                           gamma, K, self.hydro.atm_packed, 0, np.zeros(n),
+                           self.config.c2p_tol, 100, *out, status, iters)
+        return out, status, U
+
+    def snapshot_fields(self):
+        (rho0, vr, p, eps, W, h), status, U = self.primitives()
+        return {"r": self.grid.r, "rho0": rho0, "vr": vr, "press": p, "eps": eps, "W": W,
+                "alpha": self.cache.alpha, "D": U[0], "S_r": U[1], "tau": U[2],
+                "c2p_status": status}
+
+    # ------------------------------------------------------------------ stepping
+    def advance(self, num_steps, ts_buffer):
+        """Advance by ``num_steps`` RK4 steps; returns (code, steps_done, rows, bad_cell).
+
+        Rows are recorded into ``ts_buffer`` when the global step count is a multiple of
+        ``timeseries_every``.
+        """
+        cfg = self.config
+        kind, gamma, K = self.eos.params
+        if cfg.path == "fused":
+            res = self._advance_fused(num_steps, ts_buffer, kind, gamma, K)
+        else:
+            res = self._advance_modular(num_steps, ts_buffer)
+        code, done, rows, bad = res
+        self.step += done
+        self.t = self.step * cfg.dt
+        return code, done, rows, bad
+
+    def _advance_fused(self, num_steps, ts_buffer, kind, gamma, K):
+        cfg = self.config
+        every = cfg.timeseries_every
+        # split so that recording is aligned with the global step counter
+        done_total = 0
+        rows_total = 0
+        while done_total < num_steps:
+            to_next_record = every - (self.step + done_total) % every
+            n = num_steps - done_total
+            if to_next_record != every:
+                n = min(n, to_next_record)
+            ts_view = ts_buffer[rows_total:]
+            code, done, rows, bad = fused.rk4_chunk(
+                self.U, (self.step + done_total) * cfg.dt, cfg.dt, n,
+                every if to_next_record == every else to_next_record, self.gc, self.gf,
+                self.grid.dx, self.hydro.reconstructor.method_id,
+                self.hydro.riemann_solver.solver_id, self.hydro.valencia.formulation_id,
+                kind, gamma, K, self.hydro.atm_packed, self.hydro.cons2prim_solver.method_id,
+                cfg.c2p_tol, 100, self.use_parallel, self.prim, self.work, self.flux,
+                self.status, ts_view, self.books, cfg.stop_on_c2p_failure)
+            done_total += done
+            rows_total += rows
+            if code != fused.RUN_OK:
+                return code, done_total, rows_total, bad
+        return fused.RUN_OK, done_total, rows_total, -1
+
+    def _advance_modular(self, num_steps, ts_buffer):
+        cfg = self.config
+        grid = self.grid
+        hydro = self.hydro
+        dt = cfg.dt
+        n = grid.N
+        state = np.zeros((grid.NUM_VARS, n))
+        state[:NUM_BSSN_VARS] = self.state0[:NUM_BSSN_VARS]
+        face_out = n - NUM_GHOSTS - 1
+        area_out = self.cache.area_f[face_out]
+        interior = slice(NUM_GHOSTS, n - NUM_GHOSTS)
+        vol = self.cache.volume
+        rows = 0
+        for step in range(num_steps):
+            state[NUM_BSSN_VARS:] = self.U
+            y = state.reshape(-1).copy()
+            ks = []
+            fluxes = []
+            nfail = 0
+            bad = -1
+            for c in (0.0, 0.5, 0.5, 1.0):
+                ystage = y if c == 0.0 else y + c * dt * ks[-1]
+                ks.append(get_rhs_cowling(0.0, ystage, grid, None, hydro))
+                fluxes.append(hydro.valencia.last_face_fluxes[0][face_out])
+                failed = np.flatnonzero(hydro.last_status[interior] == C2P_FAILED)
+                nfail += failed.size
+                if failed.size:
+                    bad = int(failed[-1]) + NUM_GHOSTS
+            k1, k2, k3, k4 = ks
+            y_new = y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            new = y_new.reshape(grid.NUM_VARS, n)[NUM_BSSN_VARS:]
+            if not np.all(np.isfinite(new[:, interior])):
+                badcells = np.flatnonzero(~np.all(np.isfinite(new[:, interior]), axis=0))
+                return fused.RUN_NONFINITE, step, rows, int(badcells[0]) + NUM_GHOSTS
+            if cfg.stop_on_c2p_failure and nfail:
+                return fused.RUN_C2P_FAILURE, step, rows, bad
+            D_before = new[0].copy()
+            n_reset = int(np.count_nonzero(
+                (new[0, interior] < self.hydro.atm_packed[8] * self.cache.e6phi[interior])
+                | (new[2, interior] + new[0, interior] < 0.0)))
+            from .cowling import apply_atmosphere_reset
+            apply_atmosphere_reset(y_new.reshape(grid.NUM_VARS, n), hydro)
+            self.U[:] = new
+            f1, f2, f3, f4 = fluxes
+            self.books[0] += 4.0 * math.pi * area_out * dt / 6.0 * (f1 + 2.0 * f2 + 2.0 * f3
+                                                                    + f4)
+            self.books[1] += 4.0 * math.pi * np.sum(vol[interior] * (new[0, interior]
+                                                                     - D_before[interior]))
+            self.books[2] += nfail
+            self.books[3] += n_reset
+            if (self.step + step + 1) % cfg.timeseries_every == 0:
+                saved_t = self.t
+                self.t = (self.step + step + 1) * dt
+                row = self.diagnostics_row()
+                self.t = saved_t
+                ts_buffer[rows] = row
+                self.books[2] = 0.0
+                self.books[3] = 0.0
+                rows += 1
+        return fused.RUN_OK, num_steps, rows, -1
+
+
+def build_simulation(config):
+    """Validate ``config`` and build the star, grid, initial data and geometry."""
+    config.validate()
+    solver = TOVSolverIso(config.K, config.gamma)
+    tov = solver.solve(config.rho_central)
+    if config.r_max <= 1.05 * tov.R_iso:
+        raise ConfigError(f"--r-max: must lie outside the star with some atmosphere, "
+                          f"> {1.05 * tov.R_iso:.4g} (star radius R_iso = {tov.R_iso:.4g}; "
+                          f"got {config.r_max})")
+    if config.dr > 0.25 * tov.R_iso:
+        raise ConfigError(f"--num-points: the star (R_iso = {tov.R_iso:.4g}) would have "
+                          f"fewer than 4 cells; use more points (got {config.num_points})")
+    # stability branch: dM/drho_c < 0 beyond the maximum-mass model
+    tov_up = solver.solve(config.rho_central * 1.001)
+    if tov_up.M_star < tov.M_star:
+        warnings.warn(f"rho_central = {config.rho_central} is beyond the maximum-mass model "
+                      "(dM/drho_c < 0): the star is on the unstable branch", stacklevel=2)
+    if config.eos == "ideal":
+        eos = IdealGasEOS(config.gamma)
+    else:
+        eos = PolytropicEOS(config.K, config.gamma)
+    atmosphere = AtmosphereParams(rho_floor=config.rho_floor,
+                                  p_floor=config.K * config.rho_floor**config.gamma)
+    spacing = LinearSpacing(config.num_points, config.r_max)
+    recon = Reconstruction(config.recon)
+    riemann = create_riemann_solver(config.riemann, atmosphere)
+    hydro = PerfectFluid(eos=eos, atmosphere=atmosphere, reconstructor=recon,
+                         riemann_solver=riemann, solver_method=config.c2p,
+                         formulation=config.formulation, c2p_tol=config.c2p_tol)
+    grid = Grid(spacing, StateVector(hydro))
+    state0, _ = create_initial_data_iso(tov, grid.r, atmosphere.rho_floor, atmosphere.p_floor,
+                                        atmosphere.tau_atm)
+    grid.fill_boundaries(state0)
+    cache = GeometryCache.from_state(grid, state0)
+    hydro.geometry_cache = cache
+    hydro.grid = grid
+    return Simulation(config, tov, grid, state0, cache, hydro, eos, atmosphere)
+
+
+def run_status_message(code, sim, bad_cell):
+    """Human-readable reason for a stopped run (time, step, radius, values)."""
+    i = bad_cell
+    r = sim.grid.r[i] if i >= 0 else float("nan")
+    U = sim.U[:, i] if i >= 0 else (np.nan,) * 3
+    what = "non-finite conserved variables" if code == fused.RUN_NONFINITE else \
+        "cons2prim failure (no root found outside the atmosphere)"
+    return (f"{what} in step {sim.step + 1} (t = {sim.t + sim.config.dt:.6g}) at cell {i}, "
+            f"r = {r:.6g}: D~ = {U[0]:.6g}, S~_r = {U[1]:.6g}, tau~ = {U[2]:.6g}; "
+            f"the state before that step was kept")
+
+
+def evolve(sim, writer=None, progress=None, chunk_seconds=2.0):
+    """Run ``sim`` to its configured end, writing into ``writer`` between chunks.
+
+    Returns (code, bad_cell, wall_seconds). ``progress(sim, wall, rate)`` is called after
+    every chunk.
+    """
+    cfg = sim.config
+    total = cfg.total_steps
+    snap_every = cfg.snapshot_every or max(1, total // 20)
+    if writer is not None:
+        writer.append_timeseries(sim.diagnostics_row()[None, :], np.array([0]))
+        writer.write_snapshot(0, 0.0, sim.snapshot_fields())
+        writer.flush()
+    chunk = max(cfg.timeseries_every, 10)
+    t_start = time.perf_counter()
+    code, bad = fused.RUN_OK, -1
+    while sim.step < total:
+        next_snap = (sim.step // snap_every + 1) * snap_every
+        n = min(chunk, total - sim.step, next_snap - sim.step)
+        ts = np.zeros((n // cfg.timeseries_every + 2, fused.NUM_TS))
+        step0 = sim.step
+        t0 = time.perf_counter()
+        code, done, rows, bad = sim.advance(n, ts)
+        dt_wall = time.perf_counter() - t0
+        if writer is not None and rows:
+            steps = np.array([s for s in range(step0 + 1, step0 + done + 1)
+                              if s % cfg.timeseries_every == 0][:rows], dtype=np.int64)
+            writer.append_timeseries(ts[:rows], steps)
+        if code != fused.RUN_OK:
+            break
+        if writer is not None and (sim.step % snap_every == 0 or sim.step == total):
+            writer.write_snapshot(sim.step, sim.t, sim.snapshot_fields())
+        if writer is not None:
+            writer.flush()
+        # adapt the chunk to about chunk_seconds of work
+        if done:
+            per_step = dt_wall / done
+            chunk = int(max(cfg.timeseries_every, min(100000, chunk_seconds / max(per_step,
+                                                                                    1e-7))))
+            chunk -= chunk % cfg.timeseries_every
+            chunk = max(chunk, cfg.timeseries_every)
+        if progress is not None:
+            progress(sim, time.perf_counter() - t_start, done / max(dt_wall, 1e-12))
+    if writer is not None and code != fused.RUN_OK:
+        writer.write_snapshot(sim.step, sim.t, sim.snapshot_fields())
+        writer.flush()
+    return code, bad, time.perf_counter() - t_start

@@ -1,0 +1,1 @@
+"""initialdata package."""

@@ -1,0 +1,1 @@
+"""matter/hydro package."""

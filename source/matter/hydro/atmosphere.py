@@ -1,0 +1,137 @@
+"""Atmosphere: floors, velocity cap and the post-step reset of vacuum cells.
+
+The compiled kernels receive the parameters packed in one float64 array (see
+``AtmosphereParams.packed``) with the index constants below.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from .eos import eos_eps_from_rho_p
+
+# Layout of the packed parameter array handed to kernels.
+ATM_RHO_FLOOR = 0
+ATM_P_FLOOR = 1
+ATM_V_MAX = 2
+ATM_W_MAX = 3
+ATM_TAU_ATM = 4          # tau written into reset cells (tau_atm_factor * p_floor)
+ATM_EPS_ATM = 5          # eps(rho_floor, p_floor)
+ATM_CONS_SAFETY = 6      # S^2 <= safety * tau (tau + 2D)
+ATM_TAU_MIN = 7          # conservative floor on physical tau: rho_floor * eps_atm
+ATM_RHO_THRESHOLD = 8    # cells with D (physical) below this are atmosphere
+NUM_ATM_PARAMS = 9
+
+
+@dataclass
+class AtmosphereParams:
+    """Atmosphere parameters.
+
+    Attributes
+    ----------
+    rho_floor : float
+        Atmosphere rest-mass density.
+    p_floor : float
+        Atmosphere pressure (for the TOV runs K rho_floor^Gamma).
+    v_max : float
+        Speed cap, |v| = sqrt(gamma_rr) |v^r| <= v_max.
+    W_max : float
+        Lorentz-factor cap accepted by cons2prim.
+    tau_atm_factor : float
+        tau written into reset cells is ``tau_atm_factor * p_floor`` (x e^{6 phi}).
+    conservative_floor_safety : float
+        S^2 is limited to ``safety * tau (tau + 2 D)`` before recovery.
+    threshold_factor : float
+        Cells with physical D < ``threshold_factor * rho_floor`` are atmosphere.
+    """
+
+    rho_floor: float = 1e-13
+    p_floor: float = 1e-24
+    v_max: float = 0.999
+    W_max: float = 100.0
+    tau_atm_factor: float = 1.0
+    conservative_floor_safety: float = 0.999999
+    threshold_factor: float = 100.0
+
+    def __post_init__(self):
+        if not (np.isfinite(self.rho_floor) and self.rho_floor > 0):
+            raise ValueError(f"rho_floor must be > 0 (got {self.rho_floor})")
+        if not (np.isfinite(self.p_floor) and self.p_floor > 0):
+            raise ValueError(f"p_floor must be > 0 (got {self.p_floor})")
+        if not 0 < self.v_max < 1:
+            raise ValueError(f"v_max must be in (0, 1) (got {self.v_max})")
+        if not self.W_max > 1:
+            raise ValueError(f"W_max must be > 1 (got {self.W_max})")
+        if not 0 < self.conservative_floor_safety <= 1:
+            raise ValueError("conservative_floor_safety must be in (0, 1]")
+        if not self.threshold_factor >= 1:
+            raise ValueError("threshold_factor must be >= 1")
+
+    @property
+    def tau_atm(self):
+        return self.tau_atm_factor * self.p_floor
+
+    def packed(self, eos):
+        """float64 array of the parameters for the compiled kernels."""
+        kind, gamma, K = eos.params
+        eps_atm = eos_eps_from_rho_p(kind, gamma, K, self.rho_floor, self.p_floor)
+        a = np.empty(NUM_ATM_PARAMS)
+        a[ATM_RHO_FLOOR] = self.rho_floor
+        a[ATM_P_FLOOR] = self.p_floor
+        a[ATM_V_MAX] = self.v_max
+        a[ATM_W_MAX] = self.W_max
+        a[ATM_TAU_ATM] = self.tau_atm
+        a[ATM_EPS_ATM] = eps_atm
+        a[ATM_CONS_SAFETY] = self.conservative_floor_safety
+        a[ATM_TAU_MIN] = self.rho_floor * eps_atm
+        a[ATM_RHO_THRESHOLD] = self.threshold_factor * self.rho_floor
+        return a
+
+
+def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0):
+    """TOV atmosphere: rho_floor (default 1e-13) and p_floor = K rho_floor^Gamma."""
+    rho_floor = 1e-13 if rho_floor is None else float(rho_floor)
+    return AtmosphereParams(rho_floor=rho_floor, p_floor=K * rho_floor**gamma)
+
+
+@njit(cache=True)
+def atmosphere_reset(D, Sr, tau, e6phi, atm, lo, hi):
+    """Post-step reset of the densitised conserved variables on cells lo..hi-1, in place.
+
+    A cell is vacuum where D~ < threshold e^{6 phi} or tau~ + D~ < 0 (or not finite); it gets
+    D~ = rho_floor e^{6 phi}, S~_r = 0, tau~ = tau_atm e^{6 phi}.
+
+    Returns
+    -------
+    float
+        Sum over reset cells of the change of D~ (for rest-mass bookkeeping, caller weights).
+    """
+    n_reset = 0
+    for i in range(lo, hi):
+        d = D[i]
+        t = tau[i]
+        if not (d >= atm[ATM_RHO_THRESHOLD] * e6phi[i]) or not (t + d >= 0.0) or t != t:
+            D[i] = atm[ATM_RHO_FLOOR] * e6phi[i]
+            Sr[i] = 0.0
+            tau[i] = atm[ATM_TAU_ATM] * e6phi[i]
+            n_reset += 1
+    return n_reset
+
+
+class FloorApplicator:
+    """Vectorised floors (reference interface), built on the same rules as the kernels."""
+
+    def __init__(self, atmosphere, eos):
+        self.atmosphere = atmosphere
+        self.eos = eos
+        self.tau_atm = atmosphere.tau_atm
+        self.eps_atm = float(eos.eps_from_rho_p(atmosphere.rho_floor, atmosphere.p_floor))
+
+    def apply_primitive_floors(self, rho0, vr, p, gamma_rr):
+        a = self.atmosphere
+        rho0 = np.maximum(rho0, a.rho_floor)
+        p = np.maximum(p, a.p_floor)
+        vcap = a.v_max / np.sqrt(np.maximum(gamma_rr, 1e-30))
+        vr = np.clip(vr, -vcap, vcap)
+        return rho0, vr, p

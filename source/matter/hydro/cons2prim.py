@@ -1,0 +1,466 @@
+"""Conservative -> primitive recovery (one cell at a time) and prim -> cons.
+
+Physical (de-densitised) conserved variables of the Valencia formulation,
+
+    D = rho0 W,   S_r = rho0 h W^2 v_r,   tau = rho0 h W^2 - P - D,
+
+are inverted for (rho0, v^r, P, eps, W, h). Only gamma_rr enters in spherical symmetry:
+S^2 = S_r^2 / gamma_rr, v^r = v_r / gamma_rr.
+
+Solvers (point-wise ``@njit`` functions, shared by the modular and the fused kernels):
+
+* **Kastaun** (Kastaun, Kalinani & Ciolfi 2021, PRD 103, 023018, "KKC" below), pure hydro
+  (B = 0) for the Gamma-law EOS: a bracketed root of the master function f(mu) with
+  mu = 1/(h W). It follows the paper: nu = max(nu_A, nu_B) (eq. 41-42 analogues for B = 0),
+  the cancellation-free eps (eq. 38), velocity bound from z_0 = r/h_0, bracket
+  [0, 1/sqrt(h_0^2 + r^2)] (h W = sqrt(h^2 + r^2) >= sqrt(h_0^2 + r^2)), and an
+  Illinois-type regula falsi (Anderson-Bjorck) that always keeps a bracket.
+* **Newton** on the pressure (Gamma-law) with a *relative* stopping test
+  |dP| <= tol P, started from a guess (the previous pressure of the cell);
+  any failure (no convergence, unphysical iterate) falls back to Kastaun.
+* **Barotropic** (polytrope): the thermodynamics is slaved to rho0, so tau is not needed;
+  with r = S/D, z = W v = r/h(rho0) and rho0 W(rho0) = D we solve
+  g(rho0) = rho0 sqrt(1 + (r/h(rho0))^2) - D = 0, bracketed in [D/sqrt(1+r^2), D].
+
+Status codes (per cell, never exceptions): ``C2P_OK``, ``C2P_ATMOSPHERE`` (vacuum cell set
+to the atmosphere), ``C2P_FAILED`` (no root found: atmosphere values written, the caller
+decides whether that is fatal). Deviations from the reference code (see the spec): the
+atmosphere test is D < threshold (physical density, the same threshold as the post-step
+reset; the reference multiplied by an extra e^{6 phi}); W, h and eps are made consistent
+after the velocity cap; Kastaun follows the paper, not the reference's nu_A-only variant.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .atmosphere import (
+    ATM_CONS_SAFETY,
+    ATM_EPS_ATM,
+    ATM_P_FLOOR,
+    ATM_RHO_FLOOR,
+    ATM_RHO_THRESHOLD,
+    ATM_TAU_MIN,
+    ATM_V_MAX,
+    ATM_W_MAX,
+)
+from .eos import EOS_POLYTROPE, eos_eps_from_rho_p, eos_pressure
+
+C2P_OK = 0
+C2P_ATMOSPHERE = 1
+C2P_FAILED = 2
+
+C2P_KASTAUN = 0
+C2P_NEWTON = 1
+C2P_METHODS = {"kastaun": C2P_KASTAUN, "newton": C2P_NEWTON}
+
+DEFAULT_TOL = 1e-13
+DEFAULT_MAX_ITER = 100
+
+
+# ---------------------------------------------------------------------------------------
+# prim -> cons (one cell)
+# ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def prim_to_cons_point(rho0, vr, press, eps, gamma_rr, e6phi):
+    """Densitised conserved variables of one cell (MBM 2014 eq. 50).
+
+    Returns (D~, S~_r, tau~) = e^{6 phi} (rho0 W, rho0 h W^2 gamma_rr v^r, rho0 h W^2 - P - D).
+    """
+    v2 = gamma_rr * vr * vr
+    W = 1.0 / math.sqrt(1.0 - v2)
+    h = 1.0 + eps + press / rho0
+    rhohW2 = rho0 * h * W * W
+    D = rho0 * W
+    return e6phi * D, e6phi * rhohW2 * gamma_rr * vr, e6phi * (rhohW2 - press - D)
+
+
+# ---------------------------------------------------------------------------------------
+# Kastaun et al. (2021), B = 0, Gamma-law
+# ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def kastaun_master(mu, q, r2, gamma, v2_cap):
+    """Master function f(mu) = mu - mu_hat(mu) of KKC 2021 for B = 0 (Gamma-law EOS).
+
+    Parameters: q = tau/D, r2 = S^2/D^2, ``v2_cap`` = upper bound of v^2.
+    Returns (f, W_hat, eps_hat). Always finite for 0 <= mu <= 1/sqrt(1 + r2).
+    """
+    v2 = mu * mu * r2
+    if v2 > v2_cap:
+        v2 = v2_cap
+    W = 1.0 / math.sqrt(1.0 - v2)
+    # eps_hat, cancellation-free form: W (q - mu r^2) + W^2 v^2 / (1 + W)   (KKC eq. 38)
+    eps = W * (q - mu * r2) + W * W * v2 / (1.0 + W)
+    if eps < 0.0:  # clamp to the EOS validity range of the Gamma-law, eps >= 0
+        eps = 0.0
+    a = (gamma - 1.0) * eps / (1.0 + eps)          # a = P / (rho (1 + eps))
+    h = (1.0 + eps) * (1.0 + a)
+    nu_a = h / W
+    nu_b = (1.0 + a) * (1.0 + q - mu * r2)
+    nu = nu_a if nu_a > nu_b else nu_b
+    return mu - 1.0 / (nu + mu * r2), W, eps
+
+
+@njit(cache=True)
+def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
+    """Root mu of the KKC master function; returns (mu, iterations, ok).
+
+    Bracket [0, 1/sqrt(1 + r^2)] (h_0 = 1 for the Gamma-law). Illinois/Anderson-Bjorck
+    regula falsi, stopped when the bracket width times W^2 is below tol * mu (the error
+    of v then is below tol) or when f vanishes.
+    """
+    # velocity bound: z <= z_0 = r / h_0 -> v_0^2 = r^2 / (1 + r^2); also the user cap
+    v2_cap = r2 / (1.0 + r2)
+    if v2_cap > v_max * v_max:
+        v2_cap = v_max * v_max
+    a = 0.0
+    b = 1.0 / math.sqrt(1.0 + r2)
+    fa, _, _ = kastaun_master(a, q, r2, gamma, v2_cap)
+    fb, Wb, _ = kastaun_master(b, q, r2, gamma, v2_cap)
+    if not (fa == fa and fb == fb):
+        return 0.0, 0, False
+    if fb <= 0.0:  # root at the upper end (round-off): accept it
+        return b, 0, fb == fb
+    side = 0
+    x = b
+    for it in range(1, max_iter + 1):
+        x = (a * fb - b * fa) / (fb - fa)
+        if not (a < x < b):
+            x = 0.5 * (a + b)
+        fx, Wx, _ = kastaun_master(x, q, r2, gamma, v2_cap)
+        if fx != fx:
+            return x, it, False
+        if fx == 0.0:
+            return x, it, True
+        if fx > 0.0:        # root in [a, x]: replace b
+            b = x
+            fb = fx
+            if side == 1:
+                fa *= 0.5   # Illinois: halve the retained end's value
+            side = 1
+        else:               # root in [x, b]: replace a
+            a = x
+            fa = fx
+            if side == -1:
+                fb *= 0.5
+            side = -1
+        if (b - a) * Wx * Wx <= tol * x:
+            return x, it, True
+    return x, max_iter, False
+
+
+# ---------------------------------------------------------------------------------------
+# Newton on the pressure (Gamma-law), relative test; the fast path
+# ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def newton_pressure_solve(D, S2, tau, gamma, p_guess, p_floor, W_max, tol, max_iter):
+    """Newton-Raphson on f(P) = rho0 h W^2 - (tau + D + P); returns (P, iterations, ok).
+
+    W = (1 - S^2/(tau + D + P)^2)^{-1/2}, rho0 = D/W, eps = P/((Gamma-1) rho0),
+    f = D W + c P W^2 - (tau + D + P) with c = Gamma/(Gamma-1). Converged when the Newton
+    step is below tol P (quadratic convergence: the returned P is then at round-off). No bumping heuristics: any unphysical iterate returns
+    ok = False and the caller falls back to the bracketed solver.
+    """
+    c = gamma / (gamma - 1.0)
+    E = tau + D
+    P = p_guess if p_guess > p_floor else p_floor
+    for it in range(1, max_iter + 1):
+        Q = E + P
+        v2 = S2 / (Q * Q)
+        if not (v2 < 1.0):
+            return P, it, False
+        W = 1.0 / math.sqrt(1.0 - v2)
+        if W > W_max:
+            return P, it, False
+        f = D * W + c * P * W * W - Q
+        dW_dP = -S2 * W * W * W / (Q * Q * Q)
+        df = c * W * W + (D + 2.0 * c * P * W) * dW_dP - 1.0
+        if not (abs(df) > 1e-300):
+            return P, it, False
+        P_new = P - f / df
+        if not (P_new > 0.0):
+            return P, it, False
+        if abs(P_new - P) <= tol * P_new:
+            return P_new, it, True
+        P = P_new
+    return P, max_iter, False
+
+
+# ---------------------------------------------------------------------------------------
+# Barotropic (polytrope) recovery
+# ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def barotropic_solve(D, S2, gamma, K, tol, max_iter):
+    """Root rho0 of g = rho0 sqrt(1 + S^2/(D h(rho0))^2) - D on [D/sqrt(1+r^2), D]."""
+    r2 = S2 / (D * D)
+    lo = D / math.sqrt(1.0 + r2)
+    hi = D
+    cpoly = gamma * K / (gamma - 1.0)
+
+    def g(rho):
+        h = 1.0 + cpoly * rho ** (gamma - 1.0)
+        return rho * math.sqrt(1.0 + r2 / (h * h)) - D
+
+    glo = g(lo)
+    ghi = g(hi)
+    if glo >= 0.0:
+        return lo, 0, glo == glo
+    if ghi <= 0.0:
+        return hi, 0, ghi == ghi
+    side = 0
+    x = hi
+    for it in range(1, max_iter + 1):
+        x = (lo * ghi - hi * glo) / (ghi - glo)
+        if not (lo < x < hi):
+            x = 0.5 * (lo + hi)
+        gx = g(x)
+        if gx != gx:
+            return x, it, False
+        if gx == 0.0:
+            return x, it, True
+        if gx > 0.0:
+            hi = x
+            ghi = gx
+            if side == 1:
+                glo *= 0.5
+            side = 1
+        else:
+            lo = x
+            glo = gx
+            if side == -1:
+                ghi *= 0.5
+            side = -1
+        if hi - lo <= tol * x:
+            return x, it, True
+    return x, max_iter, False
+
+
+# ---------------------------------------------------------------------------------------
+# Full recovery of one cell
+# ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def _atmosphere_prims(eos_kind, gamma, K, atm):
+    rho = atm[ATM_RHO_FLOOR]
+    p = eos_pressure(eos_kind, gamma, K, rho, atm[ATM_EPS_ATM])
+    if p < atm[ATM_P_FLOOR]:
+        p = atm[ATM_P_FLOOR]
+    eps = atm[ATM_EPS_ATM]
+    h = 1.0 + eps + p / rho
+    return rho, 0.0, p, eps, 1.0, h
+
+
+@njit(cache=True)
+def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_guess,
+                       tol, max_iter):
+    """Recover the primitives of one cell from *physical* (D, S_r, tau).
+
+    Returns
+    -------
+    rho0, vr, P, eps, W, h : float
+    status : int
+        C2P_OK, C2P_ATMOSPHERE or C2P_FAILED (atmosphere values returned).
+    iterations : int
+    """
+    if not (D == D and Sr == Sr and tau == tau):
+        rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
+        return rho, vr, p, eps, W, h, C2P_FAILED, 0
+    if D < atm[ATM_RHO_THRESHOLD]:
+        rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
+        return rho, vr, p, eps, W, h, C2P_ATMOSPHERE, 0
+
+    # conservative floors (physical variables): tau >= tau_min, S^2 <= safety tau (tau + 2D)
+    if tau < atm[ATM_TAU_MIN]:
+        tau = atm[ATM_TAU_MIN]
+    S2 = Sr * Sr / gamma_rr
+    S2_max = atm[ATM_CONS_SAFETY] * tau * (tau + 2.0 * D)
+    if S2 > S2_max:
+        Sr = Sr * math.sqrt(S2_max / S2)
+        S2 = S2_max
+
+    ok = False
+    iters = 0
+    if eos_kind == EOS_POLYTROPE:
+        rho, iters, ok = barotropic_solve(D, S2, gamma, K, tol, max_iter)
+        if ok:
+            eps = K * rho ** (gamma - 1.0) / (gamma - 1.0)
+            p = K * rho**gamma
+            h = 1.0 + gamma * eps
+            z = math.sqrt(S2) / (D * h)       # z = W v
+            W = math.sqrt(1.0 + z * z)
+    else:
+        if method == 1:  # C2P_NEWTON fast path
+            p, iters, ok = newton_pressure_solve(
+                D, S2, tau, gamma, p_guess, atm[ATM_P_FLOOR], atm[ATM_W_MAX], tol, max_iter
+            )
+            if ok:
+                Q = tau + D + p
+                W = 1.0 / math.sqrt(1.0 - S2 / (Q * Q))
+                rho = D / W
+                eps = p / ((gamma - 1.0) * rho)
+                h = 1.0 + eps + p / rho
+        if not ok:
+            q = tau / D
+            r2 = S2 / (D * D)
+            mu, it2, ok = kastaun_solve(q, r2, gamma, atm[ATM_V_MAX], tol, max_iter)
+            iters += it2
+            if ok:
+                v2_cap = r2 / (1.0 + r2)
+                if v2_cap > atm[ATM_V_MAX] ** 2:
+                    v2_cap = atm[ATM_V_MAX] ** 2
+                _, W, eps = kastaun_master(mu, q, r2, gamma, v2_cap)
+                rho = D / W
+                p = (gamma - 1.0) * rho * eps
+                h = 1.0 + eps + p / rho
+    if not ok or W > atm[ATM_W_MAX]:
+        rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
+        return rho, vr, p, eps, W, h, C2P_FAILED, iters
+
+    # velocity from the momentum: v_r = S_r / (rho h W^2), v^r = v_r / gamma_rr
+    vr = Sr / (rho * h * W * W * gamma_rr)
+
+    # primitive floors, keeping (W, h, eps) consistent with the capped values
+    changed = False
+    if rho < atm[ATM_RHO_FLOOR]:
+        rho = atm[ATM_RHO_FLOOR]
+        changed = True
+    if p < atm[ATM_P_FLOOR]:
+        p = atm[ATM_P_FLOOR]
+        changed = True
+    v_max = atm[ATM_V_MAX]
+    if gamma_rr * vr * vr > v_max * v_max:
+        vr = math.copysign(v_max / math.sqrt(gamma_rr), vr)
+        W = 1.0 / math.sqrt(1.0 - v_max * v_max)
+        changed = True
+    if changed:
+        eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho, p)
+        p = eos_pressure(eos_kind, gamma, K, rho, eps)
+        if p < atm[ATM_P_FLOOR]:
+            p = atm[ATM_P_FLOOR]
+        h = 1.0 + eps + p / rho
+    return rho, vr, p, eps, W, h, C2P_OK, iters
+
+
+@njit(cache=True, parallel=False)
+def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm, method,
+                       p_guess, tol, max_iter, rho0, vr, press, eps, W, h, status, iters):
+    """Recover all cells of *densitised* (D~, S~_r, tau~) (divided by e^{6 phi} here).
+
+    Outputs are written into the preallocated arrays; ``p_guess`` may alias ``press``.
+    """
+    for i in range(Dt.shape[0]):
+        inv = 1.0 / e6phi[i]
+        r = cons_to_prim_point(Dt[i] * inv, Srt[i] * inv, taut[i] * inv, gamma_rr[i],
+                               eos_kind, gamma, K, atm, method, p_guess[i], tol, max_iter)
+        rho0[i], vr[i], press[i], eps[i], W[i], h[i], status[i], iters[i] = r
+
+
+@njit(cache=True, parallel=True)
+def _cons_to_prim_array_parallel(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm,
+                                 method, p_guess, tol, max_iter, rho0, vr, press, eps, W, h,
+                                 status, iters):
+    for i in prange(Dt.shape[0]):
+        inv = 1.0 / e6phi[i]
+        r = cons_to_prim_point(Dt[i] * inv, Srt[i] * inv, taut[i] * inv, gamma_rr[i],
+                               eos_kind, gamma, K, atm, method, p_guess[i], tol, max_iter)
+        rho0[i], vr[i], press[i], eps[i], W[i], h[i], status[i], iters[i] = r
+
+
+@njit(cache=True)
+def prim_to_cons_array(rho0, vr, press, eps, gamma_rr, e6phi, Dt, Srt, taut):
+    """Densitised conserved variables of arrays of primitives (written into Dt, Srt, taut)."""
+    for i in range(rho0.shape[0]):
+        Dt[i], Srt[i], taut[i] = prim_to_cons_point(rho0[i], vr[i], press[i], eps[i],
+                                                    gamma_rr[i], e6phi[i])
+
+
+def prim_to_cons(rho0, vr, pressure, geom, eos):
+    """Densitised (D~, S~_r, tau~) from primitives with the metric of ``geom``.
+
+    Parameters
+    ----------
+    rho0, vr, pressure : array_like
+    geom : GeometryState (uses ``gamma_rr`` and ``e6phi``)
+    eos : IdealGasEOS or PolytropicEOS
+    """
+    rho0, vr, pressure, gamma_rr, e6phi = np.broadcast_arrays(
+        *(np.asarray(x, dtype=np.float64) for x in (rho0, vr, pressure, geom.gamma_rr,
+                                                   geom.e6phi))
+    )
+    eps = np.asarray(eos.eps_from_rho_p(rho0, pressure), dtype=np.float64)
+    out = [np.empty(rho0.shape) for _ in range(3)]
+    prim_to_cons_array(*(np.ascontiguousarray(x).ravel() for x in
+                         (rho0, vr, pressure, np.broadcast_to(eps, rho0.shape), gamma_rr,
+                          e6phi)),
+                       *(o.reshape(-1) for o in out))
+    return tuple(out)
+
+
+class Cons2PrimSolver:
+    """Conservative -> primitive solver for whole arrays (reference interface).
+
+    Parameters
+    ----------
+    eos : IdealGasEOS or PolytropicEOS
+    atmosphere : AtmosphereParams
+    tol : float
+        Relative tolerance (default 1e-13).
+    max_iter : int
+    solver_method : {"kastaun", "newton"}
+        "newton" = Newton fast path with Kastaun fallback (Gamma-law only; the polytrope
+        always uses the barotropic bracketed solver).
+    """
+
+    def __init__(self, eos, atmosphere, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER,
+                 solver_method="kastaun"):
+        if solver_method not in C2P_METHODS:
+            raise ValueError(
+                f"solver_method must be one of {sorted(C2P_METHODS)} (got {solver_method!r})"
+            )
+        self.eos = eos
+        self.atmosphere = atmosphere
+        self.tol = float(tol)
+        self.max_iter = int(max_iter)
+        self.solver_method = solver_method
+        self.method_id = C2P_METHODS[solver_method]
+        self.atm_packed = atmosphere.packed(eos)
+        self.reset_statistics()
+
+    def reset_statistics(self):
+        self.stats = {"total_calls": 0, "cells": 0, "successful_conversions": 0,
+                      "atmosphere_cells": 0, "failures": 0}
+
+    def get_statistics(self):
+        return dict(self.stats)
+
+    def convert(self, D, Sr, tau, geom, p_guess=None):
+        """Recover primitives from *physical* (de-densitised) D, S_r, tau.
+
+        Returns
+        -------
+        rho0, vr, p, eps, W, h : ndarray
+        status : ndarray of int8 (C2P_OK / C2P_ATMOSPHERE / C2P_FAILED)
+        """
+        D = np.ascontiguousarray(D, dtype=np.float64)
+        n = D.shape[0]
+        gamma_rr = np.ascontiguousarray(np.broadcast_to(geom.gamma_rr, (n,)), dtype=np.float64)
+        ones = np.ones(n)
+        out = [np.empty(n) for _ in range(6)]
+        status = np.empty(n, dtype=np.int8)
+        iters = np.empty(n, dtype=np.int32)
+        guess = np.zeros(n) if p_guess is None else np.ascontiguousarray(p_guess, np.float64)
+        kind, gamma, K = self.eos.params
+        cons_to_prim_array(D, np.ascontiguousarray(Sr, np.float64),
+                           np.ascontiguousarray(tau, np.float64), gamma_rr, ones, kind, gamma,
+                           K, self.atm_packed, self.method_id, guess, self.tol, self.max_iter,
+                           *out, status, iters)
+        self.last_iterations = iters
+        self.stats["total_calls"] += 1
+        self.stats["cells"] += n
+        self.stats["successful_conversions"] += int(np.count_nonzero(status == C2P_OK))
+        self.stats["atmosphere_cells"] += int(np.count_nonzero(status == C2P_ATMOSPHERE))
+        self.stats["failures"] += int(np.count_nonzero(status == C2P_FAILED))
+        return (*out, status)
+
+
+ConservativeToPrimitive = Cons2PrimSolver

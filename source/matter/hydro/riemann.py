@@ -1,0 +1,277 @@
+"""Approximate Riemann solvers for the densitised radial Valencia fluxes.
+
+Point-wise kernels (shared by the modular and the fused paths):
+
+* ``physical_flux`` - F~ = (alpha e^{6phi} rho0 W v~^r,
+  alpha e^{6phi} (rho0 h W^2 v_r v~^r + P), alpha e^{6phi} (tau v~^r + P v^r)) with
+  v~^r = v^r - beta^r/alpha (MBM 2014 eqs. 26-28, HEAD momentum flux);
+* ``char_speeds`` - coordinate characteristic speeds lambda_+- (Banyuls et al. 1997 eq. 37,
+  radial direction, including lapse and shift);
+* ``hll_flux`` (HLLE: Harten, Lax & van Leer 1983; Einfeldt 1988), ``llf_flux`` (Rusanov),
+  ``hllc_flux`` (Mignone & Bodo 2005 contact solver, applied in the local orthonormal frame
+  as White, Stone & Gammie 2016; exact change of frame for beta^r = 0, approximate
+  otherwise);
+* ``face_flux`` - from limited left/right primitives and face geometry to the upwinded flux.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .atmosphere import ATM_P_FLOOR, ATM_RHO_FLOOR, ATM_V_MAX
+from .eos import eos_eps_from_rho_p, eos_sound_speed_squared
+
+RIEMANN_HLL = 0
+RIEMANN_LLF = 1
+RIEMANN_HLLC = 2
+RIEMANN_SOLVERS = {"hll": RIEMANN_HLL, "hlle": RIEMANN_HLL, "llf": RIEMANN_LLF,
+                   "hllc": RIEMANN_HLLC}
+SPEED_FLOOR = 1e-8  # "entropy fix": lambda_- <= -1e-8, lambda_+ >= 1e-8
+
+
+@njit(cache=True)
+def physical_flux(rho0, vr, press, W, h, alpha, e6phi, gamma_rr, beta_r):
+    """Densitised radial fluxes (F_D, F_S, F_tau) of one state."""
+    vt = vr - beta_r / alpha                     # transport velocity v~^r
+    D = rho0 * W
+    rhohW2 = rho0 * h * W * W
+    tau = rhohW2 - press - D
+    a6 = alpha * e6phi
+    return (a6 * D * vt,
+            a6 * (rhohW2 * gamma_rr * vr * vt + press),
+            a6 * (tau * vt + press * vr))
+
+
+@njit(cache=True)
+def char_speeds(vr, cs2, alpha, beta_r, gamma_rr):
+    """Radial coordinate characteristic speeds (lambda_-, lambda_+) of one state.
+
+    lambda_+- = alpha/(1 - v^2 c_s^2) [v^r (1 - c_s^2)
+                 +- c_s sqrt((1 - v^2)(gamma^rr (1 - v^2 c_s^2) - (v^r)^2 (1 - c_s^2)))] - beta^r
+    """
+    v2 = gamma_rr * vr * vr
+    cs = math.sqrt(cs2)
+    disc = (1.0 - v2) * ((1.0 - v2 * cs2) / gamma_rr - vr * vr * (1.0 - cs2))
+    if disc < 0.0:
+        disc = 0.0
+    root = cs * math.sqrt(disc)
+    fac = alpha / (1.0 - v2 * cs2)
+    return (fac * (vr * (1.0 - cs2) - root) - beta_r,
+            fac * (vr * (1.0 - cs2) + root) - beta_r)
+
+
+@njit(cache=True)
+def hll_flux(lm, lp, UL, UR, FL, FR):
+    """HLLE flux of one component: (lp FL - lm FR + lp lm (UR - UL)) / (lp - lm)."""
+    return (lp * FL - lm * FR + lp * lm * (UR - UL)) / (lp - lm)
+
+
+@njit(cache=True)
+def _frame_state(rho0, vr, press, h, cs2, alpha, beta_r, gamma_rr):
+    """Local orthonormal-frame state for HLLC: (v, D, S, E, F_D, F_S, F_E, lm, lp)."""
+    v = math.sqrt(gamma_rr) * (vr - beta_r / alpha)
+    if v > 0.9999:
+        v = 0.9999
+    elif v < -0.9999:
+        v = -0.9999
+    W = 1.0 / math.sqrt(1.0 - v * v)
+    D = rho0 * W
+    S = rho0 * h * W * W * v
+    E = rho0 * h * W * W - press
+    cs = math.sqrt(cs2)
+    lm = (v - cs) / (1.0 - v * cs)
+    lp = (v + cs) / (1.0 + v * cs)
+    return v, D, S, E, D * v, S * v + press, S, lm, lp
+
+
+@njit(cache=True)
+def _hllc_star(lam, lam_star, p_star, v, press, D, S, E, FD, FS, FE):
+    """HLLC star-state flux F* = F + lambda (U* - U) (Mignone & Bodo 2005 eqs. 16-18)."""
+    inv = 1.0 / (lam - lam_star)
+    Ds = D * (lam - v) * inv
+    Ss = (S * (lam - v) + p_star - press) * inv
+    Es = (E * (lam - v) + p_star * lam_star - press * v) * inv
+    return FD + lam * (Ds - D), FS + lam * (Ss - S), FE + lam * (Es - E)
+
+
+@njit(cache=True)
+def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gamma_rr, e6phi):
+    """HLLC flux (F_D, F_S, F_tau) in the Valencia frame (densitised)."""
+    vl, DL, SL, EL, FDL, FSL, FEL, lmL, lpL = _frame_state(rhoL, vL, pL, hL, cs2L, alpha,
+                                                           beta_r, gamma_rr)
+    vr_, DR, SR, ER, FDR, FSR, FER, lmR, lpR = _frame_state(rhoR, vR, pR, hR, cs2R, alpha,
+                                                            beta_r, gamma_rr)
+    lm = min(lmL, lmR)
+    lp = max(lpL, lpR)
+    if lp - lm < 1e-30:
+        fD = 0.5 * (FDL + FDR)
+        fS = 0.5 * (FSL + FSR)
+        fE = 0.5 * (FEL + FER)
+    elif lm >= 0.0:
+        fD, fS, fE = FDL, FSL, FEL
+    elif lp <= 0.0:
+        fD, fS, fE = FDR, FSR, FER
+    else:
+        inv = 1.0 / (lp - lm)
+        E_hll = (lp * ER - lm * EL + FEL - FER) * inv
+        S_hll = (lp * SR - lm * SL + FSL - FSR) * inv
+        FE_hll = (lp * FEL - lm * FER + lp * lm * (ER - EL)) * inv
+        FS_hll = (lp * FSL - lm * FSR + lp * lm * (SR - SL)) * inv
+        # contact speed: FE_hll lam^2 - (E_hll + FS_hll) lam + S_hll = 0, root in [lm, lp]
+        b = E_hll + FS_hll
+        if abs(FE_hll) < 1e-30 * abs(b) or FE_hll == 0.0:
+            lam_star = S_hll / b
+        else:
+            disc = b * b - 4.0 * FE_hll * S_hll
+            if disc < 0.0:
+                disc = 0.0
+            lam_star = (b - math.sqrt(disc)) / (2.0 * FE_hll)
+        if lam_star < lm:
+            lam_star = lm
+        elif lam_star > lp:
+            lam_star = lp
+        p_star = FS_hll - lam_star * FE_hll
+        if lam_star >= 0.0:
+            fD, fS, fE = _hllc_star(lm, lam_star, p_star, vl, pL, DL, SL, EL, FDL, FSL, FEL)
+        else:
+            fD, fS, fE = _hllc_star(lp, lam_star, p_star, vr_, pR, DR, SR, ER, FDR, FSR, FER)
+    e4phi = e6phi / math.sqrt(gamma_rr)
+    # back to the Valencia frame: the coordinate speed is (alpha / sqrt(gamma_rr)) lambda
+    return alpha * e4phi * fD, alpha * e6phi * fS, alpha * e4phi * (fE - fD)
+
+
+@njit(cache=True)
+def _solver_state(rho0, vr, press, eos_kind, gamma, K, atm, gamma_rr):
+    """Clipped state fed to the solver: (rho0, vr, P, W, h, c_s^2)."""
+    if press < atm[ATM_P_FLOOR]:
+        press = atm[ATM_P_FLOOR]
+    eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press)
+    if eps < 1e-15:
+        eps = 1e-15
+    h = 1.0 + eps + press / rho0
+    cs2 = eos_sound_speed_squared(gamma, rho0, press, h)
+    if cs2 < 0.0:
+        cs2 = 0.0
+    elif cs2 > 1.0 - 1e-12:
+        cs2 = 1.0 - 1e-12
+    W = 1.0 / math.sqrt(1.0 - gamma_rr * vr * vr)
+    return eps, W, h, cs2
+
+
+@njit(cache=True)
+def limit_face_state(rho0, vr, press, gamma_rr, atm):
+    """Face post-processing: density/pressure floors, |v| <= v_max (physical speed)."""
+    if not (rho0 >= atm[ATM_RHO_FLOOR]):
+        rho0 = atm[ATM_RHO_FLOOR]
+    if not (press >= atm[ATM_P_FLOOR]):
+        press = atm[ATM_P_FLOOR]
+    vcap = atm[ATM_V_MAX] / math.sqrt(gamma_rr if gamma_rr > 1.0 else 1.0)
+    if vr > vcap:
+        vr = vcap
+    elif vr < -vcap:
+        vr = -vcap
+    return rho0, vr, press
+
+
+@njit(cache=True)
+def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi,
+              eos_kind, gamma, K, atm):
+    """Upwinded densitised flux (F_D, F_S, F_tau) at one face from limited L/R primitives."""
+    epsL, WL, hL, cs2L = _solver_state(rhoL, vL, pL, eos_kind, gamma, K, atm, gamma_rr)
+    epsR, WR, hR, cs2R = _solver_state(rhoR, vR, pR, eos_kind, gamma, K, atm, gamma_rr)
+    if solver == RIEMANN_HLLC:
+        return hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r,
+                         gamma_rr, e6phi)
+    FDL, FSL, FTL = physical_flux(rhoL, vL, pL, WL, hL, alpha, e6phi, gamma_rr, beta_r)
+    FDR, FSR, FTR = physical_flux(rhoR, vR, pR, WR, hR, alpha, e6phi, gamma_rr, beta_r)
+    # densitised conserved variables with the face geometry
+    DL = e6phi * rhoL * WL
+    DR = e6phi * rhoR * WR
+    SL = e6phi * rhoL * hL * WL * WL * gamma_rr * vL
+    SR = e6phi * rhoR * hR * WR * WR * gamma_rr * vR
+    TL = e6phi * (rhoL * hL * WL * WL - pL) - DL
+    TR = e6phi * (rhoR * hR * WR * WR - pR) - DR
+    lmL, lpL = char_speeds(vL, cs2L, alpha, beta_r, gamma_rr)
+    lmR, lpR = char_speeds(vR, cs2R, alpha, beta_r, gamma_rr)
+    lm = min(0.0, min(lmL, lmR))
+    lp = max(0.0, max(lpL, lpR))
+    if lm > -SPEED_FLOOR:
+        lm = -SPEED_FLOOR
+    if lp < SPEED_FLOOR:
+        lp = SPEED_FLOOR
+    if solver == RIEMANN_LLF:
+        lmax = lp if lp > -lm else -lm
+        return (0.5 * (FDL + FDR - lmax * (DR - DL)),
+                0.5 * (FSL + FSR - lmax * (SR - SL)),
+                0.5 * (FTL + FTR - lmax * (TR - TL)))
+    return (hll_flux(lm, lp, DL, DR, FDL, FDR),
+            hll_flux(lm, lp, SL, SR, FSL, FSR),
+            hll_flux(lm, lp, TL, TR, FTL, FTR))
+
+
+@njit(cache=True)
+def face_fluxes_array(solver, rhoL, vL, pL, rhoR, vR, pR, alpha_f, beta_f, gamma_rr_f,
+                      e6phi_f, eos_kind, gamma, K, atm, FD, FS, FT):
+    """Fluxes at M faces from already-limited face states (all arrays of length M)."""
+    for k in range(rhoL.shape[0]):
+        FD[k], FS[k], FT[k] = face_flux(solver, rhoL[k], vL[k], pL[k], rhoR[k], vR[k], pR[k],
+                                        alpha_f[k], beta_f[k], gamma_rr_f[k], e6phi_f[k],
+                                        eos_kind, gamma, K, atm)
+
+
+class _RiemannSolverBase:
+    solver_id = RIEMANN_HLL
+
+    def __init__(self, name=None, atmosphere=None):
+        self.name = name or self.default_name
+        self.atmosphere = atmosphere
+
+    def solve_batch(self, primL_batch, primR_batch, geom, eos, atm_packed):
+        """Fluxes (M, 3) at M faces from limited primitive states (M, 3) = [rho0, v^r, P].
+
+        ``geom`` provides face ``alpha, beta_r, gamma_rr, e6phi`` (length M).
+        """
+        primL = np.ascontiguousarray(primL_batch, dtype=np.float64)
+        primR = np.ascontiguousarray(primR_batch, dtype=np.float64)
+        m = primL.shape[0]
+        F = np.empty((3, m))
+        kind, gamma, K = eos.params
+        face_fluxes_array(self.solver_id, primL[:, 0].copy(), primL[:, 1].copy(),
+                          primL[:, 2].copy(), primR[:, 0].copy(), primR[:, 1].copy(),
+                          primR[:, 2].copy(),
+                          *(np.ascontiguousarray(np.broadcast_to(x, (m,)), dtype=np.float64)
+                            for x in (geom.alpha, geom.beta_r, geom.gamma_rr, geom.e6phi)),
+                          kind, gamma, K, atm_packed, F[0], F[1], F[2])
+        return F.T.copy()
+
+
+class HLLRiemannSolver(_RiemannSolverBase):
+    """HLLE solver (default)."""
+
+    default_name = "HLL"
+    solver_id = RIEMANN_HLL
+
+
+class LLFRiemannSolver(_RiemannSolverBase):
+    """Local Lax-Friedrichs (Rusanov) solver."""
+
+    default_name = "LLF"
+    solver_id = RIEMANN_LLF
+
+
+class HLLCRiemannSolver(_RiemannSolverBase):
+    """HLLC solver (contact-resolving)."""
+
+    default_name = "HLLC"
+    solver_id = RIEMANN_HLLC
+
+
+def create_riemann_solver(name="hll", atmosphere=None):
+    """Solver by name: ``"hll"`` (``"hlle"``), ``"llf"`` or ``"hllc"``."""
+    key = name.lower()
+    if key not in RIEMANN_SOLVERS:
+        raise ValueError(f"riemann solver must be one of hll, llf, hllc (got {name!r})")
+    cls = {RIEMANN_HLL: HLLRiemannSolver, RIEMANN_LLF: LLFRiemannSolver,
+           RIEMANN_HLLC: HLLCRiemannSolver}[RIEMANN_SOLVERS[key]]
+    return cls(atmosphere=atmosphere)

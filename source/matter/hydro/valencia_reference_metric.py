@@ -1,0 +1,158 @@
+"""Valencia GRHD right-hand side in the reference-metric form, spherical symmetry.
+
+Montero, Baumgarte & Mueller 2014 (MBM, PRD 89, 084043, arXiv:1309.7808), Sec. III:
+densitised conserved variables q~ = e^{6 phi} q, radial fluxes F~ (``riemann.physical_flux``),
+connection terms from the flat spherical reference metric and the geometric sources
+
+    s_tau = alpha e^{6phi} [K_rr B + P (K^th_th + K^ph_ph) - (T^00 beta^r + T^0r) d_r alpha]
+    s_S   = alpha e^{6phi} [-T^00 alpha d_r alpha + T^0_r d_r beta^r
+                            + (B hatD_r gamma_rr + P (hatD_r gamma_thth/gamma_thth + ...)) / 2]
+
+with B = T^00 (beta^r)^2 + 2 T^0r beta^r + T^rr (MBM eqs. 34, 47; 1-D reduction in the spec).
+
+Two discretisations of the divergence are available (``formulation``):
+
+* ``"partial"`` (default) - MBM's final choice ("partial approach", their Sec. III C): the
+  continuity and energy equations in the original Valencia (finite-volume) form,
+  d q~_i/dt = -(A_{i+1/2} F_{i+1/2} - A_{i-1/2} F_{i-1/2}) / V_i with A = r^2 and
+  V_i = (r_{i+1/2}^3 - r_{i-1/2}^3)/3, so the rest mass sum_i 4 pi V_i D~_i changes only by
+  the flux through the outer face (and atmosphere resets): conserved to round-off.
+  The Euler equation keeps the reference-metric form below.
+* ``"full"`` - the reference code: every equation as
+  d q~_i/dt = -(F_{i+1/2} - F_{i-1/2})/dr - (2/r_i) F~(i) [+ (2/r_i) alpha e^{6phi} P for S]
+  with the connection terms evaluated from cell-centre fluxes (not conservative).
+"""
+
+import numpy as np
+from numba import njit
+
+from source.core.spacing import NUM_GHOSTS
+
+from .reconstruction import reconstruct_array
+from .riemann import face_fluxes_array, limit_face_state, physical_flux
+
+FORM_FULL = 0
+FORM_PARTIAL = 1
+FORMULATIONS = {"full": FORM_FULL, "partial": FORM_PARTIAL}
+
+
+@njit(cache=True)
+def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
+                 hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
+    """Geometric sources (s_S, s_tau) of one cell (densitised; MBM eqs. 34, 47)."""
+    rhohW2 = rho0 * h * W * W
+    vt = vr - beta_r / alpha
+    inv_a2 = 1.0 / (alpha * alpha)
+    T00 = (rhohW2 - press) * inv_a2
+    T0r = rhohW2 * vt / alpha + press * beta_r * inv_a2
+    Trr = rhohW2 * vt * vt + press * (1.0 / gamma_rr - beta_r * beta_r * inv_a2)
+    T0_r = rhohW2 * gamma_rr * vr / alpha
+    B = T00 * beta_r * beta_r + 2.0 * T0r * beta_r + Trr
+    a6 = alpha * e6phi
+    s_tau = a6 * (K_rr * B + press * K_ang_mixed - (T00 * beta_r + T0r) * dalpha_dr)
+    s_S = a6 * (-T00 * alpha * dalpha_dr + T0_r * dbeta_dr
+                + 0.5 * (B * hatD_gamma_rr + press * dlog_gamma_ang))
+    return s_S, s_tau
+
+
+@njit(cache=True)
+def cell_rhs(formulation, FDm, FSm, FTm, FDp, FSp, FTp, area_m, area_p, volume, dx,
+             rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
+             hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed, two_over_r):
+    """(dD~/dt, dS~_r/dt, dtau~/dt) of one interior cell from its two face fluxes."""
+    s_S, s_tau = source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi,
+                              dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr,
+                              K_ang_mixed)
+    fD, fS, fT = physical_flux(rho0, vr, press, W, h, alpha, e6phi, gamma_rr, beta_r)
+    inv_dx = 1.0 / dx
+    # Euler equation: reference-metric form (both formulations)
+    rhs_S = (-(FSp - FSm) * inv_dx - two_over_r * fS
+             + two_over_r * alpha * e6phi * press + s_S)
+    if formulation == FORM_PARTIAL:
+        inv_v = 1.0 / volume
+        rhs_D = -(area_p * FDp - area_m * FDm) * inv_v
+        rhs_T = -(area_p * FTp - area_m * FTm) * inv_v + s_tau
+    else:
+        rhs_D = -(FDp - FDm) * inv_dx - two_over_r * fD
+        rhs_T = -(FTp - FTm) * inv_dx - two_over_r * fT + s_tau
+    return rhs_D, rhs_S, rhs_T
+
+
+@njit(cache=True)
+def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta_r, gamma_rr,
+                 e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr,
+                 K_ang_mixed, two_over_r, volume, area_f, rhs):
+    """Interior-cell RHS (3, N) from face fluxes (N-1; face k between cells k, k+1).
+
+    Ghost rows of ``rhs`` are left untouched (the caller zeroes or boundary-fills them).
+    """
+    n = rho0.shape[0]
+    for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
+        rhs[0, i], rhs[1, i], rhs[2, i] = cell_rhs(
+            formulation, FD[i - 1], FS[i - 1], FT[i - 1], FD[i], FS[i], FT[i],
+            area_f[i - 1], area_f[i], volume[i], dx,
+            rho0[i], vr[i], press[i], W[i], h[i], alpha[i], beta_r[i], gamma_rr[i], e6phi[i],
+            dalpha_dr[i], dbeta_dr[i], hatD_gamma_rr[i], dlog_gamma_ang[i], K_rr[i],
+            K_ang_mixed[i], two_over_r[i])
+
+
+@njit(cache=True)
+def limit_faces_array(rhoL, vL, pL, rhoR, vR, pR, gamma_rr_f, atm):
+    """Apply ``limit_face_state`` in place to face arrays (length M, face geometry)."""
+    for k in range(rhoL.shape[0]):
+        rhoL[k], vL[k], pL[k] = limit_face_state(rhoL[k], vL[k], pL[k], gamma_rr_f[k], atm)
+        rhoR[k], vR[k], pR[k] = limit_face_state(rhoR[k], vR[k], pR[k], gamma_rr_f[k], atm)
+
+
+class ValenciaReferenceMetric:
+    """Modular Valencia RHS: reconstruction -> face limiting -> Riemann -> assembly.
+
+    Each stage is a separate compiled kernel over the whole grid, orchestrated here in
+    Python; the fused path (``source.evolution.fused``) calls the same point-wise functions
+    in one pass.
+
+    Parameters
+    ----------
+    atmosphere : AtmosphereParams
+    formulation : {"partial", "full"}
+    """
+
+    def __init__(self, boundary_mode="parity", *, atmosphere, formulation="partial"):
+        if formulation not in FORMULATIONS:
+            raise ValueError(f"formulation must be 'partial' or 'full' (got {formulation!r})")
+        self.boundary_mode = boundary_mode
+        self.atmosphere = atmosphere
+        self.formulation = formulation
+        self.formulation_id = FORMULATIONS[formulation]
+
+    def compute_interface_fluxes(self, rho0, vr, press, cache, eos, reconstructor,
+                                 riemann_solver, atm_packed):
+        """Face fluxes (F_D, F_S, F_tau), each of length N-1."""
+        n = rho0.shape[0]
+        faces = []
+        for u in (rho0, vr, press):
+            uL = np.empty(n + 1)
+            uR = np.empty(n + 1)
+            reconstruct_array(reconstructor.method_id, np.ascontiguousarray(u), uL, uR)
+            faces.append((uL[1:-1].copy(), uR[1:-1].copy()))
+        (rL, rR), (vL, vR), (pL, pR) = faces
+        limit_faces_array(rL, vL, pL, rR, vR, pR, cache.gamma_rr_f, atm_packed)
+        FD = np.empty(n - 1)
+        FS = np.empty(n - 1)
+        FT = np.empty(n - 1)
+        kind, gamma, K = eos.params
+        face_fluxes_array(riemann_solver.solver_id, rL, vL, pL, rR, vR, pR, cache.alpha_f,
+                          cache.beta_f, cache.gamma_rr_f, cache.e6phi_f, kind, gamma, K,
+                          atm_packed, FD, FS, FT)
+        self.last_face_fluxes = (FD, FS, FT)
+        return FD, FS, FT
+
+    def compute_rhs_from_cache(self, rho0, vr, press, W, h, cache, eos, reconstructor,
+                               riemann_solver, atm_packed):
+        """RHS (3, N) of (D~, S~_r, tau~); ghost columns are zero."""
+        FD, FS, FT = self.compute_interface_fluxes(rho0, vr, press, cache, eos, reconstructor,
+                                                   riemann_solver, atm_packed)
+        rhs = np.zeros((3, rho0.shape[0]))
+        assemble_rhs(self.formulation_id, FD, FS, FT, rho0, vr, press, W, h, cache.dx,
+                     *cache.cell_arrays(), cache.area_f, rhs)
+        return rhs

@@ -25,7 +25,7 @@ def build_parser():
     p = argparse.ArgumentParser(
         prog="TOVEvolution.py",
         description="Evolve a relativistic polytropic star (TOV) with GR hydrodynamics in "
-                    "spherical symmetry (tovflow %s)." % __version__,
+                    f"spherical symmetry (tovflow {__version__}).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     g = p.add_argument_group("physics")
     g.add_argument("--mode", default="cowling", help="cowling (frozen metric) or dynamic "

@@ -159,8 +159,9 @@ def newton_pressure_solve(D, S2, tau, gamma, p_guess, p_floor, W_max, tol, max_i
 
     W = (1 - S^2/(tau + D + P)^2)^{-1/2}, rho0 = D/W, eps = P/((Gamma-1) rho0),
     f = D W + c P W^2 - (tau + D + P) with c = Gamma/(Gamma-1). Converged when the Newton
-    step is below tol P (quadratic convergence: the returned P is then at round-off). No bumping heuristics: any unphysical iterate returns
-    ok = False and the caller falls back to the bracketed solver.
+    step is below tol P (quadratic convergence: the returned P is then at round-off).
+    No bumping heuristics: any unphysical iterate returns ok = False and the caller falls
+    back to the bracketed solver.
     """
     c = gamma / (gamma - 1.0)
     E = tau + D

@@ -11,6 +11,7 @@ keeps everything up to the last good step), 2 invalid input (nothing is written)
 import argparse
 import json
 import os
+import re
 import sys
 import time
 import warnings
@@ -21,8 +22,25 @@ from source import __version__
 EXIT_OK, EXIT_EVOLUTION_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 
+class _InputError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit code 2 via ``main``) and negative numbers in
+    scientific notation accepted as values (``--rho-central -1e-3`` is then a clear
+    validation error instead of a usage dump)."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+    def error(self, message):
+        raise _InputError(message)
+
+
 def build_parser():
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="TOVEvolution.py",
         description="Evolve a relativistic polytropic star (TOV) with GR hydrodynamics in "
                     f"spherical symmetry (tovflow {__version__}).",
@@ -75,7 +93,10 @@ def fail_input(msg):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except _InputError as e:
+        return fail_input(str(e))
     from source.evolution.simulation import ConfigError, RunConfig
 
     cfg = RunConfig(mode=args.mode, num_points=args.num_points, r_max=args.r_max,
@@ -112,7 +133,7 @@ def main(argv=None):
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     tov = sim.tov
-    say = (lambda *a: None) if args.quiet else print
+    say = (lambda *a, **k: None) if args.quiet else print
     print(f"tovflow {__version__}: TOV star, {cfg.mode} evolution, {cfg.path} path")
     print(f"  EOS (ID) polytrope K = {cfg.K:g}, Gamma = {cfg.gamma:g}; evolution EOS: "
           f"{cfg.eos}")

@@ -1,0 +1,41 @@
+# tovflow: the two commands are `make run` (a default-star demo) and `make test`.
+# Both create .venv/ and install the package with its dev extras on first use.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export NUMBA_NUM_THREADS ?= 1
+
+.PHONY: install run run-full test test-all lint bench profile baseline-check baseline-update clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,plot]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Demo: the default star on a short run (N = 400, r_max = 20, t = 100; under a minute).
+run: $(STAMP)
+	$(PY) TOVEvolution.py --num-points 400 --r-max 20 --t-final 100 \
+		--output tov_demo.h5 --overwrite
+	@echo "Full default run (old code's default: N = 2000, r_max = 100, t = 2000):"
+	@echo "  make run-full    (or: $(PY) TOVEvolution.py --output tov_full.h5)"
+
+run-full: $(STAMP)
+	$(PY) TOVEvolution.py --output tov_full.h5 --overwrite
+
+# Unit, physics and regression tests; long physics runs (@pytest.mark.slow) excluded.
+test: $(STAMP)
+	$(PY) -m pytest -m "not slow" -q
+
+test-all: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5

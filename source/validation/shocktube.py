@@ -1,0 +1,616 @@
+r"""Planar special-relativistic shock tubes run with the star's own hydro kernels.
+
+The one-dimensional slab :math:`x \in [0, 1]` in flat space (lapse 1, zero shift,
+:math:`\gamma_{xx} = 1`, :math:`e^{6\phi} = 1`) evolves the conserved variables
+:math:`U = (D, S, \tau) = (\rho W,\ \rho h W^2 v,\ \rho h W^2 - P - D)` of special-relativistic
+hydrodynamics in pure flux form,
+
+.. math::
+
+    \frac{dU_i}{dt} = -\frac{F_{i+1/2} - F_{i-1/2}}{\Delta x},
+    \qquad F = (D v,\ S v + P,\ \tau v + P v),
+
+with no geometric sources and no connection terms.  Every point-wise operation is one of the
+compiled kernels the TOV evolution uses (``source.matter.hydro``): Kastaun
+conservative-to-primitive recovery (``cons_to_prim_array``), reconstruction of
+:math:`(\rho, v, P)` to the faces (``reconstruct_array``), face limiting
+(``limit_faces_array``) and the approximate Riemann solvers (``face_fluxes_array``).  With
+the flat face geometry those kernels reduce exactly to the planar fluxes above, so the shock
+tubes validate the code the star runs, compared with the exact solution of
+``source.validation.exact_riemann``.
+
+Grid: ``N`` interior cells of width :math:`\Delta x = 1/N` plus ``NUM_GHOSTS = 3`` ghost
+cells on each side, filled by zero-gradient copies of the outermost interior cell (outflow).
+Time integration: the three-stage strong-stability-preserving Runge-Kutta scheme of Shu &
+Osher (1988) (default) or the classical fourth-order Runge-Kutta scheme, with the uniform
+step :math:`\Delta t \le \mathrm{cfl}\,\Delta x` that lands exactly on ``t_end`` (all
+characteristic speeds are below :math:`c = 1`).
+
+Run ``python -m source.validation.shocktube`` to print the L1 convergence tables (Markdown)
+of all problems in :data:`SHOCK_TUBES`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
+
+import numpy as np
+
+from source.core.spacing import NUM_GHOSTS
+from source.matter.hydro.atmosphere import AtmosphereParams
+from source.matter.hydro.cons2prim import (
+    C2P_ATMOSPHERE,
+    C2P_FAILED,
+    C2P_KASTAUN,
+    DEFAULT_MAX_ITER,
+    DEFAULT_TOL,
+    cons_to_prim_array,
+    prim_to_cons_array,
+)
+from source.matter.hydro.eos import IdealGasEOS
+from source.matter.hydro.reconstruction import RECON_METHODS, reconstruct_array
+from source.matter.hydro.riemann import RIEMANN_SOLVERS, face_fluxes_array
+from source.matter.hydro.valencia_reference_metric import limit_faces_array
+from source.validation.exact_riemann import ExactRiemannSolution
+
+__all__ = [
+    "ALL_RECONS",
+    "ALL_RIEMANNS",
+    "ConvergenceRow",
+    "INTEGRATORS",
+    "PlanarSlab",
+    "SHOCK_TUBES",
+    "ShockTube",
+    "ShockTubeResult",
+    "convergence_table",
+    "format_markdown_table",
+    "l1_errors",
+    "run_shock_tube",
+    "shock_tube_atmosphere",
+]
+
+ALL_RECONS = ("minmod", "mc", "mp5", "weno5", "wenoz")
+ALL_RIEMANNS = ("hll", "llf", "hllc")
+INTEGRATORS = ("rk3", "rk4")
+
+
+# ---------------------------------------------------------------------------------------
+# Problems
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ShockTube:
+    """A planar Riemann problem: two constant states separated at ``x0`` at ``t = 0``.
+
+    Attributes
+    ----------
+    name : str
+        Short key (as in :data:`SHOCK_TUBES`).
+    rho_L, p_L, v_L : float
+        Left state: rest-mass density, pressure, velocity.
+    rho_R, p_R, v_R : float
+        Right state.
+    gamma : float
+        Adiabatic index of the ideal-gas EOS.
+    t_end : float
+        Final time of the standard test.
+    reference : str
+        The paper the problem reproduces.
+    x0 : float
+        Initial position of the discontinuity (the domain is [0, 1]).
+    """
+
+    name: str
+    rho_L: float
+    p_L: float
+    v_L: float
+    rho_R: float
+    p_R: float
+    v_R: float
+    gamma: float
+    t_end: float
+    reference: str
+    x0: float = 0.5
+
+    def exact(self):
+        """Exact solution (:class:`~source.validation.exact_riemann.ExactRiemannSolution`)."""
+        return ExactRiemannSolution(self.rho_L, self.p_L, self.v_L, self.rho_R, self.p_R,
+                                    self.v_R, self.gamma)
+
+    def eos(self):
+        """Ideal-gas EOS of the problem."""
+        return IdealGasEOS(self.gamma)
+
+    def initial_primitives(self, x):
+        """Primitives ``(rho, v, P)`` at positions ``x`` at ``t = 0`` (left state at x < x0)."""
+        x = np.asarray(x, dtype=float)
+        left = x < self.x0
+        rho = np.where(left, self.rho_L, self.rho_R)
+        v = np.where(left, self.v_L, self.v_R)
+        p = np.where(left, self.p_L, self.p_R)
+        return rho, v, p
+
+
+_MM2003 = ("Martí & Müller (2003), Numerical hydrodynamics in special relativity, "
+           "Living Rev. Relativ. 6, 7")
+
+SHOCK_TUBES = MappingProxyType({
+    "mm1": ShockTube(
+        "mm1", 10.0, 40.0 / 3.0, 0.0, 1.0, 1e-6, 0.0, 5.0 / 3.0, 0.4,
+        reference=_MM2003 + ", problem 1 (mildly relativistic: v* = 0.714, thin dense shell "
+        "rho*_R = 5.07 behind the shock)",
+    ),
+    "mm2": ShockTube(
+        "mm2", 1.0, 1000.0, 0.0, 1.0, 1e-2, 0.0, 5.0 / 3.0, 0.35,
+        reference=_MM2003 + ", problem 2 (blast wave 2: v* = 0.960, W* = 3.6, shell "
+        "rho*_R = 10.6 of width ~0.01 at t = 0.35)",
+    ),
+    "weak": ShockTube(
+        "weak", 1.0, 1.0, 0.0, 0.125, 0.1, 0.0, 1.4, 0.4,
+        reference="Relativistic version of the Sod (1978) shock tube, J. Comput. Phys. 27, 1; "
+        "exact solution as in " + _MM2003,
+    ),
+    "strong": ShockTube(
+        "strong", 10.0, 133.33, 0.0, 1.0, 0.125, 0.0, 1.4, 0.4,
+        reference="Strong relativistic shock tube (left P = 133.33, Gamma = 1.4), as used "
+        "e.g. by Zhang & MacFadyen (2006), ApJS 164, 255 and Radice & Rezzolla (2012), "
+        "A&A 547, A26; exact solution as in " + _MM2003,
+    ),
+})
+"""Standard planar SRHD shock tubes (read-only mapping name -> :class:`ShockTube`)."""
+
+
+def shock_tube_atmosphere():
+    """Atmosphere parameters for the shock tubes (floors well below every physical state).
+
+    Returns
+    -------
+    AtmosphereParams
+        ``rho_floor = 1e-13``, ``p_floor = 1e-15``, ``v_max = 0.999999``, ``W_max = 1e3``,
+        ``conservative_floor_safety = 0.999``.
+    """
+    return AtmosphereParams(rho_floor=1e-13, p_floor=1e-15, v_max=0.999999, W_max=1e3,
+                            conservative_floor_safety=0.999)
+
+
+def _as_problem(problem):
+    if isinstance(problem, ShockTube):
+        return problem
+    try:
+        return SHOCK_TUBES[problem]
+    except KeyError:
+        raise ValueError(
+            f"unknown shock tube {problem!r}; choose from {sorted(SHOCK_TUBES)}"
+        ) from None
+
+
+# ---------------------------------------------------------------------------------------
+# Solver
+# ---------------------------------------------------------------------------------------
+class PlanarSlab:
+    r"""Finite-volume SRHD solver on the slab [x_min, x_max] built from the star's kernels.
+
+    Parameters
+    ----------
+    num_cells : int
+        Number of interior cells ``N``.
+    eos : IdealGasEOS
+        Equation of state.
+    atmosphere : AtmosphereParams, optional
+        Floors; default :func:`shock_tube_atmosphere`.
+    recon : {"minmod", "mc", "mp5", "weno5", "wenoz"}
+        Reconstruction of :math:`(\rho, v, P)`.
+    riemann : {"hll", "llf", "hllc"}
+        Approximate Riemann solver.
+    x_min, x_max : float
+        Domain edges.
+
+    Attributes
+    ----------
+    U : ndarray, shape (3, N + 6)
+        Conserved variables :math:`(D, S, \tau)`, ghost cells included.
+    x : ndarray, shape (N,)
+        Interior cell centres.
+    dx : float
+        Cell width.
+    t : float
+        Current time.
+    max_atmosphere_cells : int
+        Largest number of interior cells that cons2prim flagged as atmosphere in any
+        right-hand-side evaluation so far (0 for a clean shock-tube run).
+    """
+
+    def __init__(self, num_cells, eos, atmosphere=None, recon="mc", riemann="hll",
+                 x_min=0.0, x_max=1.0):
+        num_cells = int(num_cells)
+        if num_cells < 2 * NUM_GHOSTS:
+            raise ValueError(f"num_cells must be >= {2 * NUM_GHOSTS} (got {num_cells})")
+        if recon not in RECON_METHODS:
+            raise ValueError(f"recon must be one of {sorted(RECON_METHODS)} (got {recon!r})")
+        if riemann not in RIEMANN_SOLVERS:
+            raise ValueError(
+                f"riemann must be one of {sorted(RIEMANN_SOLVERS)} (got {riemann!r})"
+            )
+        if not x_max > x_min:
+            raise ValueError(f"need x_max > x_min (got {x_min}, {x_max})")
+        self.num_cells = num_cells
+        self.eos = eos
+        self.atmosphere = shock_tube_atmosphere() if atmosphere is None else atmosphere
+        self.atm = self.atmosphere.packed(eos)
+        self.recon = recon
+        self.riemann = riemann
+        self.recon_id = RECON_METHODS[recon]
+        self.riemann_id = RIEMANN_SOLVERS[riemann]
+        self.eos_params = eos.params
+
+        g = NUM_GHOSTS
+        n = num_cells + 2 * g
+        self.num_total = n
+        self.interior = slice(g, g + num_cells)
+        self.dx = (x_max - x_min) / num_cells
+        self.x = x_min + (np.arange(num_cells) + 0.5) * self.dx
+        self.t = 0.0
+        self.max_atmosphere_cells = 0
+
+        self.U = np.zeros((3, n))
+        # flat geometry at the cells and at the N + 1 faces of the interior cells
+        self._ones_cells = np.ones(n)
+        self._ones_faces = np.ones(num_cells + 1)
+        self._zeros_faces = np.zeros(num_cells + 1)
+        # primitives and c2p bookkeeping of all cells
+        self.prim = np.zeros((6, n))  # rho, v, P, eps, W, h
+        self.status = np.zeros(n, dtype=np.int8)
+        self.iters = np.zeros(n, dtype=np.int32)
+        # face work arrays: reconstruction writes N + 7 faces; faces g .. g + N are used
+        self._face_L = np.zeros((3, n + 1))
+        self._face_R = np.zeros((3, n + 1))
+        self._flux = np.zeros((3, num_cells + 1))
+
+    # ---------------------------------------------------------------- state
+    def set_primitives(self, rho, v, p):
+        """Set the interior state from primitives (arrays of length N) and fill the ghosts."""
+        kind, gamma, K = self.eos_params
+        shape = (self.num_cells,)
+        rho, v, p = (np.ascontiguousarray(np.broadcast_to(np.asarray(a, float), shape))
+                     for a in (rho, v, p))
+        eps = np.ascontiguousarray(self.eos.eps_from_rho_p(rho, p), dtype=float)
+        D, S, tau = (np.empty(self.num_cells) for _ in range(3))
+        ones = self._ones_cells[: self.num_cells]
+        prim_to_cons_array(rho, v, p, eps, ones, ones, D, S, tau)
+        self.U[:, self.interior] = (D, S, tau)
+        self.fill_ghosts(self.U)
+
+    def fill_ghosts(self, U):
+        """Outflow boundaries: copy the outermost interior cell into the ghosts, in place."""
+        g = NUM_GHOSTS
+        U[:, :g] = U[:, g: g + 1]
+        U[:, -g:] = U[:, -g - 1: -g]
+
+    def cons_to_prim(self, U, t):
+        """Kastaun recovery of all cells of ``U`` into :attr:`prim`.
+
+        Raises
+        ------
+        RuntimeError
+            If any cell returns ``C2P_FAILED``; the message names the time, the cell and its
+            conserved variables.
+        """
+        kind, gamma, K = self.eos_params
+        rho, v, p, eps, W, h = self.prim
+        cons_to_prim_array(U[0], U[1], U[2], self._ones_cells, self._ones_cells, kind, gamma,
+                           K, self.atm, C2P_KASTAUN, p, DEFAULT_TOL, DEFAULT_MAX_ITER,
+                           rho, v, p, eps, W, h, self.status, self.iters)
+        failed = np.flatnonzero(self.status == C2P_FAILED)
+        if failed.size:
+            i = int(failed[0])
+            xi = self.x[0] + (i - NUM_GHOSTS) * self.dx
+            raise RuntimeError(
+                f"cons2prim failed at t = {t:.6g} in {failed.size} cell(s); first: cell {i} "
+                f"(interior index {i - NUM_GHOSTS}, x = {xi:.6g}) with D = {U[0, i]!r}, "
+                f"S = {U[1, i]!r}, tau = {U[2, i]!r} "
+                f"(recon={self.recon}, riemann={self.riemann}, N={self.num_cells})"
+            )
+        n_atm = int(np.count_nonzero(self.status[self.interior] == C2P_ATMOSPHERE))
+        self.max_atmosphere_cells = max(self.max_atmosphere_cells, n_atm)
+
+    def primitives(self):
+        """Interior primitives ``(rho, v, P)`` of the current state (copies)."""
+        self.cons_to_prim(self.U, self.t)
+        s = self.interior
+        return self.prim[0, s].copy(), self.prim[1, s].copy(), self.prim[2, s].copy()
+
+    # ---------------------------------------------------------------- fluxes and RHS
+    def face_fluxes(self, U, t):
+        """Fluxes ``(3, N + 1)`` at the faces of the interior cells of the state ``U``.
+
+        ``U`` must have its ghosts filled.  Face ``k`` lies between interior cells
+        ``k - 1`` and ``k``.
+        """
+        self.cons_to_prim(U, t)
+        for var in range(3):
+            reconstruct_array(self.recon_id, self.prim[var], self._face_L[var],
+                              self._face_R[var])
+        faces = slice(NUM_GHOSTS, NUM_GHOSTS + self.num_cells + 1)
+        rL, vL, pL = (a[faces] for a in self._face_L)
+        rR, vR, pR = (a[faces] for a in self._face_R)
+        limit_faces_array(rL, vL, pL, rR, vR, pR, self._ones_faces, self.atm)
+        kind, gamma, K = self.eos_params
+        F = self._flux
+        face_fluxes_array(self.riemann_id, rL, vL, pL, rR, vR, pR, self._ones_faces,
+                          self._zeros_faces, self._ones_faces, self._ones_faces, kind, gamma,
+                          K, self.atm, F[0], F[1], F[2])
+        return F
+
+    def rhs(self, U, t):
+        """Semi-discrete right-hand side ``dU/dt`` (3, N + 6); ghost columns are zero.
+
+        Fills the ghosts of ``U`` in place.
+        """
+        self.fill_ghosts(U)
+        F = self.face_fluxes(U, t)
+        out = np.zeros_like(U)
+        out[:, self.interior] = -(F[:, 1:] - F[:, :-1]) / self.dx
+        return out
+
+    # ---------------------------------------------------------------- time stepping
+    def step(self, dt, integrator="rk3"):
+        """Advance :attr:`U` by one step ``dt`` (``"rk3"``: SSP-RK3, ``"rk4"``: classic RK4)."""
+        U, t = self.U, self.t
+        if integrator == "rk3":
+            # Shu & Osher (1988), J. Comput. Phys. 77, 439, eq. 2.18
+            U1 = U + dt * self.rhs(U, t)
+            U2 = 0.75 * U + 0.25 * (U1 + dt * self.rhs(U1, t + dt))
+            U_new = U / 3.0 + 2.0 / 3.0 * (U2 + dt * self.rhs(U2, t + 0.5 * dt))
+        elif integrator == "rk4":
+            k1 = self.rhs(U, t)
+            k2 = self.rhs(U + 0.5 * dt * k1, t + 0.5 * dt)
+            k3 = self.rhs(U + 0.5 * dt * k2, t + 0.5 * dt)
+            k4 = self.rhs(U + dt * k3, t + dt)
+            U_new = U + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        else:
+            raise ValueError(f"integrator must be one of {INTEGRATORS} (got {integrator!r})")
+        self.fill_ghosts(U_new)
+        self.U = U_new
+        self.t = t + dt
+
+    def evolve(self, t_end, cfl=0.3, integrator="rk3"):
+        """Evolve from :attr:`t` to ``t_end`` with equal steps ``dt <= cfl * dx``.
+
+        Returns
+        -------
+        int
+            Number of steps taken.
+        """
+        if not 0.0 < cfl <= 1.0:
+            raise ValueError(f"cfl must lie in (0, 1] (got {cfl})")
+        if integrator not in INTEGRATORS:
+            raise ValueError(f"integrator must be one of {INTEGRATORS} (got {integrator!r})")
+        span = t_end - self.t
+        if span <= 0.0:
+            return 0
+        num_steps = max(1, math.ceil(span / (cfl * self.dx) - 1e-12))
+        dt = span / num_steps
+        t0 = self.t
+        for k in range(num_steps):
+            self.step(dt, integrator)
+            self.t = t0 + (k + 1) * dt  # no drift from repeated addition
+        return num_steps
+
+
+# ---------------------------------------------------------------------------------------
+# Runs and errors
+# ---------------------------------------------------------------------------------------
+@dataclass
+class ShockTubeResult:
+    """Outcome of :func:`run_shock_tube`.
+
+    Attributes
+    ----------
+    problem : ShockTube
+    num_cells : int
+    recon, riemann, integrator : str
+    cfl : float
+    t : float
+        Final time.
+    x : ndarray
+        Interior cell centres.
+    rho, v, P : ndarray
+        Primitives at ``t``.
+    D, S, tau : ndarray
+        Conserved variables at ``t`` (interior cells).
+    dx : float
+    num_steps : int
+    max_atmosphere_cells : int
+        Largest number of atmosphere cells reported by cons2prim during the run.
+    wall_time : float
+        Seconds spent in the evolution.
+    """
+
+    problem: ShockTube
+    num_cells: int
+    recon: str
+    riemann: str
+    integrator: str
+    cfl: float
+    t: float
+    x: np.ndarray = field(repr=False)
+    rho: np.ndarray = field(repr=False)
+    v: np.ndarray = field(repr=False)
+    P: np.ndarray = field(repr=False)
+    D: np.ndarray = field(repr=False)
+    S: np.ndarray = field(repr=False)
+    tau: np.ndarray = field(repr=False)
+    dx: float
+    num_steps: int
+    max_atmosphere_cells: int
+    wall_time: float
+
+    def exact(self):
+        """Exact ``(rho, v, P)`` at the cell centres at time :attr:`t`."""
+        return self.problem.exact().sample(self.x, self.t, x0=self.problem.x0)
+
+
+def run_shock_tube(problem, num_cells, recon="mc", riemann="hll", cfl=0.3, integrator="rk3",
+                   t_end=None):
+    """Run one shock tube to its final time.
+
+    Parameters
+    ----------
+    problem : str or ShockTube
+        Key of :data:`SHOCK_TUBES` or a problem instance.
+    num_cells : int
+        Interior cells on [0, 1].
+    recon : {"minmod", "mc", "mp5", "weno5", "wenoz"}
+    riemann : {"hll", "llf", "hllc"}
+    cfl : float
+        ``dt <= cfl * dx``.
+    integrator : {"rk3", "rk4"}
+    t_end : float, optional
+        Final time; default the problem's ``t_end``.
+
+    Returns
+    -------
+    ShockTubeResult
+
+    Raises
+    ------
+    RuntimeError
+        If cons2prim fails in any cell at any stage.
+    """
+    prob = _as_problem(problem)
+    t_final = prob.t_end if t_end is None else float(t_end)
+    slab = PlanarSlab(num_cells, prob.eos(), recon=recon, riemann=riemann)
+    slab.set_primitives(*prob.initial_primitives(slab.x))
+    start = time.perf_counter()
+    num_steps = slab.evolve(t_final, cfl=cfl, integrator=integrator)
+    wall = time.perf_counter() - start
+    rho, v, p = slab.primitives()
+    D, S, tau = (u.copy() for u in slab.U[:, slab.interior])
+    return ShockTubeResult(problem=prob, num_cells=slab.num_cells, recon=recon,
+                           riemann=riemann, integrator=integrator, cfl=cfl, t=slab.t,
+                           x=slab.x.copy(), rho=rho, v=v, P=p, D=D, S=S, tau=tau, dx=slab.dx,
+                           num_steps=num_steps, max_atmosphere_cells=slab.max_atmosphere_cells,
+                           wall_time=wall)
+
+
+def l1_errors(result):
+    """L1 errors of ``rho``, ``v`` and ``P`` against the exact solution.
+
+    The error is the mean over interior cells of ``|numerical - exact|``, the exact solution
+    being sampled at the cell centres (i.e. ``sum |e_i| dx`` on the unit domain).
+
+    Parameters
+    ----------
+    result : ShockTubeResult
+
+    Returns
+    -------
+    dict
+        ``{"rho": float, "v": float, "P": float}``.
+    """
+    rho_ex, v_ex, p_ex = result.exact()
+    return {"rho": float(np.mean(np.abs(result.rho - rho_ex))),
+            "v": float(np.mean(np.abs(result.v - v_ex))),
+            "P": float(np.mean(np.abs(result.P - p_ex)))}
+
+
+class ConvergenceRow(NamedTuple):
+    """One row of :func:`convergence_table`; ``rate`` is NaN for the coarsest grid."""
+
+    recon: str
+    riemann: str
+    num_cells: int
+    l1_rho: float
+    rate: float
+
+
+def convergence_table(problem, resolutions=(100, 200, 400), recons=("mc",),
+                      riemanns=("hll",), cfl=0.3, integrator="rk3"):
+    """L1(rho) and its observed order for each scheme over a sequence of grids.
+
+    Parameters
+    ----------
+    problem : str or ShockTube
+    resolutions : sequence of int
+        Interior cell counts, increasing.
+    recons, riemanns : sequence of str
+        Every combination is run.
+    cfl : float
+    integrator : {"rk3", "rk4"}
+
+    Returns
+    -------
+    list of ConvergenceRow
+        Ordered by (recon, riemann, N); ``rate = log(e_prev / e) / log(N / N_prev)``.
+    """
+    rows = []
+    for recon in recons:
+        for riemann in riemanns:
+            prev = None
+            for n in resolutions:
+                err = l1_errors(run_shock_tube(problem, n, recon=recon, riemann=riemann,
+                                               cfl=cfl, integrator=integrator))["rho"]
+                rate = math.nan
+                if prev is not None:
+                    rate = math.log(prev[1] / err) / math.log(n / prev[0])
+                rows.append(ConvergenceRow(recon, riemann, int(n), err, rate))
+                prev = (n, err)
+    return rows
+
+
+def format_markdown_table(rows):
+    """Markdown table of :class:`ConvergenceRow` rows.
+
+    Parameters
+    ----------
+    rows : iterable of ConvergenceRow
+
+    Returns
+    -------
+    str
+    """
+    lines = ["| recon | Riemann | N | L1(rho) | rate |", "|---|---|---:|---:|---:|"]
+    for r in rows:
+        rate = "" if math.isnan(r.rate) else f"{r.rate:.2f}"
+        lines.append(f"| {r.recon} | {r.riemann} | {r.num_cells} | {r.l1_rho:.3e} | {rate} |")
+    return "\n".join(lines)
+
+
+def _parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="L1(rho) convergence tables of the planar SRHD shock tubes (Markdown)."
+    )
+    parser.add_argument("--problems", nargs="+", default=list(SHOCK_TUBES),
+                        choices=list(SHOCK_TUBES))
+    parser.add_argument("--resolutions", nargs="+", type=int, default=[100, 200, 400])
+    parser.add_argument("--recons", nargs="+", default=list(ALL_RECONS), choices=ALL_RECONS)
+    parser.add_argument("--riemanns", nargs="+", default=list(ALL_RIEMANNS),
+                        choices=ALL_RIEMANNS)
+    parser.add_argument("--cfl", type=float, default=0.3)
+    parser.add_argument("--integrator", default="rk3", choices=INTEGRATORS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Print the convergence table of every requested problem as Markdown."""
+    args = _parse_args(argv)
+    for name in args.problems:
+        prob = SHOCK_TUBES[name]
+        start = time.perf_counter()
+        rows = convergence_table(prob, args.resolutions, args.recons, args.riemanns,
+                                 cfl=args.cfl, integrator=args.integrator)
+        print(f"### {name}: left (rho, P, v) = ({prob.rho_L:g}, {prob.p_L:g}, {prob.v_L:g}), "
+              f"right = ({prob.rho_R:g}, {prob.p_R:g}, {prob.v_R:g}), "
+              f"Gamma = {prob.gamma:g}, t = {prob.t_end:g}\n")
+        print(f"Reference: {prob.reference}.\n")
+        print(format_markdown_table(rows))
+        print(f"\n({args.integrator}, cfl = {args.cfl}; "
+              f"{time.perf_counter() - start:.1f} s)\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""Command line: output layout, clear errors for bad input, exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import TOVEvolution
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ["--num-points", "100", "--r-max", "20", "--steps", "40", "--timeseries-every", "5",
+         "--snapshot-every", "20", "--quiet"]
+
+
+def test_output_layout(tmp_path):
+    out = tmp_path / "run.h5"
+    assert TOVEvolution.main(SMALL + ["--output", str(out)]) == 0
+    with h5py.File(out, "r") as f:
+        cfg = json.loads(f.attrs["config"])
+        assert cfg["num_points"] == 100 and cfg["recon"] == "mp5" and cfg["mode"] == "cowling"
+        assert f.attrs["code_version"]
+        assert "G = c = M_sun = 1" in f.attrs["units"]
+        assert abs(f.attrs["tov_M_star"] - 1.40016) < 1e-5
+        assert f.attrs["status"] == "completed"
+        ts = f["timeseries"]
+        for name in ("t", "rho_c", "rho_max", "v_c", "baryon_mass", "c2p_failures"):
+            assert ts[name].shape == (9,)          # t = 0 plus every 5 of 40 steps
+        np.testing.assert_array_equal(ts["step"][:], np.arange(0, 41, 5))
+        np.testing.assert_allclose(np.diff(ts["t"][:]), 5 * 0.1 * 20 / 96.5, rtol=1e-12)
+        assert sorted(f["snapshots"]) == ["000000000", "000000020", "000000040"]
+        snap = f["snapshots/000000040"]
+        for name in ("r", "rho0", "vr", "press", "eps", "W", "alpha", "D", "S_r", "tau"):
+            assert snap[name].shape == (100,)
+        assert abs(snap.attrs["t"] - 40 * 0.1 * 20 / 96.5) < 1e-12
+
+
+def test_rerun_gives_identical_numbers(tmp_path):
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    assert TOVEvolution.main(SMALL + ["--output", str(a)]) == 0
+    assert TOVEvolution.main(SMALL + ["--output", str(b)]) == 0
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        for name in fa["timeseries"]:
+            np.testing.assert_array_equal(fa["timeseries"][name][:], fb["timeseries"][name][:])
+        np.testing.assert_array_equal(fa["snapshots/000000040/D"][:],
+                                      fb["snapshots/000000040/D"][:])
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--mode", "dynamic"], "--mode"),
+    (["--mode", "bogus"], "--mode"),
+    (["--num-points", "-5"], "--num-points"),
+    (["--num-points", "10"], "--num-points"),
+    (["--r-max", "5"], "--r-max"),
+    (["--r-max", "-1"], "--r-max"),
+    (["--cfl", "0"], "--cfl"),
+    (["--cfl", "1.5"], "--cfl"),
+    (["--recon", "ppm"], "--recon"),
+    (["--riemann", "roe"], "--riemann"),
+    (["--c2p", "magic"], "--c2p"),
+    (["--eos", "tabulated"], "--eos"),
+    (["--K", "0"], "--K"),
+    (["--gamma", "1"], "--gamma"),
+    (["--rho-central", "-1e-3"], "--rho-central"),
+    (["--t-final", "-3"], "--t-final"),
+    (["--timeseries-every", "0"], "--timeseries-every"),
+])
+def test_bad_input_exit_2_names_parameter(tmp_path, capsys, args, needle):
+    out = tmp_path / "x.h5"
+    base = ["--num-points", "100", "--r-max", "20", "--steps", "2", "--output", str(out)]
+    assert TOVEvolution.main(base + args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0]
+    assert not out.exists()
+
+
+def test_existing_output_refused(tmp_path, capsys):
+    out = tmp_path / "keep.h5"
+    out.write_bytes(b"precious")
+    assert TOVEvolution.main(SMALL + ["--output", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"precious"
+
+
+def test_script_runs_as_before(tmp_path):
+    """`python TOVEvolution.py ...` in a subprocess: prints the star and a summary."""
+    out = tmp_path / "s.h5"
+    p = subprocess.run([sys.executable, str(ROOT / "TOVEvolution.py"), *SMALL, "--output",
+                        str(out)], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "M = 1.400160" in p.stdout and "summary:" in p.stdout
+    assert "cons2prim failures: 0" in p.stdout
+    p = subprocess.run([sys.executable, str(ROOT / "TOVEvolution.py"), "--mode", "dynamic"],
+                       capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert p.returncode == 2 and "not yet available" in p.stderr

@@ -52,7 +52,7 @@ def choose_parallel(num_points, threshold=PARALLEL_MIN_POINTS):
     return num_points >= threshold
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
     inv = 1.0 / gc[G_E6PHI, i]
     r = cons_to_prim_point(U[0, i] * inv, U[1, i] * inv, U[2, i] * inv, gc[G_GRR, i],
@@ -60,7 +60,7 @@ def _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, 
     prim[0, i], prim[1, i], prim[2, i], prim[3, i], prim[4, i], prim[5, i], status[i], _ = r
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux):
     """Flux at face f (between cells f-1 and f); stored at solver index k = f - 1."""
     k = f - 1
@@ -81,7 +81,7 @@ def _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux):
         eos_kind, gamma, K, atm)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _rhs_cell(i, formulation, flux, prim, gc, gf, dx, rhs):
     rhs[0, i], rhs[1, i], rhs[2, i] = cell_rhs(
         formulation, flux[0, i - 1], flux[1, i - 1], flux[2, i - 1],
@@ -92,7 +92,7 @@ def _rhs_cell(i, formulation, flux, prim, gc, gf, dx, rhs):
         gc[G_TWO_OVER_R, i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fill_hydro_ghosts(A):
     """Boundary maps of the hydro rows (D, S_r, tau), in place: inner parity (+, -, +)
     across r = 0, outer zero-gradient copy. Linear, so valid for states and RHS alike."""
@@ -106,7 +106,7 @@ def fill_hydro_ghosts(A):
             A[v, i] = A[v, last]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _fused_rhs_serial(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, formulation,
                       eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
     n = U.shape[1]
@@ -119,7 +119,7 @@ def _fused_rhs_serial(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, for
     fill_hydro_ghosts(rhs)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def _fused_rhs_parallel(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, formulation,
                         eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
     n = U.shape[1]
@@ -132,7 +132,7 @@ def _fused_rhs_parallel(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, f
     fill_hydro_ghosts(rhs)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def fused_rhs(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, formulation, eos_kind,
               gamma, K, atm, c2p_method, tol, max_iter, use_parallel):
     """Cowling RHS of the hydro rows ``U`` (3, N) into ``rhs`` (3, N), ghosts included.
@@ -148,7 +148,7 @@ def fused_rhs(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, formulation
                           eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def record_diagnostics(U, gc, t, eos_kind, gamma, K, atm, tol, max_iter, prim_diag, row):
     """Fill one time-series row (columns 0-5 of ``TS_FIELDS``) from the state ``U``.
 
@@ -180,7 +180,7 @@ def record_diagnostics(U, gc, t, eos_kind, gamma, K, atm, tol, max_iter, prim_di
     row[5] = 4.0 * math.pi * mass
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
               eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel, prim, work,
               flux, status, ts, books, stop_on_c2p_failure):

@@ -310,8 +310,8 @@ class PlanarSlab:
             xi = self.x[0] + (i - NUM_GHOSTS) * self.dx
             raise RuntimeError(
                 f"cons2prim failed at t = {t:.6g} in {failed.size} cell(s); first: cell {i} "
-                f"(interior index {i - NUM_GHOSTS}, x = {xi:.6g}) with D = {U[0, i]!r}, "
-                f"S = {U[1, i]!r}, tau = {U[2, i]!r} "
+                f"(interior index {i - NUM_GHOSTS}, x = {xi:.6g}) with D = {float(U[0, i])!r}, "
+                f"S = {float(U[1, i])!r}, tau = {float(U[2, i])!r} "
                 f"(recon={self.recon}, riemann={self.riemann}, N={self.num_cells})"
             )
         n_atm = int(np.count_nonzero(self.status[self.interior] == C2P_ATMOSPHERE))
@@ -519,17 +519,24 @@ def l1_errors(result):
 
 
 class ConvergenceRow(NamedTuple):
-    """One row of :func:`convergence_table`; ``rate`` is NaN for the coarsest grid."""
+    """One row of :func:`convergence_table`.
+
+    ``rate`` is NaN for the coarsest grid and next to a failed run; ``l1_rho`` is NaN and
+    ``failure`` holds the error message when cons2prim failed; ``atmosphere_cells`` is the
+    largest number of cells cons2prim set to the atmosphere during the run (0 when clean).
+    """
 
     recon: str
     riemann: str
     num_cells: int
     l1_rho: float
     rate: float
+    atmosphere_cells: int = 0
+    failure: str = ""
 
 
 def convergence_table(problem, resolutions=(100, 200, 400), recons=("mc",),
-                      riemanns=("hll",), cfl=0.3, integrator="rk3"):
+                      riemanns=("hll",), cfl=0.3, integrator="rk3", raise_on_failure=False):
     """L1(rho) and its observed order for each scheme over a sequence of grids.
 
     Parameters
@@ -541,6 +548,8 @@ def convergence_table(problem, resolutions=(100, 200, 400), recons=("mc",),
         Every combination is run.
     cfl : float
     integrator : {"rk3", "rk4"}
+    raise_on_failure : bool
+        Re-raise a cons2prim failure instead of recording it in the row.
 
     Returns
     -------
@@ -550,16 +559,36 @@ def convergence_table(problem, resolutions=(100, 200, 400), recons=("mc",),
     rows = []
     for recon in recons:
         for riemann in riemanns:
-            prev = None
+            prev_n, prev_err = None, math.nan
             for n in resolutions:
-                err = l1_errors(run_shock_tube(problem, n, recon=recon, riemann=riemann,
-                                               cfl=cfl, integrator=integrator))["rho"]
+                try:
+                    res = run_shock_tube(problem, n, recon=recon, riemann=riemann, cfl=cfl,
+                                         integrator=integrator)
+                except RuntimeError as exc:
+                    if raise_on_failure:
+                        raise
+                    rows.append(ConvergenceRow(recon, riemann, int(n), math.nan, math.nan,
+                                               failure=str(exc)))
+                    prev_n, prev_err = n, math.nan
+                    continue
+                err = l1_errors(res)["rho"]
                 rate = math.nan
-                if prev is not None:
-                    rate = math.log(prev[1] / err) / math.log(n / prev[0])
-                rows.append(ConvergenceRow(recon, riemann, int(n), err, rate))
-                prev = (n, err)
+                if prev_n is not None:
+                    rate = math.log(prev_err / err) / math.log(n / prev_n)
+                rows.append(ConvergenceRow(recon, riemann, int(n), err, rate,
+                                           res.max_atmosphere_cells))
+                prev_n, prev_err = n, err
     return rows
+
+
+def _row_note(row):
+    if row.failure:
+        # "cons2prim failed at t = 0.0538 in ..." -> "c2p failure at t = 0.0538"
+        head = row.failure.split(" in ")[0]
+        return head.replace("cons2prim failed", "c2p failure")
+    if row.atmosphere_cells:
+        return f"{row.atmosphere_cells} atmosphere cells"
+    return ""
 
 
 def format_markdown_table(rows):
@@ -572,11 +601,16 @@ def format_markdown_table(rows):
     Returns
     -------
     str
+        Columns recon, Riemann, N, L1(rho), rate and notes (cons2prim failures, atmosphere
+        cells).
     """
-    lines = ["| recon | Riemann | N | L1(rho) | rate |", "|---|---|---:|---:|---:|"]
+    lines = ["| recon | Riemann | N | L1(rho) | rate | notes |",
+             "|---|---|---:|---:|---:|---|"]
     for r in rows:
+        err = "-" if math.isnan(r.l1_rho) else f"{r.l1_rho:.3e}"
         rate = "" if math.isnan(r.rate) else f"{r.rate:.2f}"
-        lines.append(f"| {r.recon} | {r.riemann} | {r.num_cells} | {r.l1_rho:.3e} | {rate} |")
+        lines.append(f"| {r.recon} | {r.riemann} | {r.num_cells} | {err} | {rate} | "
+                     f"{_row_note(r)} |")
     return "\n".join(lines)
 
 

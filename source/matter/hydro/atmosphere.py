@@ -95,7 +95,7 @@ def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0):
     return AtmosphereParams(rho_floor=rho_floor, p_floor=K * rho_floor**gamma)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def atmosphere_reset(D, Sr, tau, e6phi, atm, lo, hi):
     """Post-step reset of the densitised conserved variables on cells lo..hi-1, in place.
 

@@ -62,7 +62,7 @@ DEFAULT_MAX_ITER = 100
 # ---------------------------------------------------------------------------------------
 # prim -> cons (one cell)
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def prim_to_cons_point(rho0, vr, press, eps, gamma_rr, e6phi):
     """Densitised conserved variables of one cell (MBM 2014 eq. 50).
 
@@ -79,7 +79,7 @@ def prim_to_cons_point(rho0, vr, press, eps, gamma_rr, e6phi):
 # ---------------------------------------------------------------------------------------
 # Kastaun et al. (2021), B = 0, Gamma-law
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def kastaun_master(mu, q, r2, gamma, v2_cap):
     """Master function f(mu) = mu - mu_hat(mu) of KKC 2021 for B = 0 (Gamma-law EOS).
 
@@ -102,7 +102,7 @@ def kastaun_master(mu, q, r2, gamma, v2_cap):
     return mu - 1.0 / (nu + mu * r2), W, eps
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
     """Root mu of the KKC master function; returns (mu, iterations, ok).
 
@@ -153,7 +153,7 @@ def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
 # ---------------------------------------------------------------------------------------
 # Newton on the pressure (Gamma-law), relative test; the fast path
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def newton_pressure_solve(D, S2, tau, gamma, p_guess, p_floor, W_max, tol, max_iter):
     """Newton-Raphson on f(P) = rho0 h W^2 - (tau + D + P); returns (P, iterations, ok).
 
@@ -191,7 +191,7 @@ def newton_pressure_solve(D, S2, tau, gamma, p_guess, p_floor, W_max, tol, max_i
 # ---------------------------------------------------------------------------------------
 # Barotropic (polytrope) recovery
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def barotropic_solve(D, S2, gamma, K, tol, max_iter):
     """Root rho0 of g = rho0 sqrt(1 + S^2/(D h(rho0))^2) - D on [D/sqrt(1+r^2), D]."""
     r2 = S2 / (D * D)
@@ -240,7 +240,7 @@ def barotropic_solve(D, S2, gamma, K, tol, max_iter):
 # ---------------------------------------------------------------------------------------
 # Full recovery of one cell
 # ---------------------------------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _atmosphere_prims(eos_kind, gamma, K, atm):
     rho = atm[ATM_RHO_FLOOR]
     p = eos_pressure(eos_kind, gamma, K, rho, atm[ATM_EPS_ATM])
@@ -251,7 +251,7 @@ def _atmosphere_prims(eos_kind, gamma, K, atm):
     return rho, 0.0, p, eps, 1.0, h
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_guess,
                        tol, max_iter):
     """Recover the primitives of one cell from *physical* (D, S_r, tau).
@@ -342,7 +342,7 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
     return rho, vr, p, eps, W, h, C2P_OK, iters
 
 
-@njit(cache=True, parallel=False)
+@njit(cache=True, parallel=False, error_model="numpy")
 def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm, method,
                        p_guess, tol, max_iter, rho0, vr, press, eps, W, h, status, iters):
     """Recover all cells of *densitised* (D~, S~_r, tau~) (divided by e^{6 phi} here).
@@ -356,7 +356,7 @@ def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm, 
         rho0[i], vr[i], press[i], eps[i], W[i], h[i], status[i], iters[i] = r
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def _cons_to_prim_array_parallel(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm,
                                  method, p_guess, tol, max_iter, rho0, vr, press, eps, W, h,
                                  status, iters):
@@ -367,7 +367,7 @@ def _cons_to_prim_array_parallel(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma
         rho0[i], vr[i], press[i], eps[i], W[i], h[i], status[i], iters[i] = r
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def prim_to_cons_array(rho0, vr, press, eps, gamma_rr, e6phi, Dt, Srt, taut):
     """Densitised conserved variables of arrays of primitives (written into Dt, Srt, taut)."""
     for i in range(rho0.shape[0]):

@@ -18,7 +18,7 @@ EOS_IDEAL_GAS = 0
 EOS_POLYTROPE = 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def eos_pressure(eos_kind, gamma, K, rho0, eps):
     """Pressure P(rho0, eps)."""
     if eos_kind == EOS_POLYTROPE:
@@ -26,7 +26,7 @@ def eos_pressure(eos_kind, gamma, K, rho0, eps):
     return (gamma - 1.0) * rho0 * eps
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press):
     """Specific internal energy eps(rho0, P) (the polytrope ignores P)."""
     if eos_kind == EOS_POLYTROPE:
@@ -34,7 +34,7 @@ def eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press):
     return press / ((gamma - 1.0) * rho0)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def eos_sound_speed_squared(gamma, rho0, press, h):
     """c_s^2 = Gamma P / (rho0 h), valid for both EOS kinds."""
     return gamma * press / (rho0 * h)

@@ -72,7 +72,7 @@ FACE_W_SECOND = np.array([-5.0, 60.0, 90.0, -20.0, 3.0]) / 128.0     # face 1: c
 FACE_W_LAST = np.array([-5.0, 28.0, -70.0, 140.0, 35.0]) / 128.0     # face N-2: cells N-5..N-1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def interpolate_to_faces(f, out):
     """4th-order (5-point Lagrange) values at the N-1 faces between consecutive cells."""
     n = f.shape[0]

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from .atmosphere import ATM_P_FLOOR, ATM_RHO_FLOOR, ATM_V_MAX
-from .eos import eos_eps_from_rho_p, eos_sound_speed_squared
+from .eos import EOS_POLYTROPE, eos_eps_from_rho_p
 
 RIEMANN_HLL = 0
 RIEMANN_LLF = 1
@@ -30,44 +30,58 @@ RIEMANN_SOLVERS = {"hll": RIEMANN_HLL, "hlle": RIEMANN_HLL, "llf": RIEMANN_LLF,
 SPEED_FLOOR = 1e-8  # "entropy fix": lambda_- <= -1e-8, lambda_+ >= 1e-8
 
 
-@njit(cache=True)
-def physical_flux(rho0, vr, press, W, h, alpha, e6phi, gamma_rr, beta_r):
-    """Densitised radial fluxes (F_D, F_S, F_tau) of one state."""
-    vt = vr - beta_r / alpha                     # transport velocity v~^r
+@njit(cache=True, error_model="numpy")
+def _flux_from_transport(rho0, vr, press, W, h, a6, gamma_rr, vt):
+    """Densitised fluxes given alpha e^{6phi} (``a6``) and the transport velocity ``vt``."""
     D = rho0 * W
     rhohW2 = rho0 * h * W * W
     tau = rhohW2 - press - D
-    a6 = alpha * e6phi
     return (a6 * D * vt,
             a6 * (rhohW2 * gamma_rr * vr * vt + press),
             a6 * (tau * vt + press * vr))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def physical_flux(rho0, vr, press, W, h, alpha, e6phi, gamma_rr, beta_r):
+    """Densitised radial fluxes (F_D, F_S, F_tau) of one state."""
+    return _flux_from_transport(rho0, vr, press, W, h, alpha * e6phi, gamma_rr,
+                                vr - beta_r / alpha)
+
+
+@njit(cache=True, error_model="numpy")
+def _char_speeds(vr, cs2, alpha, beta_r, gamma_rr, inv_gamma_rr):
+    v2 = gamma_rr * vr * vr
+    disc = (1.0 - v2) * ((1.0 - v2 * cs2) * inv_gamma_rr - vr * vr * (1.0 - cs2))
+    if disc < 0.0:
+        disc = 0.0
+    root = math.sqrt(cs2 * disc)
+    fac = alpha / (1.0 - v2 * cs2)
+    return (fac * (vr * (1.0 - cs2) - root) - beta_r,
+            fac * (vr * (1.0 - cs2) + root) - beta_r)
+
+
+@njit(cache=True, error_model="numpy")
 def char_speeds(vr, cs2, alpha, beta_r, gamma_rr):
     """Radial coordinate characteristic speeds (lambda_-, lambda_+) of one state.
 
     lambda_+- = alpha/(1 - v^2 c_s^2) [v^r (1 - c_s^2)
                  +- c_s sqrt((1 - v^2)(gamma^rr (1 - v^2 c_s^2) - (v^r)^2 (1 - c_s^2)))] - beta^r
     """
-    v2 = gamma_rr * vr * vr
-    cs = math.sqrt(cs2)
-    disc = (1.0 - v2) * ((1.0 - v2 * cs2) / gamma_rr - vr * vr * (1.0 - cs2))
-    if disc < 0.0:
-        disc = 0.0
-    root = cs * math.sqrt(disc)
-    fac = alpha / (1.0 - v2 * cs2)
-    return (fac * (vr * (1.0 - cs2) - root) - beta_r,
-            fac * (vr * (1.0 - cs2) + root) - beta_r)
+    return _char_speeds(vr, cs2, alpha, beta_r, gamma_rr, 1.0 / gamma_rr)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hll_flux(lm, lp, UL, UR, FL, FR):
     """HLLE flux of one component: (lp FL - lm FR + lp lm (UR - UL)) / (lp - lm)."""
-    return (lp * FL - lm * FR + lp * lm * (UR - UL)) / (lp - lm)
+    return _hll(1.0 / (lp - lm), lm, lp, UL, UR, FL, FR)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
+def _hll(inv_dl, lm, lp, UL, UR, FL, FR):
+    return (lp * FL - lm * FR + lp * lm * (UR - UL)) * inv_dl
+
+
+@njit(cache=True, error_model="numpy")
 def _frame_state(rho0, vr, press, h, cs2, alpha, beta_r, gamma_rr):
     """Local orthonormal-frame state for HLLC: (v, D, S, E, F_D, F_S, F_E, lm, lp)."""
     v = math.sqrt(gamma_rr) * (vr - beta_r / alpha)
@@ -85,7 +99,7 @@ def _frame_state(rho0, vr, press, h, cs2, alpha, beta_r, gamma_rr):
     return v, D, S, E, D * v, S * v + press, S, lm, lp
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _hllc_star(lam, lam_star, p_star, v, press, D, S, E, FD, FS, FE):
     """HLLC star-state flux F* = F + lambda (U* - U) (Mignone & Bodo 2005 eqs. 16-18)."""
     inv = 1.0 / (lam - lam_star)
@@ -95,7 +109,7 @@ def _hllc_star(lam, lam_star, p_star, v, press, D, S, E, FD, FS, FE):
     return FD + lam * (Ds - D), FS + lam * (Ss - S), FE + lam * (Es - E)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gamma_rr, e6phi):
     """HLLC flux (F_D, F_S, F_tau) in the Valencia frame (densitised)."""
     vl, DL, SL, EL, FDL, FSL, FEL, lmL, lpL = _frame_state(rhoL, vL, pL, hL, cs2L, alpha,
@@ -141,25 +155,30 @@ def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gam
     return alpha * e4phi * fD, alpha * e6phi * fS, alpha * e4phi * (fE - fD)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _solver_state(rho0, vr, press, eos_kind, gamma, K, atm, gamma_rr):
-    """Clipped state fed to the solver: (rho0, vr, P, W, h, c_s^2)."""
+    """Clipped state fed to the solver: (P, W, h, c_s^2) (P floored)."""
     if press < atm[ATM_P_FLOOR]:
         press = atm[ATM_P_FLOOR]
-    eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press)
+    inv_rho = 1.0 / rho0
+    if eos_kind == EOS_POLYTROPE:
+        eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press)
+    else:
+        eps = press * inv_rho * (1.0 / (gamma - 1.0))
     if eps < 1e-15:
         eps = 1e-15
-    h = 1.0 + eps + press / rho0
-    cs2 = eos_sound_speed_squared(gamma, rho0, press, h)
+    p_over_rho = press * inv_rho
+    h = 1.0 + eps + p_over_rho
+    cs2 = gamma * p_over_rho / h
     if cs2 < 0.0:
         cs2 = 0.0
     elif cs2 > 1.0 - 1e-12:
         cs2 = 1.0 - 1e-12
     W = 1.0 / math.sqrt(1.0 - gamma_rr * vr * vr)
-    return eps, W, h, cs2
+    return press, W, h, cs2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def limit_face_state(rho0, vr, press, gamma_rr, atm):
     """Face post-processing: density/pressure floors, |v| <= v_max (physical speed)."""
     if not (rho0 >= atm[ATM_RHO_FLOOR]):
@@ -174,26 +193,31 @@ def limit_face_state(rho0, vr, press, gamma_rr, atm):
     return rho0, vr, press
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi,
               eos_kind, gamma, K, atm):
     """Upwinded densitised flux (F_D, F_S, F_tau) at one face from limited L/R primitives."""
-    epsL, WL, hL, cs2L = _solver_state(rhoL, vL, pL, eos_kind, gamma, K, atm, gamma_rr)
-    epsR, WR, hR, cs2R = _solver_state(rhoR, vR, pR, eos_kind, gamma, K, atm, gamma_rr)
+    pL, WL, hL, cs2L = _solver_state(rhoL, vL, pL, eos_kind, gamma, K, atm, gamma_rr)
+    pR, WR, hR, cs2R = _solver_state(rhoR, vR, pR, eos_kind, gamma, K, atm, gamma_rr)
     if solver == RIEMANN_HLLC:
         return hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r,
                          gamma_rr, e6phi)
-    FDL, FSL, FTL = physical_flux(rhoL, vL, pL, WL, hL, alpha, e6phi, gamma_rr, beta_r)
-    FDR, FSR, FTR = physical_flux(rhoR, vR, pR, WR, hR, alpha, e6phi, gamma_rr, beta_r)
+    a6 = alpha * e6phi
+    b_over_a = beta_r / alpha
+    FDL, FSL, FTL = _flux_from_transport(rhoL, vL, pL, WL, hL, a6, gamma_rr, vL - b_over_a)
+    FDR, FSR, FTR = _flux_from_transport(rhoR, vR, pR, WR, hR, a6, gamma_rr, vR - b_over_a)
     # densitised conserved variables with the face geometry
     DL = e6phi * rhoL * WL
     DR = e6phi * rhoR * WR
-    SL = e6phi * rhoL * hL * WL * WL * gamma_rr * vL
-    SR = e6phi * rhoR * hR * WR * WR * gamma_rr * vR
-    TL = e6phi * (rhoL * hL * WL * WL - pL) - DL
-    TR = e6phi * (rhoR * hR * WR * WR - pR) - DR
-    lmL, lpL = char_speeds(vL, cs2L, alpha, beta_r, gamma_rr)
-    lmR, lpR = char_speeds(vR, cs2R, alpha, beta_r, gamma_rr)
+    rhW2L = e6phi * rhoL * hL * WL * WL
+    rhW2R = e6phi * rhoR * hR * WR * WR
+    SL = rhW2L * gamma_rr * vL
+    SR = rhW2R * gamma_rr * vR
+    TL = rhW2L - e6phi * pL - DL
+    TR = rhW2R - e6phi * pR - DR
+    inv_grr = 1.0 / gamma_rr
+    lmL, lpL = _char_speeds(vL, cs2L, alpha, beta_r, gamma_rr, inv_grr)
+    lmR, lpR = _char_speeds(vR, cs2R, alpha, beta_r, gamma_rr, inv_grr)
     lm = min(0.0, min(lmL, lmR))
     lp = max(0.0, max(lpL, lpR))
     if lm > -SPEED_FLOOR:
@@ -205,12 +229,13 @@ def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi
         return (0.5 * (FDL + FDR - lmax * (DR - DL)),
                 0.5 * (FSL + FSR - lmax * (SR - SL)),
                 0.5 * (FTL + FTR - lmax * (TR - TL)))
-    return (hll_flux(lm, lp, DL, DR, FDL, FDR),
-            hll_flux(lm, lp, SL, SR, FSL, FSR),
-            hll_flux(lm, lp, TL, TR, FTL, FTR))
+    inv_dl = 1.0 / (lp - lm)
+    return (_hll(inv_dl, lm, lp, DL, DR, FDL, FDR),
+            _hll(inv_dl, lm, lp, SL, SR, FSL, FSR),
+            _hll(inv_dl, lm, lp, TL, TR, FTL, FTR))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def face_fluxes_array(solver, rhoL, vL, pL, rhoR, vR, pR, alpha_f, beta_f, gamma_rr_f,
                       e6phi_f, eos_kind, gamma, K, atm, FD, FS, FT):
     """Fluxes at M faces from already-limited face states (all arrays of length M)."""

@@ -36,7 +36,7 @@ FORM_PARTIAL = 1
 FORMULATIONS = {"full": FORM_FULL, "partial": FORM_PARTIAL}
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
                  hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
     """Geometric sources (s_S, s_tau) of one cell (densitised; MBM eqs. 34, 47)."""
@@ -55,7 +55,7 @@ def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_d
     return s_S, s_tau
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cell_rhs(formulation, FDm, FSm, FTm, FDp, FSp, FTp, area_m, area_p, volume, dx,
              rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
              hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed, two_over_r):
@@ -78,7 +78,7 @@ def cell_rhs(formulation, FDm, FSm, FTm, FDp, FSp, FTp, area_m, area_p, volume, 
     return rhs_D, rhs_S, rhs_T
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta_r, gamma_rr,
                  e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr,
                  K_ang_mixed, two_over_r, volume, area_f, rhs):
@@ -96,7 +96,7 @@ def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta
             K_ang_mixed[i], two_over_r[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def limit_faces_array(rhoL, vL, pL, rhoR, vR, pR, gamma_rr_f, atm):
     """Apply ``limit_face_state`` in place to face arrays (length M, face geometry)."""
     for k in range(rhoL.shape[0]):

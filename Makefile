@@ -29,13 +29,31 @@ run-full: $(STAMP)
 
 # Unit, physics and regression tests; long physics runs (@pytest.mark.slow) excluded.
 test: $(STAMP)
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q --benchmark-disable
 
 test-all: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --benchmark-disable
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5
+
+# Stored baseline outputs (baselines/*.h5): compare fresh runs on both paths / regenerate.
+baseline-check: $(STAMP)
+	$(PY) -m source.validation.baselines check
+
+baseline-update: $(STAMP)
+	$(PY) -m source.validation.baselines update
+
+# pytest-benchmark over RHS, one RK4 step, 100 RK4 steps (N = 400, 2000) and c2p, both paths.
+bench: $(STAMP)
+	NUMBA_NUM_THREADS=$(NUMBA_NUM_THREADS) $(PY) -m pytest tests/benchmarks -q \
+		--benchmark-only --benchmark-json=profiling/benchmarks.json \
+		--benchmark-columns=median,min,rounds
+	$(PY) profiling/bench_table.py profiling/benchmarks.json
+
+# cProfile reports (profiling/*.prof) and profiling/REPORT.md.
+profile: $(STAMP)
+	NUMBA_NUM_THREADS=$(NUMBA_NUM_THREADS) $(PY) profiling/profile_run.py

@@ -26,7 +26,7 @@ from source.core.spacing import NUM_GHOSTS
 from source.matter.hydro.atmosphere import ATM_RHO_FLOOR, ATM_RHO_THRESHOLD, ATM_TAU_ATM
 from source.matter.hydro.cons2prim import C2P_FAILED, cons_to_prim_point
 from source.matter.hydro.reconstruction import reconstruct_left
-from source.matter.hydro.riemann import face_flux, limit_face_state
+from source.matter.hydro.riemann import face_flux, limit_face_state, velocity_from_wv
 from source.matter.hydro.valencia_reference_metric import cell_rhs
 
 # rows of the packed geometry (GeometryCache.CELL_FIELDS / FACE_FIELDS)
@@ -62,20 +62,30 @@ def _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, 
 
 @njit(cache=True, error_model="numpy")
 def _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux):
-    """Flux at face f (between cells f-1 and f); stored at solver index k = f - 1."""
+    """Flux at face f (between cells f-1 and f); stored at solver index k = f - 1.
+
+    Reconstructs rho0, z = W v^r and P from the cells f-3..f+2 (``reconstruct_face_states``
+    of the modular path, one face at a time)."""
     k = f - 1
     rho = prim[0]
     vel = prim[1]
     prs = prim[2]
+    Wc = prim[4]
+    z_m3 = vel[f - 3] * Wc[f - 3]
+    z_m2 = vel[f - 2] * Wc[f - 2]
+    z_m1 = vel[f - 1] * Wc[f - 1]
+    z_0 = vel[f] * Wc[f]
+    z_p1 = vel[f + 1] * Wc[f + 1]
+    z_p2 = vel[f + 2] * Wc[f + 2]
     rL = reconstruct_left(recon, rho[f - 3], rho[f - 2], rho[f - 1], rho[f], rho[f + 1])
-    vL = reconstruct_left(recon, vel[f - 3], vel[f - 2], vel[f - 1], vel[f], vel[f + 1])
+    zL = reconstruct_left(recon, z_m3, z_m2, z_m1, z_0, z_p1)
     pL = reconstruct_left(recon, prs[f - 3], prs[f - 2], prs[f - 1], prs[f], prs[f + 1])
     rR = reconstruct_left(recon, rho[f + 2], rho[f + 1], rho[f], rho[f - 1], rho[f - 2])
-    vR = reconstruct_left(recon, vel[f + 2], vel[f + 1], vel[f], vel[f - 1], vel[f - 2])
+    zR = reconstruct_left(recon, z_p2, z_p1, z_0, z_m1, z_m2)
     pR = reconstruct_left(recon, prs[f + 2], prs[f + 1], prs[f], prs[f - 1], prs[f - 2])
     grr = gf[F_GRR, k]
-    rL, vL, pL = limit_face_state(rL, vL, pL, grr, atm)
-    rR, vR, pR = limit_face_state(rR, vR, pR, grr, atm)
+    rL, vL, pL = limit_face_state(rL, velocity_from_wv(zL, grr), pL, grr, atm)
+    rR, vR, pR = limit_face_state(rR, velocity_from_wv(zR, grr), pR, grr, atm)
     flux[0, k], flux[1, k], flux[2, k] = face_flux(
         solver, rL, vL, pL, rR, vR, pR, gf[F_ALPHA, k], gf[F_BETA, k], grr, gf[F_E6PHI, k],
         eos_kind, gamma, K, atm)

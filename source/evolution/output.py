@@ -63,7 +63,7 @@ class RunWriter:
         g.attrs["num_ghosts"] = 3
         ts = self.f.create_group("timeseries")
         for name in TIMESERIES_FIELDS:
-            ts.create_dataset(name, shape=(0,), maxshape=(None,), chunks=(4096,),
+            ts.create_dataset(name, shape=(0,), maxshape=(None,), chunks=(512,),
                               dtype=np.int64 if name == "step" else np.float64)
         self.f.create_group("snapshots")
         self.f.flush()

@@ -13,11 +13,11 @@ hydrodynamics in pure flux form,
 with no geometric sources and no connection terms.  Every point-wise operation is one of the
 compiled kernels the TOV evolution uses (``source.matter.hydro``): Kastaun
 conservative-to-primitive recovery (``cons_to_prim_array``), reconstruction of
-:math:`(\rho, v, P)` to the faces (``reconstruct_array``), face limiting
-(``limit_faces_array``) and the approximate Riemann solvers (``face_fluxes_array``).  With
-the flat face geometry those kernels reduce exactly to the planar fluxes above, so the shock
-tubes validate the code the star runs, compared with the exact solution of
-``source.validation.exact_riemann``.
+:math:`(\rho, W v, P)` to the faces with the face limiting
+(``reconstruct_face_states``, exactly as for the star) and the approximate Riemann
+solvers (``face_fluxes_array``).  With the flat face geometry those kernels reduce
+exactly to the planar fluxes above, so the shock tubes validate the code the star runs,
+compared with the exact solution of ``source.validation.exact_riemann``.
 
 Grid: ``N`` interior cells of width :math:`\Delta x = 1/N` plus ``NUM_GHOSTS = 3`` ghost
 cells on each side, filled by zero-gradient copies of the outermost interior cell (outflow).
@@ -53,9 +53,9 @@ from source.matter.hydro.cons2prim import (
     prim_to_cons_array,
 )
 from source.matter.hydro.eos import IdealGasEOS
-from source.matter.hydro.reconstruction import RECON_METHODS, reconstruct_array
+from source.matter.hydro.reconstruction import RECON_METHODS
 from source.matter.hydro.riemann import RIEMANN_SOLVERS, face_fluxes_array
-from source.matter.hydro.valencia_reference_metric import limit_faces_array
+from source.matter.hydro.valencia_reference_metric import reconstruct_face_states
 from source.validation.exact_riemann import ExactRiemannSolution
 
 __all__ = [
@@ -147,18 +147,18 @@ SHOCK_TUBES = MappingProxyType({
     "mm2": ShockTube(
         "mm2", 1.0, 1000.0, 0.0, 1.0, 1e-2, 0.0, 5.0 / 3.0, 0.35,
         reference=_MM2003 + ", problem 2 (blast wave 2: v* = 0.960, W* = 3.6, shell "
-        "rho*_R = 10.6 of width ~0.01 at t = 0.35)",
+        "rho*_R = 10.42 only 0.0092 wide at t = 0.35)",
     ),
     "weak": ShockTube(
         "weak", 1.0, 1.0, 0.0, 0.125, 0.1, 0.0, 1.4, 0.4,
-        reference="Relativistic version of the Sod (1978) shock tube, J. Comput. Phys. 27, 1; "
-        "exact solution as in " + _MM2003,
+        reference=_MM2003 + ", Fig. 2 with zero tangential velocity: the relativistic "
+        "version of the Sod (1978, J. Comput. Phys. 27, 1) shock tube (the 'weak blast' of "
+        "the engrenage reference code)",
     ),
     "strong": ShockTube(
         "strong", 10.0, 133.33, 0.0, 1.0, 0.125, 0.0, 1.4, 0.4,
-        reference="Strong relativistic shock tube (left P = 133.33, Gamma = 1.4), as used "
-        "e.g. by Zhang & MacFadyen (2006), ApJS 164, 255 and Radice & Rezzolla (2012), "
-        "A&A 547, A26; exact solution as in " + _MM2003,
+        reference="'Strong blast' of the engrenage reference code's test suite (no paper "
+        "given there); exact solution constructed as in " + _MM2003,
     ),
 })
 """Standard planar SRHD shock tubes (read-only mapping name -> :class:`ShockTube`)."""
@@ -266,8 +266,6 @@ class PlanarSlab:
         self.status = np.zeros(n, dtype=np.int8)
         self.iters = np.zeros(n, dtype=np.int32)
         # face work arrays: reconstruction writes N + 7 faces; faces g .. g + N are used
-        self._face_L = np.zeros((3, n + 1))
-        self._face_R = np.zeros((3, n + 1))
         self._flux = np.zeros((3, num_cells + 1))
 
     # ---------------------------------------------------------------- state
@@ -331,13 +329,14 @@ class PlanarSlab:
         ``k - 1`` and ``k``.
         """
         self.cons_to_prim(U, t)
-        for var in range(3):
-            reconstruct_array(self.recon_id, self.prim[var], self._face_L[var],
-                              self._face_R[var])
-        faces = slice(NUM_GHOSTS, NUM_GHOSTS + self.num_cells + 1)
-        rL, vL, pL = (a[faces] for a in self._face_L)
-        rR, vR, pR = (a[faces] for a in self._face_R)
-        limit_faces_array(rL, vL, pL, rR, vR, pR, self._ones_faces, self.atm)
+        rho, v, p, eps, W, h = self.prim
+        n = rho.shape[0]
+        states = [np.empty(n - 1) for _ in range(6)]
+        reconstruct_face_states(self.recon_id, rho, v, W, p, np.ones(n - 1), self.atm,
+                                *states)
+        # solver face k lies between cells k and k+1: the faces of the interior cells
+        faces = slice(NUM_GHOSTS - 1, NUM_GHOSTS + self.num_cells)
+        rL, vL, pL, rR, vR, pR = (a[faces].copy() for a in states)
         kind, gamma, K = self.eos_params
         F = self._flux
         face_fluxes_array(self.riemann_id, rL, vL, pL, rR, vR, pR, self._ones_faces,

@@ -65,8 +65,11 @@ def mp5_left(um2, um1, u0, up1, up2):
     alpha = 4.0
     ul = (2.0 * um2 - 13.0 * um1 + 47.0 * u0 + 27.0 * up1 - 3.0 * up2) / 60.0
     ump = u0 + minmod2(up1 - u0, alpha * (u0 - um1))
-    norm = math.sqrt(um2 * um2 + um1 * um1 + u0 * u0 + up1 * up1 + up2 * up2) + 1e-30
-    if (ul - u0) * (ul - ump) <= 1e-20 * norm:
+    # switch test (ul - u0)(ul - ump) <= eps ||u||; the norm is only needed when the
+    # product is positive (evaluated lazily: same result, no square root in smooth flow)
+    prod = (ul - u0) * (ul - ump)
+    if prod <= 0.0 or prod <= 1e-20 * (
+            math.sqrt(um2 * um2 + um1 * um1 + u0 * u0 + up1 * up1 + up2 * up2) + 1e-30):
         return ul
     dm1 = um2 - 2.0 * um1 + u0
     d0 = um1 - 2.0 * u0 + up1

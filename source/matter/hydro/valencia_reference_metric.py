@@ -29,7 +29,7 @@ from numba import njit
 from source.core.spacing import NUM_GHOSTS
 
 from .reconstruction import reconstruct_array
-from .riemann import face_fluxes_array, limit_face_state, physical_flux
+from .riemann import face_fluxes_array, limit_face_state, physical_flux, velocity_from_wv
 
 FORM_FULL = 0
 FORM_PARTIAL = 1
@@ -104,6 +104,37 @@ def limit_faces_array(rhoL, vL, pL, rhoR, vR, pR, gamma_rr_f, atm):
         rhoR[k], vR[k], pR[k] = limit_face_state(rhoR[k], vR[k], pR[k], gamma_rr_f[k], atm)
 
 
+@njit(cache=True, error_model="numpy")
+def reconstruct_face_states(method, rho0, vr, W, press, gamma_rr_f, atm, rL, vL, pL, rR, vR,
+                            pR):
+    """Limited face states at the N-1 faces between cells (face k between cells k, k+1).
+
+    rho0, z = W v^r and P are reconstructed (``reconstruct_array``), z is turned into
+    v^r = z / sqrt(1 + gamma_rr z^2) with the face metric (``velocity_from_wv``), then the
+    floors and the speed cap are applied (``limit_face_state``). The fused kernel does the
+    same, face by face, with the same point-wise functions.
+    """
+    n = rho0.shape[0]
+    z = np.empty(n)
+    for i in range(n):
+        z[i] = vr[i] * W[i]
+    uL = np.empty(n + 1)
+    uR = np.empty(n + 1)
+    reconstruct_array(method, rho0, uL, uR)
+    rL[:] = uL[1:n]
+    rR[:] = uR[1:n]
+    reconstruct_array(method, press, uL, uR)
+    pL[:] = uL[1:n]
+    pR[:] = uR[1:n]
+    reconstruct_array(method, z, uL, uR)
+    for k in range(n - 1):
+        g = gamma_rr_f[k]
+        rL[k], vL[k], pL[k] = limit_face_state(rL[k], velocity_from_wv(uL[k + 1], g), pL[k], g,
+                                               atm)
+        rR[k], vR[k], pR[k] = limit_face_state(rR[k], velocity_from_wv(uR[k + 1], g), pR[k], g,
+                                               atm)
+
+
 class ValenciaReferenceMetric:
     """Modular Valencia RHS: reconstruction -> face limiting -> Riemann -> assembly.
 
@@ -125,18 +156,15 @@ class ValenciaReferenceMetric:
         self.formulation = formulation
         self.formulation_id = FORMULATIONS[formulation]
 
-    def compute_interface_fluxes(self, rho0, vr, press, cache, eos, reconstructor,
+    def compute_interface_fluxes(self, rho0, vr, press, W, cache, eos, reconstructor,
                                  riemann_solver, atm_packed):
         """Face fluxes (F_D, F_S, F_tau), each of length N-1."""
         n = rho0.shape[0]
-        faces = []
-        for u in (rho0, vr, press):
-            uL = np.empty(n + 1)
-            uR = np.empty(n + 1)
-            reconstruct_array(reconstructor.method_id, np.ascontiguousarray(u), uL, uR)
-            faces.append((uL[1:-1].copy(), uR[1:-1].copy()))
-        (rL, rR), (vL, vR), (pL, pR) = faces
-        limit_faces_array(rL, vL, pL, rR, vR, pR, cache.gamma_rr_f, atm_packed)
+        rL, vL, pL, rR, vR, pR = (np.empty(n - 1) for _ in range(6))
+        reconstruct_face_states(reconstructor.method_id, np.ascontiguousarray(rho0),
+                                np.ascontiguousarray(vr), np.ascontiguousarray(W),
+                                np.ascontiguousarray(press), cache.gamma_rr_f, atm_packed,
+                                rL, vL, pL, rR, vR, pR)
         FD = np.empty(n - 1)
         FS = np.empty(n - 1)
         FT = np.empty(n - 1)
@@ -150,8 +178,8 @@ class ValenciaReferenceMetric:
     def compute_rhs_from_cache(self, rho0, vr, press, W, h, cache, eos, reconstructor,
                                riemann_solver, atm_packed):
         """RHS (3, N) of (D~, S~_r, tau~); ghost columns are zero."""
-        FD, FS, FT = self.compute_interface_fluxes(rho0, vr, press, cache, eos, reconstructor,
-                                                   riemann_solver, atm_packed)
+        FD, FS, FT = self.compute_interface_fluxes(rho0, vr, press, W, cache, eos,
+                                                   reconstructor, riemann_solver, atm_packed)
         rhs = np.zeros((3, rho0.shape[0]))
         assemble_rhs(self.formulation_id, FD, FS, FT, rho0, vr, press, W, h, cache.dx,
                      *cache.cell_arrays(), cache.area_f, rhs)

@@ -1,0 +1,118 @@
+"""pytest-benchmark figures for both paths (``make bench``).
+
+In the normal test run these execute once with ``--benchmark-disable`` semantics (they are
+correctness smoke tests there); ``make bench`` times them and writes
+``profiling/benchmarks.json`` plus a table with the fused/modular ratio. Timings are never
+asserted. JIT compilation happens in the fixtures, outside the timed region.
+"""
+
+import numpy as np
+import pytest
+
+from source.evolution import fused
+from source.evolution.cowling import get_rhs_cowling
+from source.evolution.simulation import RunConfig, build_simulation
+from source.matter.hydro.cons2prim import cons_to_prim_array
+
+pytestmark = pytest.mark.benchmark
+
+
+def _sim(path, n):
+    sim = build_simulation(RunConfig(num_points=n, r_max=20.0 if n <= 400 else 100.0,
+                                     steps=100, path=path, timeseries_every=100,
+                                     threads="1"))
+    sim.warmup()
+    return sim
+
+
+@pytest.fixture(scope="module", params=[400, 2000], ids=["N400", "N2000"])
+def sims(request):
+    return {p: _sim(p, request.param) for p in ("fused", "modular")}
+
+
+def _rhs_callable(sim):
+    if sim.config.path == "fused":
+        rhs = np.zeros_like(sim.U)
+        kind, gamma, K = sim.eos.params
+        h = sim.hydro
+
+        def call():
+            fused.fused_rhs(sim.U, rhs, sim.prim, sim.status, sim.flux, sim.gc, sim.gf,
+                            sim.grid.dx, h.reconstructor.method_id, h.riemann_solver.solver_id,
+                            h.valencia.formulation_id, kind, gamma, K, h.atm_packed,
+                            h.cons2prim_solver.method_id, sim.config.c2p_tol, 100,
+                            sim.use_parallel)
+            return rhs
+        return call
+    state = np.array(sim.state0).reshape(-1)
+
+    def call():
+        return get_rhs_cowling(0.0, state, sim.grid, None, sim.hydro)
+    return call
+
+
+@pytest.mark.parametrize("path", ["fused", "modular"])
+def test_rhs_evaluation(benchmark, sims, path):
+    sim = sims[path]
+    benchmark.group = f"rhs N={sim.grid.N}"
+    out = benchmark(_rhs_callable(sim))
+    assert np.all(np.isfinite(out))
+
+
+def _steps(sim, n):
+    U0 = sim.U.copy()
+    ts = np.zeros((n + 2, fused.NUM_TS))
+
+    def call():
+        sim.U[:] = U0
+        sim.step = 0
+        code, done, rows, bad = sim.advance(n, ts)
+        assert code == fused.RUN_OK
+        return done
+    return call
+
+
+@pytest.mark.parametrize("path", ["fused", "modular"])
+def test_one_rk4_step(benchmark, sims, path):
+    sim = sims[path]
+    benchmark.group = f"1 RK4 step N={sim.grid.N}"
+    assert benchmark(_steps(sim, 1)) == 1
+
+
+@pytest.mark.parametrize("path", ["fused", "modular"])
+def test_100_rk4_steps(benchmark, sims, path):
+    sim = sims[path]
+    benchmark.group = f"100 RK4 steps N={sim.grid.N}"
+    assert benchmark.pedantic(_steps(sim, 100), rounds=5, iterations=1) == 100
+
+
+@pytest.mark.parametrize("c2p", ["kastaun", "newton"])
+def test_c2p_per_cell(benchmark, c2p):
+    """cons2prim of 10^4 star-like cells (one call; divide by 1e4 for per-cell cost)."""
+    from source.matter.hydro.atmosphere import AtmosphereParams
+    from source.matter.hydro.cons2prim import C2P_METHODS, prim_to_cons
+    from source.matter.hydro.eos import IdealGasEOS
+    from source.matter.hydro.geometry import GeometryState
+
+    n = 10_000
+    rng = np.random.default_rng(0)
+    rho = 10 ** rng.uniform(-6, -2.9, n)
+    p = 100 * rho**2
+    v = rng.uniform(-0.05, 0.05, n)
+    geom = GeometryState(np.ones(n), np.zeros(n), rng.uniform(1, 2, n), np.ones(n))
+    eos = IdealGasEOS(2.0)
+    atm = AtmosphereParams()
+    D, S, tau = prim_to_cons(rho, v, p, geom, eos)
+    out = [np.empty(n) for _ in range(6)]
+    status = np.empty(n, dtype=np.int8)
+    iters = np.empty(n, dtype=np.int32)
+    guess = p * (1 + 1e-6)
+    packed = atm.packed(eos)
+
+    def call():
+        cons_to_prim_array(D, S, tau, geom.gamma_rr, geom.e6phi, 0, 2.0, 0.0, packed,
+                           C2P_METHODS[c2p], guess, 1e-13, 100, *out, status, iters)
+        return out[0]
+    benchmark.group = "c2p 1e4 cells"
+    rec = benchmark(call)
+    np.testing.assert_allclose(rec, rho, rtol=1e-10)

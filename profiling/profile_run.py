@@ -41,28 +41,18 @@ def _profile_path(path, results):
     import numpy as np
 
     from source.evolution import fused
-    from source.evolution.cowling import get_rhs_cowling
     from source.evolution.simulation import RunConfig, build_simulation
 
     sim = build_simulation(RunConfig(num_points=400, r_max=20.0, steps=100, path=path,
                                      timeseries_every=100, threads="1"))
     sim.warmup()
     rhs = np.zeros_like(sim.U)
-    kind, gamma, K = sim.eos.params
-    h = sim.hydro
-    state = np.array(sim.state0).reshape(-1)
+    U = sim.U.copy()
     ts = np.zeros((102, fused.NUM_TS))
 
     def rhs_100():
         for _ in range(100):
-            if path == "fused":
-                fused.fused_rhs(sim.U, rhs, sim.prim, sim.status, sim.flux, sim.gc, sim.gf,
-                                sim.grid.dx, h.reconstructor.method_id,
-                                h.riemann_solver.solver_id, h.valencia.formulation_id, kind,
-                                gamma, K, h.atm_packed, h.cons2prim_solver.method_id,
-                                sim.config.c2p_tol, 100, sim.use_parallel)
-            else:
-                get_rhs_cowling(0.0, state, sim.grid, None, sim.hydro)
+            sim.evaluate_rhs(rhs, U)
 
     def rk4_100():
         sim.advance(100, ts)

@@ -31,12 +31,7 @@ def test_t0_residual_is_truncation_level():
     """The discrete static star is in equilibrium up to truncation error: the t = 0 hydro
     RHS is as small as the reference code's (spec 3a: max|dS_r/dt| = 1.2e-8 at N = 200)."""
     sim = build_simulation(RunConfig(num_points=200, r_max=20.0, steps=1))
-    rhs = np.zeros_like(sim.U)
-    kind, gamma, K = sim.eos.params
-    fused.fused_rhs(sim.U, rhs, sim.prim, sim.status, sim.flux, sim.gc, sim.gf, sim.grid.dx,
-                    sim.hydro.reconstructor.method_id, sim.hydro.riemann_solver.solver_id,
-                    sim.hydro.valencia.formulation_id, kind, gamma, K, sim.hydro.atm_packed,
-                    0, 1e-13, 100, False)
+    rhs = sim.evaluate_rhs()
     inside = np.abs(sim.grid.r) < sim.tov.R_iso - 0.5
     assert np.max(np.abs(rhs[1, I][inside[I]])) < 2.5e-8
     assert np.max(np.abs(rhs[0, I][inside[I]])) < 1e-7

@@ -20,6 +20,7 @@ and root-finder stopping tests live in these kernels.
 
 import math
 
+import numpy as np
 from numba import njit, prange
 
 from source.core.spacing import NUM_GHOSTS
@@ -27,7 +28,7 @@ from source.matter.hydro.atmosphere import ATM_RHO_FLOOR, ATM_RHO_THRESHOLD, ATM
 from source.matter.hydro.cons2prim import C2P_FAILED, cons_to_prim_point
 from source.matter.hydro.reconstruction import reconstruct_left
 from source.matter.hydro.riemann import face_flux, limit_face_state, velocity_from_wv
-from source.matter.hydro.valencia_reference_metric import cell_rhs
+from source.matter.hydro.valencia_reference_metric import cell_rhs, find_static_vacuum
 
 # rows of the packed geometry (GeometryCache.CELL_FIELDS / FACE_FIELDS)
 G_ALPHA, G_BETA, G_GRR, G_E6PHI, G_DALPHA, G_DBETA, G_HATD_GRR, G_DLOG_ANG, G_KRR, \
@@ -92,7 +93,12 @@ def _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux):
 
 
 @njit(cache=True, error_model="numpy")
-def _rhs_cell(i, formulation, flux, prim, gc, gf, dx, rhs):
+def _rhs_cell(i, formulation, flux, prim, gc, gf, dx, vacuum, rhs):
+    if vacuum[i]:
+        rhs[0, i] = 0.0
+        rhs[1, i] = 0.0
+        rhs[2, i] = 0.0
+        return
     rhs[0, i], rhs[1, i], rhs[2, i] = cell_rhs(
         formulation, flux[0, i - 1], flux[1, i - 1], flux[2, i - 1],
         flux[0, i], flux[1, i], flux[2, i], gf[F_AREA, i - 1], gf[F_AREA, i],
@@ -117,45 +123,51 @@ def fill_hydro_ghosts(A):
 
 
 @njit(cache=True, error_model="numpy")
-def _fused_rhs_serial(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, formulation,
-                      eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
+def _fused_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
+                      formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
     n = U.shape[1]
     for i in range(n):
         _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+    find_static_vacuum(status, vacuum)
     for f in range(NUM_GHOSTS, n - NUM_GHOSTS + 1):
-        _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux)
+        if not (vacuum[f - 1] and vacuum[f]):
+            _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux)
     for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
-        _rhs_cell(i, formulation, flux, prim, gc, gf, dx, rhs)
+        _rhs_cell(i, formulation, flux, prim, gc, gf, dx, vacuum, rhs)
     fill_hydro_ghosts(rhs)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fused_rhs_parallel(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, formulation,
-                        eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
+def _fused_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
+                        formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
     n = U.shape[1]
     for i in prange(n):
         _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+    find_static_vacuum(status, vacuum)
     for f in prange(NUM_GHOSTS, n - NUM_GHOSTS + 1):
-        _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux)
+        if not (vacuum[f - 1] and vacuum[f]):
+            _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux)
     for i in prange(NUM_GHOSTS, n - NUM_GHOSTS):
-        _rhs_cell(i, formulation, flux, prim, gc, gf, dx, rhs)
+        _rhs_cell(i, formulation, flux, prim, gc, gf, dx, vacuum, rhs)
     fill_hydro_ghosts(rhs)
 
 
 @njit(cache=True, error_model="numpy")
-def fused_rhs(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, formulation, eos_kind,
-              gamma, K, atm, c2p_method, tol, max_iter, use_parallel):
+def fused_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
+              eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel):
     """Cowling RHS of the hydro rows ``U`` (3, N) into ``rhs`` (3, N), ghosts included.
 
     ``prim`` (6, N) receives (rho0, v^r, P, eps, W, h) and holds the previous pressure as
-    the Newton guess; ``status`` (N) the c2p status; ``flux`` (3, N-1) the face fluxes.
+    the Newton guess; ``status`` (N) the c2p status; ``vacuum`` (N, bool) the static-vacuum
+    flags (``find_static_vacuum``: zero RHS, faces between two such cells skipped);
+    ``flux`` (3, N-1) the face fluxes.
     """
     if use_parallel:
-        _fused_rhs_parallel(U, rhs, prim, status, flux, gc, gf, dx, recon, solver,
+        _fused_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
                             formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
     else:
-        _fused_rhs_serial(U, rhs, prim, status, flux, gc, gf, dx, recon, solver, formulation,
-                          eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+        _fused_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
+                          formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
 
 
 @njit(cache=True, error_model="numpy")
@@ -228,13 +240,14 @@ def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, for
     face_out = last  # solver index of the outer face of the last interior cell
     area_out = gf[F_AREA, face_out]
     rows = 0
+    vacuum = np.empty(n, dtype=np.bool_)
     for step in range(num_steps):
         fill_hydro_ghosts(U)
         for v in range(3):
             for i in range(n):
                 U_prev[v, i] = U[v, i]
         # stage 1
-        fused_rhs(U, k1, prim, status, flux, gc, gf, dx, recon, solver, formulation,
+        fused_rhs(U, k1, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
                   eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel)
         f1 = flux[0, face_out]
         nfail = 0
@@ -246,7 +259,7 @@ def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, for
         for v in range(3):
             for i in range(n):
                 Y[v, i] = U[v, i] + 0.5 * dt * k1[v, i]
-        fused_rhs(Y, k2, prim, status, flux, gc, gf, dx, recon, solver, formulation,
+        fused_rhs(Y, k2, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
                   eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel)
         f2 = flux[0, face_out]
         for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
@@ -256,7 +269,7 @@ def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, for
         for v in range(3):
             for i in range(n):
                 Y[v, i] = U[v, i] + 0.5 * dt * k2[v, i]
-        fused_rhs(Y, k3, prim, status, flux, gc, gf, dx, recon, solver, formulation,
+        fused_rhs(Y, k3, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
                   eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel)
         f3 = flux[0, face_out]
         for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
@@ -266,7 +279,7 @@ def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, for
         for v in range(3):
             for i in range(n):
                 Y[v, i] = U[v, i] + dt * k3[v, i]
-        fused_rhs(Y, k4, prim, status, flux, gc, gf, dx, recon, solver, formulation,
+        fused_rhs(Y, k4, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
                   eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel)
         f4 = flux[0, face_out]
         for i in range(NUM_GHOSTS, n - NUM_GHOSTS):

@@ -163,6 +163,7 @@ class Simulation:
         self.work = np.zeros((6, 3, n))
         self.flux = np.zeros((3, n - 1))
         self.status = np.zeros(n, dtype=np.int8)
+        self.vacuum = np.zeros(n, dtype=np.bool_)
         self.books = np.zeros(4)
         self.gc, self.gf = cache.packed()
         self.use_parallel = (fused.choose_parallel(n) if config.threads == "auto"
@@ -199,6 +200,27 @@ class Simulation:
         return {"r": self.grid.r, "rho0": rho0, "vr": vr, "press": p, "eps": eps, "W": W,
                 "alpha": self.cache.alpha, "D": U[0], "S_r": U[1], "tau": U[2],
                 "c2p_status": status}
+
+    def evaluate_rhs(self, rhs=None, U=None):
+        """RHS (3, N) of the hydro rows ``U`` (default: the current state) on this run's
+        path; the fused path reuses the run's work arrays (Newton guess included)."""
+        U = self.U if U is None else U
+        if rhs is None:
+            rhs = np.zeros_like(U)
+        if self.config.path == "fused":
+            kind, gamma, K = self.eos.params
+            h = self.hydro
+            fused.fused_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
+                            self.gf, self.grid.dx, h.reconstructor.method_id,
+                            h.riemann_solver.solver_id, h.valencia.formulation_id, kind, gamma,
+                            K, h.atm_packed, h.cons2prim_solver.method_id, self.config.c2p_tol,
+                            100, self.use_parallel)
+        else:
+            state = np.array(self.state0)
+            state[NUM_BSSN_VARS:] = U
+            full = get_rhs_cowling(0.0, state.reshape(-1), self.grid, None, self.hydro)
+            rhs[:] = full.reshape(self.grid.NUM_VARS, -1)[NUM_BSSN_VARS:]
+        return rhs
 
     # ------------------------------------------------------------------ stepping
     def warmup(self):

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from source.evolution import fused
-from source.evolution.cowling import get_rhs_cowling
 from source.evolution.simulation import RunConfig, build_simulation
 from source.matter.hydro.cons2prim import cons_to_prim_array
 
@@ -31,23 +30,11 @@ def sims(request):
 
 
 def _rhs_callable(sim):
-    if sim.config.path == "fused":
-        rhs = np.zeros_like(sim.U)
-        kind, gamma, K = sim.eos.params
-        h = sim.hydro
-
-        def call():
-            fused.fused_rhs(sim.U, rhs, sim.prim, sim.status, sim.flux, sim.gc, sim.gf,
-                            sim.grid.dx, h.reconstructor.method_id, h.riemann_solver.solver_id,
-                            h.valencia.formulation_id, kind, gamma, K, h.atm_packed,
-                            h.cons2prim_solver.method_id, sim.config.c2p_tol, 100,
-                            sim.use_parallel)
-            return rhs
-        return call
-    state = np.array(sim.state0).reshape(-1)
+    rhs = np.zeros_like(sim.U)
+    U = sim.U.copy()
 
     def call():
-        return get_rhs_cowling(0.0, state, sim.grid, None, sim.hydro)
+        return sim.evaluate_rhs(rhs, U)
     return call
 
 

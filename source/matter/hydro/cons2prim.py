@@ -145,7 +145,9 @@ def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
             if side == -1:
                 fb *= 0.5
             side = -1
-        if (b - a) * Wx * Wx <= tol * x:
+        # converged: the error of v is below tol, or the bracket is at round-off
+        # (the first test alone cannot be met once W^2 > tol / eps_mach, W > ~20)
+        if (b - a) * Wx * Wx <= tol * x or (b - a) <= 4.0 * 2.220446049250313e-16 * x:
             return x, it, True
     return x, max_iter, False
 
@@ -263,7 +265,7 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
         C2P_OK, C2P_ATMOSPHERE or C2P_FAILED (atmosphere values returned).
     iterations : int
     """
-    if not (D == D and Sr == Sr and tau == tau):
+    if not (math.isfinite(D) and math.isfinite(Sr) and math.isfinite(tau)):
         rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
         return rho, vr, p, eps, W, h, C2P_FAILED, 0
     if D < atm[ATM_RHO_THRESHOLD]:

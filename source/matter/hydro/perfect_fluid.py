@@ -134,7 +134,7 @@ class PerfectFluid:
         rho0, vr, p, eps, W, h, status = self.recover_primitives(geom)
         return self.valencia.compute_rhs_from_cache(rho0, vr, p, W, h, geom, self.eos,
                                                     self.reconstructor, self.riemann_solver,
-                                                    self.atm_packed)
+                                                    self.atm_packed, status=status)
 
     def get_emtensor(self, r, bssn_vars, background=None, bssn_d1=None):
         """3+1 matter sources from the last recovered primitives (one cons2prim per RHS)."""

@@ -82,9 +82,10 @@ def _hll(inv_dl, lm, lp, UL, UR, FL, FR):
 
 
 @njit(cache=True, error_model="numpy")
-def _frame_state(rho0, vr, press, h, cs2, alpha, beta_r, gamma_rr, v_max):
-    """Local orthonormal-frame state for HLLC: (v, D, S, E, F_D, F_S, F_E, lm, lp)."""
-    v = math.sqrt(gamma_rr) * (vr - beta_r / alpha)
+def _frame_state(rho0, vr, press, h, cs2, gamma_rr, v_max):
+    """State in the normal observer's local orthonormal frame (v_hat = sqrt(gamma_rr) v^r):
+    (v, D, S, E, F_D, F_S, F_E, lambda_-, lambda_+) with E = rho h W^2 - P (total energy)."""
+    v = math.sqrt(gamma_rr) * vr
     if v > v_max:
         v = v_max
     elif v < -v_max:
@@ -100,60 +101,74 @@ def _frame_state(rho0, vr, press, h, cs2, alpha, beta_r, gamma_rr, v_max):
 
 
 @njit(cache=True, error_model="numpy")
-def _hllc_star(lam, lam_star, p_star, v, press, D, S, E, FD, FS, FE):
-    """HLLC star-state flux F* = F + lambda (U* - U) (Mignone & Bodo 2005 eqs. 16-18)."""
+def _hllc_star(lam, lam_star, p_star, v, press, D, S, E):
+    """HLLC star state U* (Mignone & Bodo 2005 eqs. 16-18)."""
     inv = 1.0 / (lam - lam_star)
-    Ds = D * (lam - v) * inv
-    Ss = (S * (lam - v) + p_star - press) * inv
-    Es = (E * (lam - v) + p_star * lam_star - press * v) * inv
-    return FD + lam * (Ds - D), FS + lam * (Ss - S), FE + lam * (Es - E)
+    return (D * (lam - v) * inv,
+            (S * (lam - v) + p_star - press) * inv,
+            (E * (lam - v) + p_star * lam_star - press * v) * inv)
 
 
 @njit(cache=True, error_model="numpy")
 def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gamma_rr, e6phi,
               v_max):
-    """HLLC flux (F_D, F_S, F_tau) in the Valencia frame (densitised); frame speeds are
-    capped at ``v_max``."""
-    vl, DL, SL, EL, FDL, FSL, FEL, lmL, lpL = _frame_state(rhoL, vL, pL, hL, cs2L, alpha,
-                                                           beta_r, gamma_rr, v_max)
-    vr_, DR, SR, ER, FDR, FSR, FER, lmR, lpR = _frame_state(rhoR, vR, pR, hR, cs2R, alpha,
-                                                            beta_r, gamma_rr, v_max)
+    """HLLC flux (F_D, F_S, F_tau) in the Valencia frame (densitised).
+
+    The Riemann fan is built in the normal observer's orthonormal frame (Mignone & Bodo 2005
+    contact solver; frame speeds capped at ``v_max``). The shift enters as a constant
+    advection speed b = sqrt(gamma_rr) beta^r / alpha of that frame: the flux of the shifted
+    system F - b U is sampled on the ray x/t = b (exact for a constant b, so identical
+    left/right states give the physical flux for any shift). The fluxes go back to the
+    Valencia frame with the factors alpha e^{6phi}/sqrt(gamma_rr) (D, tau) and
+    alpha e^{6phi} (S_r).
+    """
+    vl, DL, SL, EL, FDL, FSL, FEL, lmL, lpL = _frame_state(rhoL, vL, pL, hL, cs2L, gamma_rr,
+                                                           v_max)
+    vr_, DR, SR, ER, FDR, FSR, FER, lmR, lpR = _frame_state(rhoR, vR, pR, hR, cs2R, gamma_rr,
+                                                            v_max)
+    b = math.sqrt(gamma_rr) * beta_r / alpha
     lm = min(lmL, lmR)
     lp = max(lpL, lpR)
     if lp - lm < 1e-30:
-        fD = 0.5 * (FDL + FDR)
-        fS = 0.5 * (FSL + FSR)
-        fE = 0.5 * (FEL + FER)
-    elif lm >= 0.0:
-        fD, fS, fE = FDL, FSL, FEL
-    elif lp <= 0.0:
-        fD, fS, fE = FDR, FSR, FER
+        uD, uS, uE = 0.5 * (DL + DR), 0.5 * (SL + SR), 0.5 * (EL + ER)
+        fD, fS, fE = 0.5 * (FDL + FDR), 0.5 * (FSL + FSR), 0.5 * (FEL + FER)
+    elif lm >= b:
+        uD, uS, uE, fD, fS, fE = DL, SL, EL, FDL, FSL, FEL
+    elif lp <= b:
+        uD, uS, uE, fD, fS, fE = DR, SR, ER, FDR, FSR, FER
     else:
         inv = 1.0 / (lp - lm)
         E_hll = (lp * ER - lm * EL + FEL - FER) * inv
         S_hll = (lp * SR - lm * SL + FSL - FSR) * inv
         FE_hll = (lp * FEL - lm * FER + lp * lm * (ER - EL)) * inv
         FS_hll = (lp * FSL - lm * FSR + lp * lm * (SR - SL)) * inv
-        # contact speed: FE_hll lam^2 - (E_hll + FS_hll) lam + S_hll = 0, root in [lm, lp]
-        b = E_hll + FS_hll
-        if abs(FE_hll) < 1e-30 * abs(b) or FE_hll == 0.0:
-            lam_star = S_hll / b
-        else:
-            disc = b * b - 4.0 * FE_hll * S_hll
-            if disc < 0.0:
-                disc = 0.0
-            lam_star = (b - math.sqrt(disc)) / (2.0 * FE_hll)
+        # contact speed: FE_hll lam^2 - (E_hll + FS_hll) lam + S_hll = 0 (Mignone & Bodo
+        # 2005 eq. 18), the root with the minus sign written without cancellation,
+        # lam* = 2 S / (B + sqrt(B^2 - 4 FE S)), B = E + FS > 0; also valid for FE -> 0.
+        bq = E_hll + FS_hll
+        disc = bq * bq - 4.0 * FE_hll * S_hll
+        if disc < 0.0:
+            disc = 0.0
+        lam_star = 2.0 * S_hll / (bq + math.sqrt(disc))
         if lam_star < lm:
             lam_star = lm
         elif lam_star > lp:
             lam_star = lp
         p_star = FS_hll - lam_star * FE_hll
-        if lam_star >= 0.0:
-            fD, fS, fE = _hllc_star(lm, lam_star, p_star, vl, pL, DL, SL, EL, FDL, FSL, FEL)
+        if lam_star >= b:
+            uD, uS, uE = _hllc_star(lm, lam_star, p_star, vl, pL, DL, SL, EL)
+            fD = FDL + lm * (uD - DL)
+            fS = FSL + lm * (uS - SL)
+            fE = FEL + lm * (uE - EL)
         else:
-            fD, fS, fE = _hllc_star(lp, lam_star, p_star, vr_, pR, DR, SR, ER, FDR, FSR, FER)
+            uD, uS, uE = _hllc_star(lp, lam_star, p_star, vr_, pR, DR, SR, ER)
+            fD = FDR + lp * (uD - DR)
+            fS = FSR + lp * (uS - SR)
+            fE = FER + lp * (uE - ER)
+    fD -= b * uD
+    fS -= b * uS
+    fE -= b * uE
     e4phi = e6phi / math.sqrt(gamma_rr)
-    # back to the Valencia frame: the coordinate speed is (alpha / sqrt(gamma_rr)) lambda
     return alpha * e4phi * fD, alpha * e6phi * fS, alpha * e4phi * (fE - fD)
 
 

@@ -28,6 +28,7 @@ from numba import njit
 
 from source.core.spacing import NUM_GHOSTS
 
+from .cons2prim import C2P_ATMOSPHERE
 from .reconstruction import reconstruct_array
 from .riemann import face_fluxes_array, limit_face_state, physical_flux, velocity_from_wv
 
@@ -79,15 +80,48 @@ def cell_rhs(formulation, FDm, FSm, FTm, FDp, FSp, FTp, area_m, area_p, volume, 
 
 
 @njit(cache=True, error_model="numpy")
+def find_static_vacuum(status, vacuum):
+    """Mark the interior cells whose whole stencil (cells i-3..i+3) is atmosphere.
+
+    Atmosphere primitives are fixed (rho_floor, v = 0, P_atm), so such a cell is static
+    vacuum: its faces see identical constant states, its mass and energy fluxes vanish and
+    the only non-zero term would be a spurious momentum source from the floor pressure,
+    which the post-step reset removes anyway. Its RHS is set to zero (both paths), and the
+    fused kernel skips the faces between two such cells. Returns the number of cells.
+    """
+    n = status.shape[0]
+    count = 0
+    run = 0  # length of the run of atmosphere cells ending at the current index
+    for i in range(n):
+        vacuum[i] = False
+    for j in range(n):
+        if status[j] == C2P_ATMOSPHERE:
+            run += 1
+        else:
+            run = 0
+        i = j - NUM_GHOSTS  # cell whose stencil ends at j
+        if NUM_GHOSTS <= i < n - NUM_GHOSTS and run >= 2 * NUM_GHOSTS + 1:
+            vacuum[i] = True
+            count += 1
+    return count
+
+
+@njit(cache=True, error_model="numpy")
 def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta_r, gamma_rr,
                  e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr,
-                 K_ang_mixed, two_over_r, volume, area_f, rhs):
+                 K_ang_mixed, two_over_r, volume, area_f, vacuum, rhs):
     """Interior-cell RHS (3, N) from face fluxes (N-1; face k between cells k, k+1).
 
-    Ghost rows of ``rhs`` are left untouched (the caller zeroes or boundary-fills them).
+    Static-vacuum cells (``vacuum``, see ``find_static_vacuum``) get zero. Ghost rows of
+    ``rhs`` are left untouched (the caller zeroes or boundary-fills them).
     """
     n = rho0.shape[0]
     for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
+        if vacuum[i]:
+            rhs[0, i] = 0.0
+            rhs[1, i] = 0.0
+            rhs[2, i] = 0.0
+            continue
         rhs[0, i], rhs[1, i], rhs[2, i] = cell_rhs(
             formulation, FD[i - 1], FS[i - 1], FT[i - 1], FD[i], FS[i], FT[i],
             area_f[i - 1], area_f[i], volume[i], dx,
@@ -176,11 +210,19 @@ class ValenciaReferenceMetric:
         return FD, FS, FT
 
     def compute_rhs_from_cache(self, rho0, vr, press, W, h, cache, eos, reconstructor,
-                               riemann_solver, atm_packed):
-        """RHS (3, N) of (D~, S~_r, tau~); ghost columns are zero."""
+                               riemann_solver, atm_packed, status=None):
+        """RHS (3, N) of (D~, S~_r, tau~); ghost columns are zero.
+
+        ``status`` (c2p status per cell) enables the static-vacuum rule
+        (``find_static_vacuum``); without it every cell is computed.
+        """
         FD, FS, FT = self.compute_interface_fluxes(rho0, vr, press, W, cache, eos,
                                                    reconstructor, riemann_solver, atm_packed)
-        rhs = np.zeros((3, rho0.shape[0]))
+        n = rho0.shape[0]
+        vacuum = np.zeros(n, dtype=np.bool_)
+        if status is not None:
+            find_static_vacuum(status, vacuum)
+        rhs = np.zeros((3, n))
         assemble_rhs(self.formulation_id, FD, FS, FT, rho0, vr, press, W, h, cache.dx,
-                     *cache.cell_arrays(), cache.area_f, rhs)
+                     *cache.cell_arrays(), cache.area_f, vacuum, rhs)
         return rhs

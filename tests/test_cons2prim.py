@@ -293,10 +293,12 @@ def test_kastaun_solve_converges_at_w50():
     z = math.sqrt(W * W - 1.0)
     D, S, tau = forward_rz(np.array([rho]), np.array([z]), np.array([eps]))
     q, r2 = tau[0] / D[0], (S[0] / D[0]) ** 2
-    mu, iterations, ok = kastaun_solve(q, r2, GAMMA, 1.0 - 1e-9, 1e-13, 100)
+    mu, W_out, eps_out, iterations, ok = kastaun_solve(q, r2, GAMMA, 1.0 - 1e-9, 1e-13, 100)
     h = 1.0 + GAMMA * eps
     assert mu == pytest.approx(1.0 / (h * W), rel=1e-14)   # the root is found ...
-    assert ok                                             # ... but reported as a failure
+    assert ok                                             # ... and reported as converged
+    assert iterations < 100
+    assert W_out == pytest.approx(W, rel=1e-10) and eps_out == pytest.approx(eps, rel=1e-8)
 
 
 # ---------------------------------------------------------------------------------------

@@ -45,15 +45,20 @@ RUN_OK = 0
 RUN_NONFINITE = 1
 RUN_C2P_FAILURE = 2
 
-PARALLEL_MIN_POINTS = 1_000_000  # replaced by measurement in profiling/REPORT.md
+# Measured (profiling/REPORT.md, 2 cores, 100 RK4 steps): N = 400 serial 16.7 ms vs
+# 2 threads 16.4 ms (no gain); N = 2000 serial 32.6 ms vs 2 threads 19.6 ms (1.7x).
+PARALLEL_MIN_POINTS = 1000
 
 
 def choose_parallel(num_points, threshold=PARALLEL_MIN_POINTS):
-    """Whether to use the ``prange`` loops for a grid of ``num_points`` cells."""
-    return num_points >= threshold
+    """Use the ``prange`` kernels only with more than one Numba thread and at least
+    ``threshold`` grid points (below that the parallel-region start-up eats the gain)."""
+    from numba import get_num_threads
+
+    return num_points >= threshold and get_num_threads() > 1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
     inv = 1.0 / gc[G_E6PHI, i]
     r = cons_to_prim_point(U[0, i] * inv, U[1, i] * inv, U[2, i] * inv, gc[G_GRR, i],
@@ -61,7 +66,7 @@ def _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, 
     prim[0, i], prim[1, i], prim[2, i], prim[3, i], prim[4, i], prim[5, i], status[i], _ = r
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux):
     """Flux at face f (between cells f-1 and f); stored at solver index k = f - 1.
 
@@ -92,7 +97,7 @@ def _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux):
         eos_kind, gamma, K, atm)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _rhs_cell(i, formulation, flux, prim, gc, gf, dx, vacuum, rhs):
     if vacuum[i]:
         rhs[0, i] = 0.0
@@ -152,7 +157,6 @@ def _fused_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, s
     fill_hydro_ghosts(rhs)
 
 
-@njit(cache=True, error_model="numpy")
 def fused_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
               eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel):
     """Cowling RHS of the hydro rows ``U`` (3, N) into ``rhs`` (3, N), ghosts included.
@@ -160,14 +164,12 @@ def fused_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, for
     ``prim`` (6, N) receives (rho0, v^r, P, eps, W, h) and holds the previous pressure as
     the Newton guess; ``status`` (N) the c2p status; ``vacuum`` (N, bool) the static-vacuum
     flags (``find_static_vacuum``: zero RHS, faces between two such cells skipped);
-    ``flux`` (3, N-1) the face fluxes.
+    ``flux`` (3, N-1) the face fluxes. ``use_parallel`` selects the ``prange`` kernel
+    (a Python-level choice, so the parallel kernel is only compiled when used).
     """
-    if use_parallel:
-        _fused_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
-                            formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
-    else:
-        _fused_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
-                          formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+    kernel = _fused_rhs_parallel if use_parallel else _fused_rhs_serial
+    kernel(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
+           eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
 
 
 @njit(cache=True, error_model="numpy")
@@ -203,16 +205,179 @@ def record_diagnostics(U, gc, t, eos_kind, gamma, K, atm, tol, max_iter, prim_di
 
 
 @njit(cache=True, error_model="numpy")
+def _axpy(Y, U, a, k):
+    """Y = U + a k (all columns)."""
+    for v in range(3):
+        for i in range(U.shape[1]):
+            Y[v, i] = U[v, i] + a * k[v, i]
+
+
+@njit(cache=True, error_model="numpy")
+def _count_failures(status, nfail, bad):
+    """Add the interior cells with C2P_FAILED to (nfail, bad = last failed cell)."""
+    n = status.shape[0]
+    for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
+        if status[i] == C2P_FAILED:
+            nfail += 1
+            bad = i
+    return nfail, bad
+
+
+@njit(cache=True, error_model="numpy")
+def _rk4_combine(U, dt, k1, k2, k3, k4):
+    for v in range(3):
+        for i in range(U.shape[1]):
+            U[v, i] = U[v, i] + dt / 6.0 * (k1[v, i] + 2.0 * k2[v, i] + 2.0 * k3[v, i]
+                                            + k4[v, i])
+
+
+@njit(cache=True, error_model="numpy")
+def _begin_step(U, U_prev):
+    fill_hydro_ghosts(U)
+    for v in range(3):
+        for i in range(U.shape[1]):
+            U_prev[v, i] = U[v, i]
+
+
+@njit(cache=True, error_model="numpy")
+def _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad, stop_on_c2p_failure, books):
+    """After a full step: NaN/inf check, atmosphere reset, rest-mass books.
+
+    Returns (code, bad_cell); on failure the state is restored from ``U_prev``.
+    """
+    n = U.shape[1]
+    last = n - NUM_GHOSTS - 1
+    nonfinite = -1
+    dmass = 0.0
+    nreset = 0
+    for i in range(n):
+        d = U[0, i]
+        s = U[1, i]
+        ta = U[2, i]
+        if not (math.isfinite(d) and math.isfinite(s) and math.isfinite(ta)):
+            if NUM_GHOSTS <= i <= last:
+                nonfinite = i
+            continue
+        e6 = gc[G_E6PHI, i]
+        if d < atm[ATM_RHO_THRESHOLD] * e6 or ta + d < 0.0:
+            new_d = atm[ATM_RHO_FLOOR] * e6
+            new_tau = atm[ATM_TAU_ATM] * e6
+            if NUM_GHOSTS <= i <= last and (new_d != d or s != 0.0 or new_tau != ta):
+                dmass += gc[G_VOLUME, i] * (new_d - d)
+                nreset += 1
+            U[0, i] = new_d
+            U[1, i] = 0.0
+            U[2, i] = new_tau
+    if nonfinite >= 0 or (stop_on_c2p_failure and nfail > 0):
+        for v in range(3):
+            for i in range(n):
+                U[v, i] = U_prev[v, i]
+        if nonfinite >= 0:
+            return RUN_NONFINITE, nonfinite
+        return RUN_C2P_FAILURE, bad
+    books[0] += 4.0 * math.pi * gf[F_AREA, last] * dt / 6.0 * fsum
+    books[1] += 4.0 * math.pi * dmass
+    books[2] += nfail
+    books[3] += nreset
+    return RUN_OK, -1
+
+
+@njit(cache=True, error_model="numpy")
+def _maybe_record(step, t0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol, max_iter,
+                  scratch, ts, rows, books):
+    if (step + 1) % record_every != 0:
+        return rows
+    row = ts[rows]
+    record_diagnostics(U, gc, t0 + (step + 1) * dt, eos_kind, gamma, K, atm, tol, max_iter,
+                       scratch, row)
+    for j in range(4):
+        row[6 + j] = books[j]
+    books[2] = 0.0
+    books[3] = 0.0
+    return rows + 1
+
+
+# The two chunk drivers below differ only in the RHS kernel they call (serial / prange):
+# Numba compiles every branch of a function, so choosing at run time inside one driver
+# would compile the parallel kernel (about 17 s) for every serial run. Everything else
+# lives in the shared helpers above.
+@njit(cache=True, error_model="numpy")
+def _rk4_chunk_serial(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
+                      formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
+                      work, flux, status, ts, books, stop_on_c2p_failure):
+    k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
+    face_out = U.shape[1] - NUM_GHOSTS - 1
+    vacuum = np.empty(U.shape[1], dtype=np.bool_)
+    rows = 0
+    for step in range(num_steps):
+        _begin_step(U, U_prev)
+        nfail, bad, fsum = 0, -1, 0.0
+        for stage in range(4):
+            src = U if stage == 0 else Y
+            k = (k1, k2, k3, k4)[stage]
+            _fused_rhs_serial(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
+                              formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+            nfail, bad = _count_failures(status, nfail, bad)
+            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
+            if stage < 3:
+                _axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
+        _rk4_combine(U, dt, k1, k2, k3, k4)
+        code, cell = _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad,
+                               stop_on_c2p_failure, books)
+        if code != RUN_OK:
+            return code, step, rows, cell
+        rows = _maybe_record(step, t0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
+                             max_iter, U_prev, ts, rows, books)
+    return RUN_OK, num_steps, rows, -1
+
+
+@njit(cache=True, error_model="numpy")
+def _rk4_chunk_parallel(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
+                        formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
+                        work, flux, status, ts, books, stop_on_c2p_failure):
+    k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
+    face_out = U.shape[1] - NUM_GHOSTS - 1
+    vacuum = np.empty(U.shape[1], dtype=np.bool_)
+    rows = 0
+    for step in range(num_steps):
+        _begin_step(U, U_prev)
+        nfail, bad, fsum = 0, -1, 0.0
+        for stage in range(4):
+            src = U if stage == 0 else Y
+            k = (k1, k2, k3, k4)[stage]
+            _fused_rhs_parallel(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
+                                formulation, eos_kind, gamma, K, atm, c2p_method, tol,
+                                max_iter)
+            nfail, bad = _count_failures(status, nfail, bad)
+            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
+            if stage < 3:
+                _axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
+        _rk4_combine(U, dt, k1, k2, k3, k4)
+        code, cell = _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad,
+                               stop_on_c2p_failure, books)
+        if code != RUN_OK:
+            return code, step, rows, cell
+        rows = _maybe_record(step, t0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
+                             max_iter, U_prev, ts, rows, books)
+    return RUN_OK, num_steps, rows, -1
+
+
 def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
               eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel, prim, work,
               flux, status, ts, books, stop_on_c2p_failure):
-    """Advance the hydro rows ``U`` (3, N) by up to ``num_steps`` RK4 steps, in place.
+    """Advance the hydro rows ``U`` (3, N) by up to ``num_steps`` RK4 steps, in place,
+    without returning to Python (compiled driver; ``use_parallel`` picks the kernel).
+
+    Per step: state ghosts filled once (the RHS ghosts carry the same linear maps, so every
+    stage state is ghost-consistent), four fused RHS evaluations, the RK4 combination, the
+    NaN/inf check, the atmosphere reset, the rest-mass books and, every ``record_every``
+    steps, a time-series row.
 
     Parameters
     ----------
     work : ndarray (6, 3, N)
-        Scratch: k1..k4, the stage state and a spare.
-    ts : ndarray (num_steps // record_every, NUM_TS)
+        Scratch: k1..k4, the stage state and the previous state.
+    ts : ndarray (num_steps // record_every + 1, NUM_TS)
         Time-series rows, one every ``record_every`` steps (after the step).
     books : ndarray (4,)
         Running [mass_outflow, mass_reset, c2p_failures since last record,
@@ -229,108 +394,7 @@ def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, for
     bad_cell : int
         Cell index of the failure (-1 if none).
     """
-    n = U.shape[1]
-    k1 = work[0]
-    k2 = work[1]
-    k3 = work[2]
-    k4 = work[3]
-    Y = work[4]
-    U_prev = work[5]
-    last = n - NUM_GHOSTS - 1
-    face_out = last  # solver index of the outer face of the last interior cell
-    area_out = gf[F_AREA, face_out]
-    rows = 0
-    vacuum = np.empty(n, dtype=np.bool_)
-    for step in range(num_steps):
-        fill_hydro_ghosts(U)
-        for v in range(3):
-            for i in range(n):
-                U_prev[v, i] = U[v, i]
-        # stage 1
-        fused_rhs(U, k1, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-                  eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel)
-        f1 = flux[0, face_out]
-        nfail = 0
-        bad = -1
-        for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
-            if status[i] == C2P_FAILED:
-                nfail += 1
-                bad = i
-        for v in range(3):
-            for i in range(n):
-                Y[v, i] = U[v, i] + 0.5 * dt * k1[v, i]
-        fused_rhs(Y, k2, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-                  eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel)
-        f2 = flux[0, face_out]
-        for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
-            if status[i] == C2P_FAILED:
-                nfail += 1
-                bad = i
-        for v in range(3):
-            for i in range(n):
-                Y[v, i] = U[v, i] + 0.5 * dt * k2[v, i]
-        fused_rhs(Y, k3, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-                  eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel)
-        f3 = flux[0, face_out]
-        for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
-            if status[i] == C2P_FAILED:
-                nfail += 1
-                bad = i
-        for v in range(3):
-            for i in range(n):
-                Y[v, i] = U[v, i] + dt * k3[v, i]
-        fused_rhs(Y, k4, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-                  eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel)
-        f4 = flux[0, face_out]
-        for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
-            if status[i] == C2P_FAILED:
-                nfail += 1
-                bad = i
-        for v in range(3):
-            for i in range(n):
-                U[v, i] = U[v, i] + dt / 6.0 * (k1[v, i] + 2.0 * k2[v, i] + 2.0 * k3[v, i]
-                                                + k4[v, i])
-        # after the full step: NaN check, atmosphere reset, books
-        nonfinite = -1
-        dmass = 0.0
-        nreset = 0
-        for i in range(n):
-            d = U[0, i]
-            s = U[1, i]
-            ta = U[2, i]
-            if not (math.isfinite(d) and math.isfinite(s) and math.isfinite(ta)):
-                if NUM_GHOSTS <= i <= last:
-                    nonfinite = i
-                continue
-            e6 = gc[G_E6PHI, i]
-            if d < atm[ATM_RHO_THRESHOLD] * e6 or ta + d < 0.0:
-                new_d = atm[ATM_RHO_FLOOR] * e6
-                if NUM_GHOSTS <= i <= last:
-                    dmass += gc[G_VOLUME, i] * (new_d - d)
-                    nreset += 1
-                U[0, i] = new_d
-                U[1, i] = 0.0
-                U[2, i] = atm[ATM_TAU_ATM] * e6
-        if nonfinite >= 0 or (stop_on_c2p_failure and nfail > 0):
-            for v in range(3):
-                for i in range(n):
-                    U[v, i] = U_prev[v, i]
-            if nonfinite >= 0:
-                return RUN_NONFINITE, step, rows, nonfinite
-            return RUN_C2P_FAILURE, step, rows, bad
-        books[0] += 4.0 * math.pi * area_out * dt / 6.0 * (f1 + 2.0 * f2 + 2.0 * f3 + f4)
-        books[1] += 4.0 * math.pi * dmass
-        books[2] += nfail
-        books[3] += nreset
-        if (step + 1) % record_every == 0:
-            row = ts[rows]
-            record_diagnostics(U, gc, t0 + (step + 1) * dt, eos_kind, gamma, K, atm, tol,
-                               max_iter, work[5], row)
-            row[6] = books[0]
-            row[7] = books[1]
-            row[8] = books[2]
-            row[9] = books[3]
-            books[2] = 0.0
-            books[3] = 0.0
-            rows += 1
-    return RUN_OK, num_steps, rows, -1
+    driver = _rk4_chunk_parallel if use_parallel else _rk4_chunk_serial
+    return driver(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
+                  eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim, work, flux, status,
+                  ts, books, stop_on_c2p_failure)

@@ -28,7 +28,7 @@ from source.matter.hydro.riemann import create_riemann_solver
 from source.matter.hydro.valencia_reference_metric import FORMULATIONS
 
 from . import fused
-from .cowling import get_rhs_cowling
+from .cowling import apply_atmosphere_reset, get_rhs_cowling
 
 MODES = ("cowling", "dynamic")
 PATHS = ("fused", "modular")
@@ -324,12 +324,11 @@ class Simulation:
                 return fused.RUN_NONFINITE, step, rows, int(badcells[0]) + NUM_GHOSTS
             if cfg.stop_on_c2p_failure and nfail:
                 return fused.RUN_C2P_FAILURE, step, rows, bad
-            D_before = new[0].copy()
-            n_reset = int(np.count_nonzero(
-                (new[0, interior] < self.hydro.atm_packed[8] * self.cache.e6phi[interior])
-                | (new[2, interior] + new[0, interior] < 0.0)))
-            from .cowling import apply_atmosphere_reset
+            before = new.copy()
             apply_atmosphere_reset(y_new.reshape(grid.NUM_VARS, n), hydro)
+            D_before = before[0]
+            n_reset = int(np.count_nonzero(np.any(before[:, interior] != new[:, interior],
+                                                  axis=0)))
             self.U[:] = new
             f1, f2, f3, f4 = fluxes
             self.books[0] += 4.0 * math.pi * area_out * dt / 6.0 * (f1 + 2.0 * f2 + 2.0 * f3

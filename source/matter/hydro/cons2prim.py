@@ -89,26 +89,29 @@ def kastaun_master(mu, q, r2, gamma, v2_cap):
     v2 = mu * mu * r2
     if v2 > v2_cap:
         v2 = v2_cap
-    W = 1.0 / math.sqrt(1.0 - v2)
+    s = math.sqrt(1.0 - v2)          # 1 / W_hat
     # eps_hat, cancellation-free form: W (q - mu r^2) + W^2 v^2 / (1 + W)   (KKC eq. 38)
-    eps = W * (q - mu * r2) + W * W * v2 / (1.0 + W)
+    # with W^2 v^2 / (1 + W) = v^2 / (s (1 + s))
+    eps = (q - mu * r2) / s + v2 / (s * (1.0 + s))
     if eps < 0.0:  # clamp to the EOS validity range of the Gamma-law, eps >= 0
         eps = 0.0
     a = (gamma - 1.0) * eps / (1.0 + eps)          # a = P / (rho (1 + eps))
     h = (1.0 + eps) * (1.0 + a)
-    nu_a = h / W
+    nu_a = h * s                                    # h / W
     nu_b = (1.0 + a) * (1.0 + q - mu * r2)
     nu = nu_a if nu_a > nu_b else nu_b
-    return mu - 1.0 / (nu + mu * r2), W, eps
+    return mu - 1.0 / (nu + mu * r2), 1.0 / s, eps
 
 
 @njit(cache=True, error_model="numpy")
 def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
-    """Root mu of the KKC master function; returns (mu, iterations, ok).
+    """Root mu of the KKC master function; returns (mu, W, eps, iterations, ok), with W and
+    eps those of the master function at the returned mu.
 
-    Bracket [0, 1/sqrt(1 + r^2)] (h_0 = 1 for the Gamma-law). Illinois/Anderson-Bjorck
-    regula falsi, stopped when the bracket width times W^2 is below tol * mu (the error
-    of v then is below tol) or when f vanishes.
+    Bracket [0, 1/sqrt(1 + r^2)] (h_0 = 1 for the Gamma-law); f(0) = -1/(1 + Gamma q) in
+    closed form (v = 0 there and nu_A = nu_B). Illinois/Anderson-Bjorck regula falsi,
+    stopped when the bracket width times W^2 is below tol * mu (the error of v then is
+    below tol), when the bracket is at round-off, or when f vanishes.
     """
     # velocity bound: z <= z_0 = r / h_0 -> v_0^2 = r^2 / (1 + r^2); also the user cap
     v2_cap = r2 / (1.0 + r2)
@@ -116,23 +119,26 @@ def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
         v2_cap = v_max * v_max
     a = 0.0
     b = 1.0 / math.sqrt(1.0 + r2)
-    fa, _, _ = kastaun_master(a, q, r2, gamma, v2_cap)
-    fb, Wb, _ = kastaun_master(b, q, r2, gamma, v2_cap)
+    qc = q if q > 0.0 else 0.0
+    fa = -1.0 / (1.0 + gamma * qc)
+    fb, Wb, eb = kastaun_master(b, q, r2, gamma, v2_cap)
     if not (fa == fa and fb == fb):
-        return 0.0, 0, False
+        return 0.0, 1.0, 0.0, 0, False
     if fb <= 0.0:  # root at the upper end (round-off): accept it
-        return b, 0, fb == fb
+        return b, Wb, eb, 0, True
     side = 0
     x = b
+    Wx = Wb
+    ex = eb
     for it in range(1, max_iter + 1):
         x = (a * fb - b * fa) / (fb - fa)
         if not (a < x < b):
             x = 0.5 * (a + b)
-        fx, Wx, _ = kastaun_master(x, q, r2, gamma, v2_cap)
+        fx, Wx, ex = kastaun_master(x, q, r2, gamma, v2_cap)
         if fx != fx:
-            return x, it, False
+            return x, Wx, ex, it, False
         if fx == 0.0:
-            return x, it, True
+            return x, Wx, ex, it, True
         if fx > 0.0:        # root in [a, x]: replace b
             b = x
             fb = fx
@@ -148,8 +154,8 @@ def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
         # converged: the error of v is below tol, or the bracket is at round-off
         # (the first test alone cannot be met once W^2 > tol / eps_mach, W > ~20)
         if (b - a) * Wx * Wx <= tol * x or (b - a) <= 4.0 * 2.220446049250313e-16 * x:
-            return x, it, True
-    return x, max_iter, False
+            return x, Wx, ex, it, True
+    return x, Wx, ex, max_iter, False
 
 
 # ---------------------------------------------------------------------------------------
@@ -242,7 +248,7 @@ def barotropic_solve(D, S2, gamma, K, tol, max_iter):
 # ---------------------------------------------------------------------------------------
 # Full recovery of one cell
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _atmosphere_prims(eos_kind, gamma, K, atm):
     rho = atm[ATM_RHO_FLOOR]
     p = eos_pressure(eos_kind, gamma, K, rho, atm[ATM_EPS_ATM])
@@ -253,7 +259,7 @@ def _atmosphere_prims(eos_kind, gamma, K, atm):
     return rho, 0.0, p, eps, 1.0, h
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_guess,
                        tol, max_iter):
     """Recover the primitives of one cell from *physical* (D, S_r, tau).
@@ -305,13 +311,9 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
         if not ok:
             q = tau / D
             r2 = S2 / (D * D)
-            mu, it2, ok = kastaun_solve(q, r2, gamma, atm[ATM_V_MAX], tol, max_iter)
+            mu, W, eps, it2, ok = kastaun_solve(q, r2, gamma, atm[ATM_V_MAX], tol, max_iter)
             iters += it2
             if ok:
-                v2_cap = r2 / (1.0 + r2)
-                if v2_cap > atm[ATM_V_MAX] ** 2:
-                    v2_cap = atm[ATM_V_MAX] ** 2
-                _, W, eps = kastaun_master(mu, q, r2, gamma, v2_cap)
                 rho = D / W
                 p = (gamma - 1.0) * rho * eps
                 h = 1.0 + eps + p / rho

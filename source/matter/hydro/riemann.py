@@ -172,7 +172,7 @@ def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gam
     return alpha * e4phi * fD, alpha * e6phi * fS, alpha * e4phi * (fE - fD)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _solver_state(rho0, vr, press, eos_kind, gamma, K, atm, gamma_rr):
     """Clipped state fed to the solver: (P, W, h, c_s^2) (P floored)."""
     if press < atm[ATM_P_FLOOR]:
@@ -205,7 +205,7 @@ def velocity_from_wv(z, gamma_rr):
     return z / math.sqrt(1.0 + gamma_rr * z * z)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def limit_face_state(rho0, vr, press, gamma_rr, atm):
     """Face post-processing: density/pressure floors, |v| <= v_max (physical speed).
 
@@ -222,7 +222,7 @@ def limit_face_state(rho0, vr, press, gamma_rr, atm):
     return rho0, vr, press
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi,
               eos_kind, gamma, K, atm):
     """Upwinded densitised flux (F_D, F_S, F_tau) at one face from limited L/R primitives."""

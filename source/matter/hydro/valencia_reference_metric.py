@@ -30,7 +30,12 @@ from source.core.spacing import NUM_GHOSTS
 
 from .cons2prim import C2P_ATMOSPHERE
 from .reconstruction import reconstruct_array
-from .riemann import face_fluxes_array, limit_face_state, physical_flux, velocity_from_wv
+from .riemann import (
+    _flux_from_transport,
+    face_fluxes_array,
+    limit_face_state,
+    velocity_from_wv,
+)
 
 FORM_FULL = 0
 FORM_PARTIAL = 1
@@ -38,16 +43,14 @@ FORMULATIONS = {"full": FORM_FULL, "partial": FORM_PARTIAL}
 
 
 @njit(cache=True, error_model="numpy")
-def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
-                 hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
-    """Geometric sources (s_S, s_tau) of one cell (densitised; MBM eqs. 34, 47)."""
+def _source_terms(rho0, vr, press, W, h, alpha, inv_alpha, vt, beta_r, gamma_rr, e6phi,
+                  dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
     rhohW2 = rho0 * h * W * W
-    vt = vr - beta_r / alpha
-    inv_a2 = 1.0 / (alpha * alpha)
+    inv_a2 = inv_alpha * inv_alpha
     T00 = (rhohW2 - press) * inv_a2
-    T0r = rhohW2 * vt / alpha + press * beta_r * inv_a2
+    T0r = rhohW2 * vt * inv_alpha + press * beta_r * inv_a2
     Trr = rhohW2 * vt * vt + press * (1.0 / gamma_rr - beta_r * beta_r * inv_a2)
-    T0_r = rhohW2 * gamma_rr * vr / alpha
+    T0_r = rhohW2 * gamma_rr * vr * inv_alpha
     B = T00 * beta_r * beta_r + 2.0 * T0r * beta_r + Trr
     a6 = alpha * e6phi
     s_tau = a6 * (K_rr * B + press * K_ang_mixed - (T00 * beta_r + T0r) * dalpha_dr)
@@ -57,18 +60,30 @@ def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_d
 
 
 @njit(cache=True, error_model="numpy")
+def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
+                 hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
+    """Geometric sources (s_S, s_tau) of one cell (densitised; MBM eqs. 34, 47)."""
+    inv_alpha = 1.0 / alpha
+    return _source_terms(rho0, vr, press, W, h, alpha, inv_alpha, vr - beta_r * inv_alpha,
+                         beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr,
+                         dlog_gamma_ang, K_rr, K_ang_mixed)
+
+
+@njit(cache=True, error_model="numpy")
 def cell_rhs(formulation, FDm, FSm, FTm, FDp, FSp, FTp, area_m, area_p, volume, dx,
              rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
              hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed, two_over_r):
     """(dD~/dt, dS~_r/dt, dtau~/dt) of one interior cell from its two face fluxes."""
-    s_S, s_tau = source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi,
-                              dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr,
-                              K_ang_mixed)
-    fD, fS, fT = physical_flux(rho0, vr, press, W, h, alpha, e6phi, gamma_rr, beta_r)
+    inv_alpha = 1.0 / alpha
+    vt = vr - beta_r * inv_alpha
+    s_S, s_tau = _source_terms(rho0, vr, press, W, h, alpha, inv_alpha, vt, beta_r, gamma_rr,
+                               e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang,
+                               K_rr, K_ang_mixed)
+    a6 = alpha * e6phi
+    fD, fS, fT = _flux_from_transport(rho0, vr, press, W, h, a6, gamma_rr, vt)
     inv_dx = 1.0 / dx
     # Euler equation: reference-metric form (both formulations)
-    rhs_S = (-(FSp - FSm) * inv_dx - two_over_r * fS
-             + two_over_r * alpha * e6phi * press + s_S)
+    rhs_S = (-(FSp - FSm) * inv_dx - two_over_r * fS + two_over_r * a6 * press + s_S)
     if formulation == FORM_PARTIAL:
         inv_v = 1.0 / volume
         rhs_D = -(area_p * FDp - area_m * FDm) * inv_v

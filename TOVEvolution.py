@@ -39,50 +39,75 @@ class _Parser(argparse.ArgumentParser):
         raise _InputError(message)
 
 
+# (flag, RunConfig field, type, help); defaults come from RunConfig and are shown in --help.
+# Every one of these is a run parameter: on --restart-from it must be omitted or equal the
+# restart file's value.
+RUN_OPTIONS = {
+    "physics": [
+        ("--mode", "mode", str, "cowling (frozen metric) or dynamic (BSSN-coupled; not yet "
+                                "available)"),
+        ("--K", "K", float, "polytropic constant"),
+        ("--gamma", "gamma", float, "adiabatic index (polytrope and evolution EOS)"),
+        ("--rho-central", "rho_central", float, "central rest-mass density"),
+        ("--eos", "eos", str, "evolution EOS: ideal (P = (Gamma-1) rho eps) or polytrope "
+                              "(barotropic); initial data is always the polytrope"),
+        ("--rho-floor", "rho_floor", float, "atmosphere density (pressure floor "
+                                            "K rho_floor^Gamma)"),
+    ],
+    "grid and time": [
+        ("--num-points", "num_points", int, "grid points incl. 3+3 ghosts"),
+        ("--r-max", "r_max", float, "outer radius (last ghost point)"),
+        ("--t-final", "t_final", float, "final time (M_sun)"),
+        ("--steps", "steps", int, "number of RK4 steps (instead of --t-final)"),
+        ("--cfl", "cfl", float, "dt = CFL * dr"),
+    ],
+    "numerical methods": [
+        ("--recon", "recon", str, "minmod, mc, mp5, weno5 or wenoz"),
+        ("--riemann", "riemann", str, "hll, llf or hllc"),
+        ("--c2p", "c2p", str, "kastaun (bracketed, Kastaun et al. 2021) or newton (Newton "
+                              "fast path, Kastaun fallback)"),
+        ("--formulation", "formulation", str, "partial (MBM 2014: rest mass conserved to "
+                                              "round-off) or full (reference code)"),
+        ("--path", "path", str, "fused (compiled driver) or modular (readable path)"),
+    ],
+    "output": [
+        ("--timeseries-every", "timeseries_every", int, "record the time series every K "
+                                                        "steps"),
+        ("--snapshot-every", "snapshot_every", int, "profile snapshot every K steps "
+                                                    "(default: 20 per run)"),
+    ],
+}
+# may differ on restart (they do not change the numbers)
+FREE_OPTIONS = {"threads", "checkpoint_every"}
+
+
 def build_parser():
+    from source.evolution.simulation import RunConfig
+
+    defaults = RunConfig()
     p = _Parser(
         prog="TOVEvolution.py",
         description="Evolve a relativistic polytropic star (TOV) with GR hydrodynamics in "
-                    f"spherical symmetry (tovflow {__version__}).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    g = p.add_argument_group("physics")
-    g.add_argument("--mode", default="cowling", help="cowling (frozen metric) or dynamic "
-                   "(BSSN-coupled; not yet available)")
-    g.add_argument("--K", type=float, default=100.0, help="polytropic constant")
-    g.add_argument("--gamma", type=float, default=2.0, help="adiabatic index (polytrope and "
-                   "evolution EOS)")
-    g.add_argument("--rho-central", type=float, default=1.28e-3, help="central rest-mass "
-                   "density")
-    g.add_argument("--eos", default="ideal", help="evolution EOS: ideal (P = (Gamma-1) rho "
-                   "eps) or polytrope (barotropic); initial data is always the polytrope")
-    g.add_argument("--rho-floor", type=float, default=1e-13, help="atmosphere density "
-                   "(pressure floor K rho_floor^Gamma)")
-    g = p.add_argument_group("grid and time")
-    g.add_argument("--num-points", type=int, default=2000, help="grid points incl. 3+3 ghosts")
-    g.add_argument("--r-max", type=float, default=100.0, help="outer radius (last ghost)")
-    t = g.add_mutually_exclusive_group()
-    t.add_argument("--t-final", type=float, default=2000.0, help="final time (M_sun)")
-    t.add_argument("--steps", type=int, default=None, help="number of RK4 steps "
-                   "(instead of --t-final)")
-    g.add_argument("--cfl", type=float, default=0.1, help="dt = CFL * dr")
-    g = p.add_argument_group("numerical methods")
-    g.add_argument("--recon", default="mp5", help="minmod, mc, mp5, weno5 or wenoz")
-    g.add_argument("--riemann", default="hll", help="hll, llf or hllc")
-    g.add_argument("--c2p", default="kastaun", help="kastaun (bracketed, Kastaun et al. "
-                   "2021) or newton (Newton fast path, Kastaun fallback)")
-    g.add_argument("--formulation", default="partial", help="partial (MBM 2014: rest mass "
-                   "conserved to round-off) or full (reference code)")
-    g.add_argument("--path", default="fused", help="fused (compiled driver) or modular "
-                   "(readable reference path)")
-    g.add_argument("--threads", default="auto", help="auto or a number of threads")
-    g = p.add_argument_group("output")
-    g.add_argument("--output", default=None, help="HDF5 output file (default "
-                   "tov_<mode>_N<N>.h5 in the current directory)")
+                    f"spherical symmetry (tovflow {__version__}). Defaults: the old code's "
+                    "default star (N = 2000, r_max = 100, t = 2000, Cowling, MP5, HLL).")
+    for group, options in RUN_OPTIONS.items():
+        g = p.add_argument_group(group)
+        for flag, name, typ, text in options:
+            default = getattr(defaults, name)
+            g.add_argument(flag, dest=name, type=typ, default=None,
+                           help=f"{text} [default: {default}]")
+    g = p.add_argument_group("run control")
+    g.add_argument("--output", default=None, help="HDF5 output file [default: "
+                   "tov_<mode>_N<N>.h5 in the current directory]")
     g.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    g.add_argument("--timeseries-every", type=int, default=10, help="record the time "
-                   "series every K steps")
-    g.add_argument("--snapshot-every", type=int, default=None, help="write a profile "
-                   "snapshot every K steps (default: 20 snapshots per run)")
+    g.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, default=None,
+                   help="commit the output with the full solver state every K steps "
+                   "[default: at every snapshot]")
+    g.add_argument("--restart-from", default=None, metavar="FILE.h5",
+                   help="continue the run checkpointed in FILE.h5 (same parameters) to its "
+                   "configured end, writing a new --output")
+    g.add_argument("--threads", default=None, help="auto or a number of threads "
+                   "[default: auto]")
     g.add_argument("--quiet", action="store_true", help="no progress lines")
     return p
 
@@ -92,23 +117,48 @@ def fail_input(msg):
     return EXIT_BAD_INPUT
 
 
+def _config_from_args(args):
+    """RunConfig from the command line, or from the restart file plus compatible options.
+
+    Returns (config, restart) where restart is None or (state, timeseries, snapshots).
+    """
+    from source.evolution.output import read_restart
+    from source.evolution.simulation import ConfigError, RunConfig
+
+    given = {name: getattr(args, name) for opts in RUN_OPTIONS.values()
+             for _, name, _, _ in opts if getattr(args, name) is not None}
+    if given.get("steps") is not None and "t_final" in given:
+        raise ConfigError("--steps: give either --steps or --t-final, not both")
+    free = {k: getattr(args, k) for k in FREE_OPTIONS if getattr(args, k) is not None}
+    if args.restart_from is None:
+        return RunConfig(**given, **free).validate(), None
+    stored, state, timeseries, snapshots = read_restart(args.restart_from)
+    known = set(RunConfig.field_names())
+    cfg = RunConfig(**{k: v for k, v in stored.items() if k in known})
+    for name, value in given.items():
+        if value != getattr(cfg, name):
+            flag = "--" + name.replace("_", "-")
+            raise ConfigError(f"{flag}: differs from the restart file ({getattr(cfg, name)!r}"
+                              f" there, {value!r} given); a restart continues the same run")
+    for k, v in free.items():
+        setattr(cfg, k, v)
+    cfg.validate()
+    if state["step"] > cfg.total_steps:
+        raise ConfigError(f"--restart-from: checkpoint step {state['step']} is past the "
+                          f"run's end ({cfg.total_steps} steps)")
+    return cfg, (state, timeseries, snapshots)
+
+
 def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
     except _InputError as e:
         return fail_input(str(e))
-    from source.evolution.simulation import ConfigError, RunConfig
+    from source.evolution.simulation import ConfigError
 
-    cfg = RunConfig(mode=args.mode, num_points=args.num_points, r_max=args.r_max,
-                    t_final=args.t_final, steps=args.steps, cfl=args.cfl, K=args.K,
-                    gamma=args.gamma, rho_central=args.rho_central, eos=args.eos,
-                    recon=args.recon, riemann=args.riemann, c2p=args.c2p,
-                    formulation=args.formulation, path=args.path, rho_floor=args.rho_floor,
-                    timeseries_every=args.timeseries_every,
-                    snapshot_every=args.snapshot_every, threads=args.threads)
     try:
-        cfg.validate()
-    except ConfigError as e:
+        cfg, restart = _config_from_args(args)
+    except (ConfigError, ValueError) as e:
         return fail_input(str(e))
     out = Path(args.output or f"tov_{cfg.mode}_N{cfg.num_points}.h5")
     if out.suffix not in (".h5", ".hdf5"):
@@ -117,11 +167,13 @@ def main(argv=None):
         return fail_input(f"--output: {str(out)!r} exists; pass --overwrite to replace it")
     if not out.parent.exists():
         return fail_input(f"--output: directory {str(out.parent)!r} does not exist")
+    if restart is not None and out.resolve() == Path(args.restart_from).resolve():
+        return fail_input("--output: must differ from --restart-from")
     if cfg.threads != "auto":
         os.environ.setdefault("NUMBA_NUM_THREADS", str(cfg.threads))
 
     from source.evolution import fused
-    from source.evolution.output import RunWriter
+    from source.evolution.output import RunWriter, copy_history
     from source.evolution.simulation import build_simulation, evolve, run_status_message
 
     with warnings.catch_warnings(record=True) as caught:
@@ -150,6 +202,14 @@ def main(argv=None):
     writer = RunWriter(out, {**cfg.to_dict(), "output": str(out)}, tov.properties(),
                        sim.grid.r, cfg.dr)
     row0 = sim.diagnostics_row()
+    if restart is not None:
+        state, timeseries, snapshots = restart
+        sim.restore(state)
+        copy_history(writer, timeseries, snapshots)
+        writer.f.attrs["restarted_from"] = str(args.restart_from)
+        writer.f.attrs["restart_step"] = int(state["step"])
+        print(f"  restart: continuing from step {state['step']} (t = {sim.t:.6g}) of "
+              f"{args.restart_from}")
     last_print = [0.0]
 
     def progress(s, wall, rate):
@@ -164,7 +224,7 @@ def main(argv=None):
 
     t0 = time.perf_counter()
     try:
-        code, bad, wall = evolve(sim, writer, progress)
+        code, bad, wall = evolve(sim, writer, progress, restarted=restart is not None)
     except KeyboardInterrupt:
         writer.close(status=f"interrupted at step {sim.step}")
         print(f"\ninterrupted at step {sim.step} (t = {sim.t:.6g}); output kept in {out}",
@@ -180,7 +240,8 @@ def main(argv=None):
         print(f"TOVEvolution.py: evolution stopped: {msg}. Output kept in {out}",
               file=sys.stderr)
         return EXIT_EVOLUTION_FAILED
-    steps_per_s = sim.step / max(wall, 1e-12)
+    steps_run = sim.step - (restart[0]["step"] if restart is not None else 0)
+    steps_per_s = steps_run / max(wall, 1e-12)
     writer.close(status="completed", wall_seconds=wall)
     import h5py
     with h5py.File(out, "r") as f:
@@ -188,7 +249,7 @@ def main(argv=None):
     dM = row[5] - row0[5]
     print("summary:")
     print(f"  reached t = {sim.t:.6g} after {sim.step} steps in {wall:.2f} s "
-          f"({steps_per_s:,.0f} steps/s; {1e3 * wall / max(sim.step, 1):.3f} ms/step); "
+          f"({steps_per_s:,.0f} steps/s; {1e3 * wall / max(steps_run, 1):.3f} ms/step); "
           f"JIT compile / cache load {sim.jit_seconds:.2f} s; total with set-up "
           f"{time.perf_counter() - t0:.2f} s")
     print(f"  rho_c: {row0[1]:.8e} -> {row[1]:.8e} (relative change {row[1] / row0[1] - 1:+.3e})")
@@ -198,8 +259,8 @@ def main(argv=None):
     print(f"  max |v| = {row[4]:.3e}; cons2prim failures: {fails}")
     print(f"  output: {out}")
     print("BENCHMARK_RESULT: " + json.dumps({"jit_s": round(sim.jit_seconds, 4),
-                                            "per_step_ms": 1e3 * wall / max(sim.step, 1),
-                                            "total_s": wall, "n_steps": sim.step}))
+                                            "per_step_ms": 1e3 * wall / max(steps_run, 1),
+                                            "total_s": wall, "n_steps": steps_run}))
     return EXIT_OK
 
 

@@ -283,12 +283,12 @@ def _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad, stop_on_c2p_failure,
 
 
 @njit(cache=True, error_model="numpy")
-def _maybe_record(step, t0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol, max_iter,
+def _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol, max_iter,
                   scratch, ts, rows, books):
     if (step + 1) % record_every != 0:
         return rows
     row = ts[rows]
-    record_diagnostics(U, gc, t0 + (step + 1) * dt, eos_kind, gamma, K, atm, tol, max_iter,
+    record_diagnostics(U, gc, (step0 + step + 1) * dt, eos_kind, gamma, K, atm, tol, max_iter,
                        scratch, row)
     for j in range(4):
         row[6 + j] = books[j]
@@ -302,7 +302,7 @@ def _maybe_record(step, t0, dt, record_every, U, gc, eos_kind, gamma, K, atm, to
 # would compile the parallel kernel (about 17 s) for every serial run. Everything else
 # lives in the shared helpers above.
 @njit(cache=True, error_model="numpy")
-def _rk4_chunk_serial(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
+def _rk4_chunk_serial(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
                       formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
                       work, flux, status, ts, books, stop_on_c2p_failure):
     k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
@@ -326,13 +326,13 @@ def _rk4_chunk_serial(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, sol
                                stop_on_c2p_failure, books)
         if code != RUN_OK:
             return code, step, rows, cell
-        rows = _maybe_record(step, t0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
+        rows = _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
                              max_iter, U_prev, ts, rows, books)
     return RUN_OK, num_steps, rows, -1
 
 
 @njit(cache=True, error_model="numpy")
-def _rk4_chunk_parallel(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
+def _rk4_chunk_parallel(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
                         formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
                         work, flux, status, ts, books, stop_on_c2p_failure):
     k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
@@ -357,20 +357,22 @@ def _rk4_chunk_parallel(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, s
                                stop_on_c2p_failure, books)
         if code != RUN_OK:
             return code, step, rows, cell
-        rows = _maybe_record(step, t0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
+        rows = _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
                              max_iter, U_prev, ts, rows, books)
     return RUN_OK, num_steps, rows, -1
 
 
-def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
+def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
               eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel, prim, work,
               flux, status, ts, books, stop_on_c2p_failure):
     """Advance the hydro rows ``U`` (3, N) by up to ``num_steps`` RK4 steps, in place,
     without returning to Python (compiled driver; ``use_parallel`` picks the kernel).
 
-    Per step: state ghosts filled once (the RHS ghosts carry the same linear maps, so every
-    stage state is ghost-consistent), four fused RHS evaluations, the RK4 combination, the
-    NaN/inf check, the atmosphere reset, the rest-mass books and, every ``record_every``
+    ``step0`` is the global number of the first step (times are step * dt, exactly the
+    same numbers whatever the chunking). Per step: state ghosts filled once (the RHS
+    ghosts carry the same linear maps, so every stage state is ghost-consistent), four
+    fused RHS evaluations, the RK4 combination, the NaN/inf check, the atmosphere reset,
+    the rest-mass books and, every ``record_every``
     steps, a time-series row.
 
     Parameters
@@ -395,6 +397,6 @@ def rk4_chunk(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, for
         Cell index of the failure (-1 if none).
     """
     driver = _rk4_chunk_parallel if use_parallel else _rk4_chunk_serial
-    return driver(U, t0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
+    return driver(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
                   eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim, work, flux, status,
                   ts, books, stop_on_c2p_failure)

@@ -1,21 +1,28 @@
-"""HDF5 output: one file per run, written incrementally.
+"""HDF5 output: one file per run, written incrementally and committed atomically.
 
 Layout
 ------
 / (attributes)      config (JSON), code_version, units, tov (JSON) and tov_<name> scalars,
-                    path, created (UTC ISO time), status ("running", "completed", "failed: ..")
+                    created (UTC ISO time), status ("running", "checkpoint at step K",
+                    "completed", "failed: ...", "interrupted ...")
 /grid/r             cell centres (ghosts included); attributes N, r_max, dr, num_ghosts
-/timeseries/<name>  one row per recorded step: t, rho_c, rho_max, v_c, max_abs_v,
-                    baryon_mass, mass_outflow, mass_reset, c2p_failures, atmosphere_resets,
-                    step
-/snapshots/<step>/  r, rho0, vr, press, eps, W, alpha, D, S_r, tau (ghosts included);
+/timeseries/<name>  one row per recorded step: t, step, rho_c, rho_max, v_c, max_abs_v,
+                    baryon_mass, mass_outflow, mass_reset, c2p_failures, atmosphere_resets
+/snapshots/<step>/  r, rho0, vr, press, eps, W, alpha, D, S_r, tau, c2p_status;
                     attributes t, step
+/checkpoint/        U (3, N) conserved hydro rows, prim (6, N) solver memory, books (4),
+                    attributes step, t: everything a restart needs to continue bit-identically
 
-Everything recorded is flushed to disk after each chunk of steps, so an interrupted run
-keeps every chunk completed before the interruption.
+Crash safety: the run writes into ``<output>.partial``. At every checkpoint (and at the
+end) the working file is closed, copied to ``<output>.tmp``, fsync'ed and atomically renamed
+to ``<output>`` (``os.replace``), then reopened. So ``<output>`` is always a complete HDF5
+file as of its last checkpoint, even if the process is killed (SIGKILL) while writing; the
+``.partial`` file is deleted when the run ends.
 """
 
 import json
+import os
+import shutil
 from datetime import datetime, timezone
 
 import h5py
@@ -29,22 +36,26 @@ UNITS = "G = c = M_sun = 1 (1 M_sun = 4.925490947e-6 s = 1.476625 km)"
 
 
 class RunWriter:
-    """Incremental writer of a run's HDF5 file.
+    """Incremental, atomically committed writer of a run's HDF5 file.
 
     Parameters
     ----------
     path : str or Path
+        Final output file.
     config : dict
         Full run configuration (stored as JSON).
     tov : dict
         Star properties.
     r : ndarray
         Cell centres.
+    dr : float
+        Grid spacing.
     """
 
     def __init__(self, path, config, tov, r, dr):
         self.path = str(path)
-        self.f = h5py.File(self.path, "w")
+        self.work_path = self.path + ".partial"
+        self.f = h5py.File(self.work_path, "w")
         a = self.f.attrs
         a["config"] = json.dumps(config, sort_keys=True)
         a["code_version"] = __version__
@@ -92,13 +103,80 @@ class RunWriter:
         for k, v in fields.items():
             g.create_dataset(k, data=v)
 
+    def write_checkpoint(self, state):
+        """Replace ``/checkpoint`` by ``state`` (dict with arrays U, prim, books and scalars
+        step, t)."""
+        if "checkpoint" in self.f:
+            del self.f["checkpoint"]
+        g = self.f.create_group("checkpoint")
+        for k in ("U", "prim", "books"):
+            g.create_dataset(k, data=state[k])
+        g.attrs["step"] = int(state["step"])
+        g.attrs["t"] = float(state["t"])
+
     def flush(self):
         self.f.flush()
 
-    def close(self, status="completed", **attrs):
-        if self.f.id.valid:
+    def commit(self, status=None, **attrs):
+        """Atomically publish the working file as ``path`` (copy, fsync, rename)."""
+        if status is not None:
             self.f.attrs["status"] = status
-            for k, v in attrs.items():
-                self.f.attrs[k] = v
-            self.f.flush()
+        for k, v in attrs.items():
+            self.f.attrs[k] = v
+        self.f.close()
+        tmp = self.path + ".tmp"
+        shutil.copyfile(self.work_path, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.path)
+        self.f = h5py.File(self.work_path, "a")
+
+    def close(self, status="completed", **attrs):
+        """Final commit; removes the working file."""
+        if self.f.id.valid:
+            self.commit(status, **attrs)
             self.f.close()
+            os.remove(self.work_path)
+
+
+class RestartError(ValueError):
+    """A restart file that is missing, unreadable or not a checkpointed tovflow output."""
+
+
+def read_restart(path):
+    """Everything a restart needs from an output file: config (dict), checkpoint state,
+    time-series rows and snapshots up to the checkpoint step."""
+    if not os.path.exists(path):
+        raise RestartError(f"--restart-from: {path!r} does not exist")
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("code") != "tovflow" or "checkpoint" not in f:
+                raise RestartError(f"--restart-from: {path!r} is not a checkpointed tovflow "
+                                   "output (no /checkpoint group)")
+            config = json.loads(f.attrs["config"])
+            c = f["checkpoint"]
+            step = int(c.attrs["step"])
+            state = {"U": c["U"][:], "prim": c["prim"][:], "books": c["books"][:],
+                     "step": step, "t": float(c.attrs["t"])}
+            ts = f["timeseries"]
+            keep = ts["step"][:] <= step
+            timeseries = {name: ts[name][:][keep] for name in TIMESERIES_FIELDS}
+            snapshots = {}
+            for name, g in f["snapshots"].items():
+                if int(g.attrs["step"]) <= step:
+                    snapshots[name] = ({k: g[k][:] for k in g}, dict(g.attrs))
+    except RestartError:
+        raise
+    except (OSError, KeyError, ValueError) as e:
+        raise RestartError(f"--restart-from: cannot read {path!r} ({e})") from None
+    return config, state, timeseries, snapshots
+
+
+def copy_history(writer, timeseries, snapshots):
+    """Write the time series and snapshots read by ``read_restart`` into a new run."""
+    n = timeseries["t"].size
+    rows = np.column_stack([timeseries[name] for name in TIMESERIES_FIELDS[:-1]]) \
+        if n else np.zeros((0, len(TIMESERIES_FIELDS) - 1))
+    writer.append_timeseries(rows, timeseries["step"])
+    for _name, (fields, attrs) in sorted(snapshots.items()):
+        writer.write_snapshot(int(attrs["step"]), attrs["t"], fields)

@@ -63,6 +63,7 @@ class RunConfig:
     rho_floor: float = 1e-13
     timeseries_every: int = 10
     snapshot_every: int | None = None
+    checkpoint_every: int | None = None
     c2p_tol: float = 1e-13
     stop_on_c2p_failure: bool = True
     threads: str = "auto"
@@ -104,6 +105,10 @@ class RunConfig:
         if self.snapshot_every is not None and (
                 not isinstance(self.snapshot_every, int | np.integer) or self.snapshot_every < 1):
             bad("snapshot_every", f"must be an integer >= 1 (got {self.snapshot_every})")
+        if self.checkpoint_every is not None and (
+                not isinstance(self.checkpoint_every, int | np.integer)
+                or self.checkpoint_every < 1):
+            bad("checkpoint_every", f"must be an integer >= 1 (got {self.checkpoint_every})")
         if self.rho_floor >= 1e-3 * self.rho_central:
             bad("rho_floor", f"must be far below rho_central (got {self.rho_floor})")
         if self.threads != "auto":
@@ -201,6 +206,30 @@ class Simulation:
                 "alpha": self.cache.alpha, "D": U[0], "S_r": U[1], "tau": U[2],
                 "c2p_status": status}
 
+    def checkpoint_state(self):
+        """Everything needed to continue bit-identically: conserved hydro rows, the
+        solver memory (primitives; the pressure is the Newton guess), the rest-mass
+        books, step and time."""
+        prim = self.prim.copy()
+        if self.config.path == "modular":
+            prim[2] = (self.hydro.pressure_cache if self.hydro.pressure_cache is not None
+                       else 0.0)
+        return {"U": self.U.copy(), "prim": prim, "books": self.books.copy(),
+                "step": self.step, "t": self.t}
+
+    def restore(self, state):
+        """Continue from a ``checkpoint_state`` (e.g. read back from an output file)."""
+        if state["U"].shape != self.U.shape:
+            raise ConfigError(f"--restart-from: checkpoint has N = {state['U'].shape[1]}, "
+                              f"the configuration N = {self.U.shape[1]}")
+        self.U[:] = state["U"]
+        self.prim[:] = state["prim"]
+        self.books[:] = state["books"]
+        self.step = int(state["step"])
+        self.t = self.step * self.config.dt
+        if self.config.path == "modular":  # zeros are what a missing cache means too
+            self.hydro.pressure_cache = state["prim"][2].copy()
+
     def evaluate_rhs(self, rhs=None, U=None):
         """RHS (3, N) of the hydro rows ``U`` (default: the current state) on this run's
         path; the fused path reuses the run's work arrays (Newton guess included)."""
@@ -231,7 +260,7 @@ class Simulation:
         if self.config.path == "fused":
             kind, gamma, K = self.eos.params
             h = self.hydro
-            fused.rk4_chunk(self.U, 0.0, self.config.dt, 0, 1, self.gc, self.gf, self.grid.dx,
+            fused.rk4_chunk(self.U, 0, self.config.dt, 0, 1, self.gc, self.gf, self.grid.dx,
                             h.reconstructor.method_id, h.riemann_solver.solver_id,
                             h.valencia.formulation_id, kind, gamma, K, h.atm_packed,
                             h.cons2prim_solver.method_id, self.config.c2p_tol, 100,
@@ -275,7 +304,7 @@ class Simulation:
                 n = min(n, to_next_record)
             ts_view = ts_buffer[rows_total:]
             code, done, rows, bad = fused.rk4_chunk(
-                self.U, (self.step + done_total) * cfg.dt, cfg.dt, n,
+                self.U, self.step + done_total, cfg.dt, n,
                 every if to_next_record == every else to_next_record, self.gc, self.gf,
                 self.grid.dx, self.hydro.reconstructor.method_id,
                 self.hydro.riemann_solver.solver_id, self.hydro.valencia.formulation_id,
@@ -400,26 +429,32 @@ def run_status_message(code, sim, bad_cell):
             f"the state before that step was kept")
 
 
-def evolve(sim, writer=None, progress=None, chunk_seconds=2.0):
+def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
     """Run ``sim`` to its configured end, writing into ``writer`` between chunks.
 
+    Snapshots every ``snapshot_every`` steps, checkpoints (atomic commits of the output
+    with the full solver state) every ``checkpoint_every`` steps and at the end. With
+    ``restarted`` the initial row/snapshot are not written again (the history was copied).
     Returns (code, bad_cell, wall_seconds). ``progress(sim, wall, rate)`` is called after
     every chunk.
     """
     cfg = sim.config
     total = cfg.total_steps
     snap_every = cfg.snapshot_every or max(1, total // 20)
-    if writer is not None:
-        writer.append_timeseries(sim.diagnostics_row()[None, :], np.array([0]))
-        writer.write_snapshot(0, 0.0, sim.snapshot_fields())
-        writer.flush()
+    ckpt_every = cfg.checkpoint_every or snap_every
+    if writer is not None and not restarted:
+        writer.append_timeseries(sim.diagnostics_row()[None, :], np.array([sim.step]))
+        writer.write_snapshot(sim.step, sim.t, sim.snapshot_fields())
+        writer.write_checkpoint(sim.checkpoint_state())
+        writer.commit(f"checkpoint at step {sim.step}")
     chunk = max(cfg.timeseries_every, 10)
     sim.jit_seconds = sim.warmup()
     t_start = time.perf_counter()
     code, bad = fused.RUN_OK, -1
     while sim.step < total:
         next_snap = (sim.step // snap_every + 1) * snap_every
-        n = min(chunk, total - sim.step, next_snap - sim.step)
+        next_ckpt = (sim.step // ckpt_every + 1) * ckpt_every
+        n = min(chunk, total - sim.step, next_snap - sim.step, next_ckpt - sim.step)
         ts = np.zeros((n // cfg.timeseries_every + 2, fused.NUM_TS))
         step0 = sim.step
         t0 = time.perf_counter()
@@ -431,10 +466,14 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0):
             writer.append_timeseries(ts[:rows], steps)
         if code != fused.RUN_OK:
             break
-        if writer is not None and (sim.step % snap_every == 0 or sim.step == total):
-            writer.write_snapshot(sim.step, sim.t, sim.snapshot_fields())
         if writer is not None:
-            writer.flush()
+            if sim.step % snap_every == 0 or sim.step == total:
+                writer.write_snapshot(sim.step, sim.t, sim.snapshot_fields())
+            if sim.step % ckpt_every == 0 and sim.step < total:
+                writer.write_checkpoint(sim.checkpoint_state())
+                writer.commit(f"checkpoint at step {sim.step}")
+            else:
+                writer.flush()
         # adapt the chunk to about chunk_seconds of work
         if done:
             per_step = dt_wall / done
@@ -444,7 +483,8 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0):
             chunk = max(chunk, cfg.timeseries_every)
         if progress is not None:
             progress(sim, time.perf_counter() - t_start, done / max(dt_wall, 1e-12))
-    if writer is not None and code != fused.RUN_OK:
-        writer.write_snapshot(sim.step, sim.t, sim.snapshot_fields())
-        writer.flush()
+    if writer is not None:
+        if code != fused.RUN_OK:
+            writer.write_snapshot(sim.step, sim.t, sim.snapshot_fields())
+        writer.write_checkpoint(sim.checkpoint_state())
     return code, bad, time.perf_counter() - t_start

@@ -1,0 +1,164 @@
+"""Checkpoint, restart after SIGKILL, failure handling during evolution."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+import TOVEvolution
+from source.evolution import fused
+from source.evolution.output import RunWriter
+from source.evolution.simulation import RunConfig, build_simulation, evolve
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ["--num-points", "400", "--r-max", "20", "--steps", "6000", "--timeseries-every", "10",
+       "--snapshot-every", "500", "--checkpoint-every", "250", "--quiet"]
+
+
+def assert_same_output(a, b):
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        for k in fa["timeseries"]:
+            np.testing.assert_array_equal(fa["timeseries"][k][:], fb["timeseries"][k][:],
+                                          err_msg=k)
+        assert sorted(fa["snapshots"]) == sorted(fb["snapshots"])
+        for s in fa["snapshots"]:
+            for v in fa["snapshots"][s]:
+                np.testing.assert_array_equal(fa["snapshots"][s][v][:],
+                                              fb["snapshots"][s][v][:], err_msg=f"{s}/{v}")
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "a.h5"
+    assert TOVEvolution.main(RUN + ["--output", str(out)]) == 0
+    return out
+
+
+def test_sigkill_then_restart_is_bit_identical(tmp_path, uninterrupted):
+    """Kill -9 a run mid-way: the file left is readable and holds every step up to its last
+    checkpoint; --restart-from reproduces the uninterrupted run bit for bit."""
+    out = tmp_path / "b.h5"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "TOVEvolution.py"), *RUN,
+                             "--output", str(out)], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    killed_at = None
+    while time.time() < deadline and proc.poll() is None:
+        if out.exists():
+            try:
+                with h5py.File(out, "r") as f:
+                    step = int(f["checkpoint"].attrs["step"])
+            except (OSError, KeyError):
+                step = 0
+            if step >= 1000:
+                os.kill(proc.pid, signal.SIGKILL)
+                killed_at = step
+                break
+        time.sleep(0.02)
+    proc.wait()
+    if killed_at is None:
+        pytest.skip("run finished before it could be killed (machine too fast)")
+    with h5py.File(out, "r") as f:                       # readable, consistent
+        ck = int(f["checkpoint"].attrs["step"])
+        assert ck >= killed_at
+        assert f.attrs["status"].startswith("checkpoint at step")
+        steps = f["timeseries/step"][:]
+        assert steps[0] == 0 and np.all(np.diff(steps) == 10) and steps[-1] >= ck
+    restarted = tmp_path / "c.h5"
+    assert TOVEvolution.main(["--restart-from", str(out), "--output", str(restarted),
+                              "--quiet"]) == 0
+    assert_same_output(uninterrupted, restarted)
+    with h5py.File(restarted, "r") as f:
+        assert f.attrs["status"] == "completed"
+        assert int(f.attrs["restart_step"]) == ck
+
+
+def test_restart_with_changed_parameter_refused(tmp_path, uninterrupted, capsys):
+    """A restart continues the same run: a different physics option is refused (exit 2,
+    nothing written); restarting a completed run just reproduces it."""
+    code = TOVEvolution.main(["--restart-from", str(uninterrupted), "--output",
+                              str(tmp_path / "x.h5"), "--recon", "mc"])
+    assert code == 2
+    assert "--recon: differs from the restart file" in capsys.readouterr().err
+    assert not (tmp_path / "x.h5").exists()
+    again = tmp_path / "again.h5"
+    assert TOVEvolution.main(["--restart-from", str(uninterrupted), "--output", str(again),
+                              "--quiet"]) == 0
+    assert_same_output(uninterrupted, again)
+
+
+@pytest.mark.parametrize("content,needle", [
+    (None, "does not exist"),
+    (b"not an hdf5 file", "cannot read"),
+])
+def test_bad_restart_file(tmp_path, capsys, content, needle):
+    src = tmp_path / "r.h5"
+    if content is not None:
+        src.write_bytes(content)
+    out = tmp_path / "o.h5"
+    assert TOVEvolution.main(["--restart-from", str(src), "--output", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--restart-from" in err[0] and needle in err[0]
+    assert not out.exists()
+
+
+def test_restart_file_without_checkpoint(tmp_path, capsys):
+    src = tmp_path / "plain.h5"
+    with h5py.File(src, "w") as f:
+        f.attrs["code"] = "tovflow"
+    assert TOVEvolution.main(["--restart-from", str(src), "--output",
+                              str(tmp_path / "o.h5")]) == 2
+    assert "no /checkpoint" in capsys.readouterr().err
+
+
+def test_nan_stops_run_and_keeps_data(tmp_path):
+    """A non-finite value in the evolved state stops the run with the step, time and radius,
+    restores the last good state, and the output keeps everything written so far."""
+    sim = build_simulation(RunConfig(num_points=200, r_max=20.0, steps=400,
+                                     timeseries_every=10, snapshot_every=100))
+    out = tmp_path / "nan.h5"
+    writer = RunWriter(out, sim.config.to_dict(), sim.tov.properties(), sim.grid.r,
+                       sim.config.dr)
+    calls = {"n": 0}
+
+    def poison(s, wall, rate):          # progress hook: corrupt the state after a chunk
+        calls["n"] += 1
+        if s.step >= 200:
+            s.U[1, 60] = np.nan
+    code, bad, _ = evolve(sim, writer, poison, chunk_seconds=1e-9)
+    writer.close(status="failed")
+    assert code == fused.RUN_NONFINITE
+    assert bad == 60
+    assert np.all(np.isfinite(sim.U[:, 3:-3]) | (np.arange(sim.grid.N)[3:-3] == 60))
+    with h5py.File(out, "r") as f:
+        assert f["timeseries/step"][-1] >= 200
+        assert f"{sim.step:09d}" in f["snapshots"]
+
+
+def test_cli_failure_exit_code_1(tmp_path, capsys, monkeypatch):
+    """The CLI turns an evolution failure into one clear message and exit code 1."""
+    from source.evolution import simulation
+
+    original = simulation.Simulation.advance
+
+    def failing_advance(self, n, ts):
+        code, done, rows, bad = original(self, min(n, 5), ts)
+        if self.step >= 20:
+            return fused.RUN_C2P_FAILURE, done, rows, 77
+        return code, done, rows, bad
+    monkeypatch.setattr(simulation.Simulation, "advance", failing_advance)
+    out = tmp_path / "f.h5"
+    code = TOVEvolution.main(["--num-points", "200", "--r-max", "20", "--steps", "100",
+                              "--output", str(out), "--quiet"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "cons2prim failure" in err and "cell 77" in err and "r = " in err
+    with h5py.File(out, "r") as f:
+        assert f.attrs["status"].startswith("failed")
+        assert f["timeseries/step"][-1] >= 20

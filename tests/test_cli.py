@@ -67,6 +67,14 @@ def test_rerun_gives_identical_numbers(tmp_path):
     (["--rho-central", "-1e-3"], "--rho-central"),
     (["--t-final", "-3"], "--t-final"),
     (["--timeseries-every", "0"], "--timeseries-every"),
+    (["--snapshot-every", "0"], "--snapshot-every"),
+    (["--checkpoint-every", "-2"], "--checkpoint-every"),
+    (["--threads", "0"], "--threads"),
+    (["--rho-floor", "1e-2"], "--rho-floor"),
+    (["--formulation", "conservative"], "--formulation"),
+    (["--path", "gpu"], "--path"),
+    (["--t-final", "5"], "--steps"),        # --steps is already given by the base line
+    (["--output", "run.txt"], "--output"),
 ])
 def test_bad_input_exit_2_names_parameter(tmp_path, capsys, args, needle):
     out = tmp_path / "x.h5"
@@ -75,6 +83,15 @@ def test_bad_input_exit_2_names_parameter(tmp_path, capsys, args, needle):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0]
     assert not out.exists()
+
+
+def test_unstable_branch_warns_but_runs(tmp_path, capsys):
+    """rho_c past the maximum-mass model is allowed, with a warning."""
+    out = tmp_path / "u.h5"
+    assert TOVEvolution.main(["--num-points", "100", "--r-max", "20", "--steps", "2",
+                              "--rho-central", "4e-3", "--output", str(out), "--quiet"]) == 0
+    assert "unstable branch" in capsys.readouterr().err
+    assert out.exists()
 
 
 def test_existing_output_refused(tmp_path, capsys):

@@ -15,8 +15,10 @@ __version__ = "0.1.0"
 
 
 def _source_hash():
-    h = hashlib.sha1(__version__.encode())
     root = Path(__file__).resolve().parent
+    # the location is part of the key: Numba's index also checks file time stamps, so two
+    # checkouts sharing one directory would keep invalidating each other's entries
+    h = hashlib.sha1(f"{__version__}:{root}".encode())
     for p in sorted(root.rglob("*.py")):
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())

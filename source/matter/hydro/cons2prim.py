@@ -174,6 +174,7 @@ def newton_pressure_solve(D, S2, tau, gamma, p_guess, p_floor, W_max, tol, max_i
     c = gamma / (gamma - 1.0)
     E = tau + D
     P = p_guess if p_guess > p_floor else p_floor
+    dP_prev = math.inf
     for it in range(1, max_iter + 1):
         Q = E + P
         v2 = S2 / (Q * Q)
@@ -188,10 +189,15 @@ def newton_pressure_solve(D, S2, tau, gamma, p_guess, p_floor, W_max, tol, max_i
         if not (abs(df) > 1e-300):
             return P, it, False
         P_new = P - f / df
-        if not (P_new > 0.0):
+        if not (0.0 < P_new < math.inf):
             return P, it, False
-        if abs(P_new - P) <= tol * P_new:
+        dP = abs(P_new - P)
+        # converged: relative step below tol, or at the rounding floor of the residual
+        # (f is computed to ~eps_mach Q, so P is known to ~eps_mach Q / |f'|): the step
+        # is tiny and no longer shrinking quadratically
+        if dP <= tol * P_new or (dP <= 1e-8 * P_new and dP >= 0.25 * dP_prev):
             return P_new, it, True
+        dP_prev = dP
         P = P_new
     return P, max_iter, False
 
@@ -308,6 +314,7 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
                 rho = D / W
                 eps = p / ((gamma - 1.0) * rho)
                 h = 1.0 + eps + p / rho
+                ok = math.isfinite(h) and W <= atm[ATM_W_MAX]   # else: Kastaun decides
         if not ok:
             q = tau / D
             r2 = S2 / (D * D)
@@ -333,10 +340,16 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
         p = atm[ATM_P_FLOOR]
         changed = True
     v_max = atm[ATM_V_MAX]
-    if gamma_rr * vr * vr > v_max * v_max:
-        vr = math.copysign(v_max / math.sqrt(gamma_rr), vr)
-        W = 1.0 / math.sqrt(1.0 - v_max * v_max)
-        changed = True
+    v2 = gamma_rr * vr * vr
+    if v2 > v_max * v_max:
+        v2_W = 1.0 - 1.0 / (W * W)     # speed^2 implied by the solver's W
+        if v2_W <= v_max * v_max:
+            # only round-off in S_r / (rho h W^2) put v above the cap: keep the solver's W
+            vr = math.copysign(math.sqrt(v2_W / gamma_rr), vr)
+        else:
+            vr = math.copysign(v_max / math.sqrt(gamma_rr), vr)
+            W = 1.0 / math.sqrt(1.0 - v_max * v_max)
+            changed = True
     if changed:
         eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho, p)
         p = eos_pressure(eos_kind, gamma, K, rho, eps)

@@ -80,9 +80,13 @@ def profile_paths():
 
 
 def bench(path, n, steps=100):
+    """bench_rk4.py on one thread; N = 400 on r_max = 20 (the old report's benchmark),
+    N = 2000 on r_max = 100 (the old default run's grid)."""
+    r_max = "20" if n <= 400 else "100"
     out = subprocess.run([sys.executable, str(HERE / "bench_rk4.py"), "--path", path,
-                          "--num-points", str(n), "--steps", str(steps), "--repeat", "5",
-                          "--json"], check=True, capture_output=True, text=True, cwd=ROOT)
+                          "--num-points", str(n), "--r-max", r_max, "--steps", str(steps),
+                          "--repeat", "5", "--threads", "1", "--json"], check=True,
+                         capture_output=True, text=True, cwd=ROOT)
     return json.loads(out.stdout)
 
 
@@ -95,10 +99,13 @@ def main():
              f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS', 'default')}, "
              f"{os.cpu_count()} cores. JIT compilation excluded (done before profiling).", "",
              "## 100 RK4 steps (bench_rk4.py, median of 5)", "",
-             "| path | N | median [ms] | min [ms] | ns / cell / RHS | JIT or cache load [s] |",
-             "|---|---|---|---|---|---|"]
+             "| path | N | r_max | median [ms] | min [ms] | ns / cell / RHS | "
+             "JIT or cache load [s] |",
+             "|---|---|---|---|---|---|---|"]
     for b in benches:
-        lines.append(f"| {b['path']} | {b['num_points']} | {1e3 * b['median_s']:.2f} | "
+        r_max = 20 if b["num_points"] <= 400 else 100
+        lines.append(f"| {b['path']} | {b['num_points']} | {r_max} | "
+                     f"{1e3 * b['median_s']:.2f} | "
                      f"{1e3 * b['min_s']:.2f} | {b['ns_per_cell_per_rhs']:.0f} | "
                      f"{b['jit_or_cache_load_s']:.2f} |")
     lines += ["", "Note: cProfile sees a compiled kernel as one call; the fused path's whole "

@@ -10,7 +10,6 @@ Riemann, assembly) is its own compiled kernel. It is the readable oracle of the 
 import numpy as np
 
 from source.bssn.bssnstatevariables import NUM_BSSN_VARS
-from source.core.spacing import NUM_GHOSTS
 from source.matter.hydro.atmosphere import atmosphere_reset
 
 
@@ -52,6 +51,3 @@ def rk4_step(state_flat, dt, grid, background, hydro, bssn_fixed=None, bssn_d1_f
     apply_atmosphere_reset(y_new.reshape(grid.NUM_VARS, -1), hydro)
     return y_new
 
-
-def interior(grid):
-    return slice(NUM_GHOSTS, grid.N - NUM_GHOSTS)

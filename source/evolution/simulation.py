@@ -121,8 +121,6 @@ class RunConfig:
         if self.mode == "dynamic":
             bad("mode", "dynamic (BSSN-coupled) evolution is not yet available in this "
                 "version; use --mode cowling")
-        if self.path == "modular" and self.c2p not in C2P_METHODS:
-            bad("c2p", "unknown method")
         return self
 
     @property

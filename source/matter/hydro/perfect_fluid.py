@@ -120,10 +120,13 @@ class PerfectFluid:
         return (*out, status)
 
     def _get_primitives(self, bssn_vars, r=None, bssn_d1=None):
-        """Primitives (rho0, vr, p, eps, W, h, success) of the stored conserved variables."""
-        geom = self._geometry(bssn_vars, bssn_d1) if bssn_d1 is not None or \
-            self.geometry_cache is not None else GeometryCache(
-                self.grid.r, bssn_vars.as_state(), np.zeros((12, self.grid.N)), self.grid.dx)
+        """Primitives (rho0, vr, p, eps, W, h, success) of the stored conserved variables
+        (reference interface; only the metric, not its derivatives, enters)."""
+        if self.geometry_cache is not None:
+            geom = self.geometry_cache
+        else:
+            geom = self._geometry(bssn_vars, bssn_d1 if bssn_d1 is not None
+                                  else _ZeroD1(self.grid.N))
         prims = self.recover_primitives(geom)
         return (*prims[:6], prims[6] != C2P_FAILED)
 

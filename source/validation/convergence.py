@@ -68,8 +68,6 @@ import numpy as np
 from source.core.spacing import NUM_GHOSTS
 from source.matter.hydro.cons2prim import prim_to_cons_array
 from source.matter.hydro.eos import IdealGasEOS
-from source.matter.hydro.riemann import face_fluxes_array
-from source.matter.hydro.valencia_reference_metric import reconstruct_face_states
 from source.validation.shocktube import ALL_RECONS, INTEGRATORS, PlanarSlab
 
 __all__ = [
@@ -408,19 +406,8 @@ class SmoothFlowSlab(PlanarSlab):
         point = np.array([rho[s], W[s] * v[s], p[s]])
         rho_a, z_a, p_a = (np.ascontiguousarray(a)
                            for a in point_to_average(self._pad(point, g + 2)))
-        n = rho_a.shape[0]
-        states = [np.empty(n - 1) for _ in range(6)]
         # v = z and W = 1: the kernel reconstructs z = W v
-        reconstruct_face_states(self.recon_id, rho_a, z_a, np.ones(n), p_a, np.ones(n - 1),
-                                self.atm, *states)
-        faces = slice(g - 1, g + self.num_cells)
-        rL, vL, pL, rR, vR, pR = (a[faces].copy() for a in states)
-        kind, gamma, K = self.eos_params
-        F = self._flux
-        face_fluxes_array(self.riemann_id, rL, vL, pL, rR, vR, pR, self._ones_faces,
-                          self._zeros_faces, self._ones_faces, self._ones_faces, kind, gamma,
-                          K, self.atm, F[0], F[1], F[2])
-        return F
+        return self.fluxes_from_cells(rho_a, z_a, np.ones(rho_a.shape[0]), p_a)
 
 
 # ---------------------------------------------------------------------------------------

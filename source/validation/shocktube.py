@@ -330,6 +330,11 @@ class PlanarSlab:
         """
         self.cons_to_prim(U, t)
         rho, v, p, eps, W, h = self.prim
+        return self.fluxes_from_cells(rho, v, W, p)
+
+    def fluxes_from_cells(self, rho, v, W, p):
+        """Fluxes ``(3, N + 1)`` at the interior faces from cell values (ghosts included)
+        of rho0, v, W and P: ``reconstruct_face_states`` then ``face_fluxes_array``."""
         n = rho.shape[0]
         states = [np.empty(n - 1) for _ in range(6)]
         reconstruct_face_states(self.recon_id, rho, v, W, p, np.ones(n - 1), self.atm,

@@ -137,6 +137,61 @@ class Derivatives:
         kreiss_oliger_x(f, self.dx * self._dr_dx, out)
         return out
 
+    # -- dense matrices (reference interface; built lazily, never used by the solver) -----
+    def _dense(self, order_coeffs):
+        n = self.num_points
+        m = np.zeros((n, n))
+        for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
+            for off, c in order_coeffs:
+                m[i, i + off] = c
+        return m
+
+    @property
+    def dxn_matrix(self):
+        """(7, N, N) derivative matrices d^n/dx^n (n = 0..6) in the computational coordinate,
+        applied as ``f @ M.T``; rows of ghost points are zero. Orders 1, 2 are the 4th-order
+        stencils, 3-6 the 2nd-order ones of the reference. Built on first access (about
+        0.4 GB at N = 2000): the solver itself uses banded stencils only."""
+        if getattr(self, "_dxn", None) is None:
+            h = self.dx
+            tables = [
+                [(0, 1.0)],
+                [(k - 2, c / h) for k, c in enumerate(D1_COEFFS)],
+                [(k - 2, c / h**2) for k, c in enumerate(D2_COEFFS)],
+                [(k - 2, c / h**3) for k, c in enumerate((-0.5, 1.0, 0.0, -1.0, 0.5))],
+                [(k - 2, c / h**4) for k, c in enumerate((1.0, -4.0, 6.0, -4.0, 1.0))],
+                [(k - 3, c / h**5) for k, c in enumerate((-0.5, 2.0, -2.5, 0.0, 2.5, -2.0,
+                                                          0.5))],
+                [(k - 3, c / h**6) for k, c in enumerate(KO_COEFFS)],
+            ]
+            self._dxn = np.stack([self._dense(t) for t in tables])
+            self._dxn[0] = np.eye(self.num_points)
+        return self._dxn
+
+    @property
+    def drn_matrix(self):
+        """(7, N, N) matrices of d/dr, d^2/dr^2 (chain rule with r'(x), r''(x)); orders
+        3-6 are given for the uniform grid only (as used by the reference's KO term)."""
+        if getattr(self, "_drn", None) is None:
+            dx = self.dxn_matrix
+            drn = dx.copy()
+            if not self.uniform:
+                inv = 1.0 / self._dr_dx
+                drn[1] = inv[:, None] * dx[1]
+                drn[2] = (inv**2)[:, None] * (dx[2] - (self._d2r_dx2 * inv)[:, None] * dx[1])
+            self._drn = drn
+        return self._drn
+
+    @property
+    def advec_x_matrix(self):
+        """(2, N, N) one-sided 3rd-order advection matrices: 0 = backward, 1 = forward."""
+        if getattr(self, "_advec", None) is None:
+            h = self.dx
+            back = [(k - 3, c / h) for k, c in enumerate(ADVEC_L_COEFFS)]
+            fwd = [(k, c / h) for k, c in enumerate(ADVEC_R_COEFFS)]
+            self._advec = np.stack([self._dense(back), self._dense(fwd)])
+        return self._advec
+
     def get_stencils(self):
         """Per-point coefficient arrays (reference ``get_stencils`` layout), in 1/dr units.
 

@@ -60,5 +60,120 @@ def peak_frequencies(t, signal, f_min_khz=1.0, f_max_khz=15.0, num_peaks=3, t_mi
 
 
 def fundamental_frequency(t, signal, f_min_khz=1.5, f_max_khz=3.5, t_min=10.0):
-    """The strongest spectral peak between f_min and f_max (kHz): the F-mode in Cowling."""
-    return peak_frequencies(t, signal, f_min_khz, f_max_khz, 1, t_min)[0]
+    """The strongest spectral peak between f_min and f_max (kHz): the F-mode in Cowling.
+
+    Raises ValueError if the band holds no spectral peak."""
+    peaks = peak_frequencies(t, signal, f_min_khz, f_max_khz, 1, t_min)
+    if not peaks:
+        raise ValueError(f"no spectral peak between {f_min_khz} and {f_max_khz} kHz")
+    return peaks[0]
+
+
+# Frequency bands (kHz) of the first radial modes of the standard star in Cowling
+# (linear theory 2.686 / 4.549 / 6.341 kHz; spec validation.md 3c).
+COWLING_BANDS = {"F": (1.5, 3.5), "H1": (3.6, 5.4), "H2": (5.5, 7.2)}
+
+
+def mode_frequencies(t, signal, bands=None, t_min=10.0):
+    """Strongest spectral peak (kHz) in each band: {"F": f, "H1": f, ...}; NaN where the
+    band holds no local maximum (too short a run to resolve it)."""
+    bands = COWLING_BANDS if bands is None else bands
+    out = {}
+    for name, (lo, hi) in bands.items():
+        peaks = peak_frequencies(t, signal, lo, hi, 1, t_min)
+        out[name] = peaks[0] if peaks else float("nan")
+    return out
+
+
+def summarize_run(path):
+    """Text summary of an output file: star, run status, mode frequencies, rest-mass books."""
+    import json
+
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        cfg = json.loads(f.attrs["config"])
+        ts = {k: f["timeseries"][k][:] for k in f["timeseries"]}
+        lines = [f"{path}: {f.attrs['status']}",
+                 f"  star: M = {f.attrs['tov_M_star']:.6f}, R_iso = {f.attrs['tov_R_iso']:.6f}"
+                 f", rho_c = {cfg['rho_central']:g}; N = {cfg['num_points']}, "
+                 f"r_max = {cfg['r_max']:g}, {cfg['recon']}/{cfg['riemann']}/{cfg['c2p']}"]
+    t, rho_c, m = ts["t"], ts["rho_c"], ts["baryon_mass"]
+    lines.append(f"  t = {t[0]:g} .. {t[-1]:g} ({t.size} rows); rho_c/rho_c(0) - 1 in "
+                 f"[{(rho_c / rho_c[0] - 1).min():+.3e}, {(rho_c / rho_c[0] - 1).max():+.3e}]")
+    if t[-1] - t[0] >= 150.0 and cfg.get("mode", "cowling") == "cowling":
+        freqs = mode_frequencies(t, rho_c)
+        lines.append("  radial modes from rho_c(t) [kHz]: "
+                     + ", ".join(f"{k} {v:.3f}" for k, v in freqs.items())
+                     + "  (linear Cowling theory: F 2.686, H1 4.549, H2 6.341)")
+    else:
+        lines.append("  (run too short for mode frequencies: need t >= 150)")
+    dM = m[-1] - m[0]
+    lines.append(f"  rest mass: {m[0]:.10f} -> {m[-1]:.10f} ({dM / m[0]:+.3e}); outflow "
+                 f"{ts['mass_outflow'][-1]:.3e}, atmosphere resets {ts['mass_reset'][-1]:+.3e},"
+                 f" unaccounted {dM + ts['mass_outflow'][-1] - ts['mass_reset'][-1]:+.3e}")
+    lines.append(f"  c2p failures: {int(ts['c2p_failures'].sum())}")
+    return "\n".join(lines)
+
+
+def plot_run(path, outdir):
+    """PNG figures of a run (needs matplotlib, the ``plot`` extra): rho_c(t), its spectrum,
+    rest-mass change, and the density profiles of the snapshots."""
+    from pathlib import Path
+
+    import h5py
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "r") as f:
+        t = f["timeseries/t"][:]
+        rho_c = f["timeseries/rho_c"][:]
+        m = f["timeseries/baryon_mass"][:]
+        snaps = [(g.attrs["t"], g["r"][:], g["rho0"][:]) for g in f["snapshots"].values()]
+    fig, ax = plt.subplots(3, 1, figsize=(7, 9), constrained_layout=True)
+    ax[0].plot(t, rho_c / rho_c[0] - 1)
+    ax[0].set(xlabel="t [M_sun]", ylabel="rho_c / rho_c(0) - 1")
+    if t[-1] - t[0] > 50:
+        fk, p = mode_spectrum(t, rho_c)
+        keep = fk < 15
+        ax[1].semilogy(fk[keep], p[keep])
+        for v in (2.686, 4.549, 6.341):
+            ax[1].axvline(v, ls=":", c="k")
+    ax[1].set(xlabel="f [kHz]", ylabel="power of rho_c(t)")
+    ax[2].plot(t, m / m[0] - 1)
+    ax[2].set(xlabel="t [M_sun]", ylabel="M0 / M0(0) - 1")
+    out1 = outdir / "timeseries.png"
+    fig.savefig(out1, dpi=110)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    for ts_, r, rho in snaps[:: max(1, len(snaps) // 6)]:
+        ax.semilogy(r[3:-3], rho[3:-3], label=f"t = {ts_:.0f}")
+    ax.set(xlabel="r (isotropic)", ylabel="rho0")
+    ax.legend(fontsize=8)
+    out2 = outdir / "profiles.png"
+    fig.savefig(out2, dpi=110)
+    plt.close(fig)
+    return [out1, out2]
+
+
+def main(argv=None):
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m source.evolution.analysis",
+                                description="Summarize (and optionally plot) a tovflow run.")
+    p.add_argument("output", help="HDF5 file written by TOVEvolution.py")
+    p.add_argument("--plot", metavar="DIR", help="write PNG figures into DIR (matplotlib)")
+    a = p.parse_args(argv)
+    print(summarize_run(a.output))
+    if a.plot:
+        for f in plot_run(a.output, a.plot):
+            print(f"  wrote {f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

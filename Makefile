@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-export NUMBA_NUM_THREADS ?= 1
+# Timings (bench, profile) default to one Numba thread (state it with every figure);
+# runs and tests use Numba's default (all cores; the kernels go parallel only for N >= 1000).
+BENCH_THREADS ?= 1
 
 .PHONY: install run run-full test test-all lint bench profile baseline-check baseline-update clean
 
@@ -49,11 +51,11 @@ baseline-update: $(STAMP)
 
 # pytest-benchmark over RHS, one RK4 step, 100 RK4 steps (N = 400, 2000) and c2p, both paths.
 bench: $(STAMP)
-	NUMBA_NUM_THREADS=$(NUMBA_NUM_THREADS) $(PY) -m pytest tests/benchmarks -q \
+	NUMBA_NUM_THREADS=$(BENCH_THREADS) $(PY) -m pytest tests/benchmarks -q \
 		--benchmark-only --benchmark-json=profiling/benchmarks.json \
 		--benchmark-columns=median,min,rounds
 	$(PY) profiling/bench_table.py profiling/benchmarks.json
 
 # cProfile reports (profiling/*.prof) and profiling/REPORT.md.
 profile: $(STAMP)
-	NUMBA_NUM_THREADS=$(NUMBA_NUM_THREADS) $(PY) profiling/profile_run.py
+	NUMBA_NUM_THREADS=$(BENCH_THREADS) $(PY) profiling/profile_run.py

@@ -105,3 +105,14 @@ def test_fmode_issue_run():
     assert abs(m[-1] / m[0] - 1) < 2e-6
     assert np.max(np.abs((m - m[0]) + ts[:, 6] - ts[:, 7])) < 1e-12
     assert ts[:, 8].sum() == 0
+
+
+def test_parallel_kernels_equal_serial():
+    """The prange kernels (used for N >= 1000 with several threads; forced here with
+    threads=2) give the same numbers as the serial ones."""
+    common = dict(num_points=300, r_max=20.0, steps=50, timeseries_every=10)
+    a, ts_a = run(RunConfig(threads="1", **common))
+    b, ts_b = run(RunConfig(threads="2", **common))
+    assert not a.use_parallel and b.use_parallel
+    np.testing.assert_array_equal(a.U, b.U)
+    np.testing.assert_array_equal(ts_a, ts_b)

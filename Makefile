@@ -19,11 +19,14 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-# Demo: the default star on a short run (N = 400, r_max = 20, t = 100; under a minute).
+# Demo: the default star on a short run (N = 200, r_max = 20, CFL 0.4, t = 600: about
+# 8 fundamental-mode periods in a few seconds), then its summary (mode frequencies, rest-mass
+# books) and figures in demo_plots/.
 run: $(STAMP)
-	$(PY) TOVEvolution.py --num-points 400 --r-max 20 --t-final 100 \
+	$(PY) TOVEvolution.py --num-points 200 --r-max 20 --cfl 0.4 --t-final 600 \
 		--output tov_demo.h5 --overwrite
-	@echo "Full default run (old code's default: N = 2000, r_max = 100, t = 2000):"
+	$(PY) -m source.evolution.analysis tov_demo.h5 --plot demo_plots
+	@echo "Full default run (old code's default: N = 2000, r_max = 100, t = 2000, a few min):"
 	@echo "  make run-full    (or: $(PY) TOVEvolution.py --output tov_full.h5)"
 
 run-full: $(STAMP)
@@ -40,7 +43,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5 demo_plots
 
 # Stored baseline outputs (baselines/*.h5): compare fresh runs on both paths / regenerate.
 baseline-check: $(STAMP)

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 import time
 import warnings
@@ -24,6 +25,14 @@ EXIT_OK, EXIT_EVOLUTION_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
 class _InputError(Exception):
     pass
+
+
+class _Terminated(Exception):
+    """SIGTERM (e.g. a batch system's time limit): stop like Ctrl-C, keeping the output."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -223,16 +232,20 @@ def main(argv=None):
             f"max|v| = {row[4]:.2e}  [{rate:,.0f} steps/s, ETA {eta:,.0f} s]", flush=True)
 
     t0 = time.perf_counter()
+    previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         code, bad, wall = evolve(sim, writer, progress, restarted=restart is not None)
-    except KeyboardInterrupt:
-        writer.close(status=f"interrupted at step {sim.step}")
-        print(f"\ninterrupted at step {sim.step} (t = {sim.t:.6g}); output kept in {out}",
-              file=sys.stderr)
-        return 130
+    except (KeyboardInterrupt, _Terminated) as e:
+        what = "terminated (SIGTERM)" if isinstance(e, _Terminated) else "interrupted"
+        writer.close(status=f"{what} at step {sim.step}")
+        print(f"\n{what} at step {sim.step} (t = {sim.t:.6g}); output kept in {out} "
+              f"(restart from its last checkpoint with --restart-from)", file=sys.stderr)
+        return 143 if isinstance(e, _Terminated) else 130
     except BaseException as e:
         writer.close(status=f"failed: {type(e).__name__}: {e}")
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
     row = sim.diagnostics_row()
     if code != fused.RUN_OK:
         msg = run_status_message(code, sim, bad)

@@ -13,7 +13,7 @@ import pytest
 
 import TOVEvolution
 from source.evolution import fused
-from source.evolution.output import RunWriter
+from source.evolution.output import RunWriter, read_restart
 from source.evolution.simulation import RunConfig, build_simulation, evolve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -162,3 +162,32 @@ def test_cli_failure_exit_code_1(tmp_path, capsys, monkeypatch):
     with h5py.File(out, "r") as f:
         assert f.attrs["status"].startswith("failed")
         assert f["timeseries/step"][-1] >= 20
+
+
+@pytest.mark.parametrize("sig,code,word", [(signal.SIGINT, 130, "interrupted"),
+                                           (signal.SIGTERM, 143, "terminated")])
+def test_interrupt_and_terminate_keep_a_restartable_output(tmp_path, sig, code, word):
+    """Ctrl-C / SIGTERM: exit 130 / 143, the output is committed with its status and can be
+    restarted from its last checkpoint."""
+    out = tmp_path / "i.h5"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "TOVEvolution.py"), "--num-points",
+                             "400", "--r-max", "20", "--steps", "400000",
+                             "--checkpoint-every", "2000", "--quiet", "--output", str(out)],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, preexec_fn=lambda: signal.signal(signal.SIGINT,
+                                                                        signal.SIG_DFL))
+    deadline = time.time() + 240
+    while time.time() < deadline and not out.exists():
+        time.sleep(0.05)
+    time.sleep(1.0)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert word in err and "--restart-from" in err
+    with h5py.File(out, "r") as f:
+        assert f.attrs["status"].startswith(word)
+        ck = int(f["checkpoint"].attrs["step"])
+    assert not Path(str(out) + ".partial").exists()
+    config, state, timeseries, snapshots = read_restart(str(out))   # restartable
+    assert state["step"] == ck > 0 and config["steps"] == 400000
+    assert timeseries["step"][-1] == ck

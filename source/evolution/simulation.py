@@ -19,7 +19,7 @@ from source.core.spacing import NUM_GHOSTS, LinearSpacing
 from source.core.statevector import StateVector
 from source.initialdata.tov import TOVSolverIso, create_initial_data_iso
 from source.matter.hydro.atmosphere import AtmosphereParams
-from source.matter.hydro.cons2prim import C2P_FAILED, C2P_METHODS
+from source.matter.hydro.cons2prim import C2P_FAILED, C2P_METHODS, cons_to_prim_array
 from source.matter.hydro.eos import IdealGasEOS, PolytropicEOS
 from source.matter.hydro.geometry import GeometryCache
 from source.matter.hydro.perfect_fluid import PerfectFluid
@@ -161,8 +161,7 @@ class Simulation:
         self.t = 0.0
         self.step = 0
         n = grid.N
-        self.prim = np.zeros((6, n))
-        self.prim[2] = 0.0
+        self.prim = np.zeros((6, n))   # c2p output; prim[2] is the Newton guess
         self.work = np.zeros((6, 3, n))
         self.flux = np.zeros((3, n - 1))
         self.status = np.zeros(n, dtype=np.int8)
@@ -185,7 +184,6 @@ class Simulation:
 
     def primitives(self):
         """Primitives of the current state (Kastaun, independent of the evolution)."""
-        from source.matter.hydro.cons2prim import cons_to_prim_array
         n = self.grid.N
         out = [np.empty(n) for _ in range(6)]
         status = np.empty(n, dtype=np.int8)

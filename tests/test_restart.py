@@ -177,9 +177,14 @@ def test_interrupt_and_terminate_keep_a_restartable_output(tmp_path, sig, code, 
                             text=True, preexec_fn=lambda: signal.signal(signal.SIGINT,
                                                                         signal.SIG_DFL))
     deadline = time.time() + 240
-    while time.time() < deadline and not out.exists():
+    while time.time() < deadline:            # wait for a checkpoint past the start
+        try:
+            with h5py.File(out, "r") as f:
+                if int(f["checkpoint"].attrs["step"]) >= 2000:
+                    break
+        except (OSError, KeyError):
+            pass
         time.sleep(0.05)
-    time.sleep(1.0)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err

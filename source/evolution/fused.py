@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from source.core.spacing import NUM_GHOSTS
-from source.matter.hydro.atmosphere import ATM_RHO_FLOOR, ATM_RHO_THRESHOLD, ATM_TAU_ATM
+from source.matter.hydro.atmosphere import needs_reset, vacuum_state
 from source.matter.hydro.cons2prim import C2P_FAILED, cons_to_prim_point
 from source.matter.hydro.reconstruction import reconstruct_left
 from source.matter.hydro.riemann import face_flux, limit_face_state, velocity_from_wv
@@ -259,9 +259,8 @@ def _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad, stop_on_c2p_failure,
                 nonfinite = i
             continue
         e6 = gc[G_E6PHI, i]
-        if d < atm[ATM_RHO_THRESHOLD] * e6 or ta + d < 0.0:
-            new_d = atm[ATM_RHO_FLOOR] * e6
-            new_tau = atm[ATM_TAU_ATM] * e6
+        if needs_reset(d, ta, e6, atm):
+            new_d, _, new_tau = vacuum_state(e6, atm)
             if NUM_GHOSTS <= i <= last and (new_d != d or s != 0.0 or new_tau != ta):
                 dmass += gc[G_VOLUME, i] * (new_d - d)
                 nreset += 1

@@ -95,26 +95,27 @@ def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0):
     return AtmosphereParams(rho_floor=rho_floor, p_floor=K * rho_floor**gamma)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def needs_reset(D, tau, e6phi, atm):
+    """The post-step vacuum test of one cell (densitised variables): D~ < threshold
+    e^{6 phi} or tau~ + D~ < 0; NaN counts as vacuum."""
+    return not (D >= atm[ATM_RHO_THRESHOLD] * e6phi) or not (tau + D >= 0.0)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def vacuum_state(e6phi, atm):
+    """Densitised atmosphere values (D~, S~_r, tau~) = e^{6 phi} (rho_floor, 0, tau_atm)."""
+    return atm[ATM_RHO_FLOOR] * e6phi, 0.0, atm[ATM_TAU_ATM] * e6phi
+
+
 @njit(cache=True, error_model="numpy")
 def atmosphere_reset(D, Sr, tau, e6phi, atm, lo, hi):
-    """Post-step reset of the densitised conserved variables on cells lo..hi-1, in place.
-
-    A cell is vacuum where D~ < threshold e^{6 phi} or tau~ + D~ < 0 (or not finite); it gets
-    D~ = rho_floor e^{6 phi}, S~_r = 0, tau~ = tau_atm e^{6 phi}.
-
-    Returns
-    -------
-    float
-        Sum over reset cells of the change of D~ (for rest-mass bookkeeping, caller weights).
-    """
+    """Post-step reset of the densitised conserved variables on cells lo..hi-1, in place
+    (``needs_reset`` -> ``vacuum_state``). Returns the number of cells reset."""
     n_reset = 0
     for i in range(lo, hi):
-        d = D[i]
-        t = tau[i]
-        if not (d >= atm[ATM_RHO_THRESHOLD] * e6phi[i]) or not (t + d >= 0.0) or t != t:
-            D[i] = atm[ATM_RHO_FLOOR] * e6phi[i]
-            Sr[i] = 0.0
-            tau[i] = atm[ATM_TAU_ATM] * e6phi[i]
+        if needs_reset(D[i], tau[i], e6phi[i], atm):
+            D[i], Sr[i], tau[i] = vacuum_state(e6phi[i], atm)
             n_reset += 1
     return n_reset
 

@@ -58,59 +58,85 @@ def choose_parallel(num_points, threshold=PARALLEL_MIN_POINTS):
     return num_points >= threshold and get_num_threads() > 1
 
 
+# The three passes of one RHS evaluation. Each is written once, with ``prange``, and inlined
+# (Numba IR) into both kernels below: in the ``parallel=True`` kernel the loop becomes a
+# parallel region, in the serial one ``prange`` is a plain ``range``.
+#
+# Why the loop bodies read the arrays themselves and call only point-wise functions of
+# scalars and tuples: a Numba-inlined helper that takes an array gets its own alias
+# variable of that array, re-bound on every iteration, and each re-binding is an atomic
+# incref of the new value plus an atomic decref of the old one (NRT reference counting);
+# LLVM's reference-count pruning cannot remove a pair that straddles the loop back-edge.
+# Per cell that cost more than the physics on Intel Xeons (atomic read-modify-write is
+# roughly twice as slow there as on AMD EPYC): the serial build ran at 0.5x the speed of
+# the same passes compiled as parallel-region bodies (whose arguments are bound once per
+# region). Non-inlined calls with array arguments cost the same pair per call, so the
+# per-cell physics takes scalars and the atmosphere parameters as a named tuple.
 @njit(cache=True, error_model="numpy", inline="always")
-def _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
-    inv = 1.0 / gc[G_E6PHI, i]
-    r = cons_to_prim_point(U[0, i] * inv, U[1, i] * inv, U[2, i] * inv, gc[G_GRR, i],
-                           eos_kind, gamma, K, atm, c2p_method, prim[2, i], tol, max_iter)
-    prim[0, i], prim[1, i], prim[2, i], prim[3, i], prim[4, i], prim[5, i], status[i], _ = r
-
-
-@njit(cache=True, error_model="numpy", inline="always")
-def _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux):
-    """Flux at face f (between cells f-1 and f); stored at solver index k = f - 1.
-
-    Reconstructs rho0, z = W v^r and P from the cells f-3..f+2 (``reconstruct_face_states``
-    of the modular path, one face at a time)."""
-    k = f - 1
-    rho = prim[0]
-    vel = prim[1]
-    prs = prim[2]
-    Wc = prim[4]
-    z_m3 = vel[f - 3] * Wc[f - 3]
-    z_m2 = vel[f - 2] * Wc[f - 2]
-    z_m1 = vel[f - 1] * Wc[f - 1]
-    z_0 = vel[f] * Wc[f]
-    z_p1 = vel[f + 1] * Wc[f + 1]
-    z_p2 = vel[f + 2] * Wc[f + 2]
-    rL = reconstruct_left(recon, rho[f - 3], rho[f - 2], rho[f - 1], rho[f], rho[f + 1])
-    zL = reconstruct_left(recon, z_m3, z_m2, z_m1, z_0, z_p1)
-    pL = reconstruct_left(recon, prs[f - 3], prs[f - 2], prs[f - 1], prs[f], prs[f + 1])
-    rR = reconstruct_left(recon, rho[f + 2], rho[f + 1], rho[f], rho[f - 1], rho[f - 2])
-    zR = reconstruct_left(recon, z_p2, z_p1, z_0, z_m1, z_m2)
-    pR = reconstruct_left(recon, prs[f + 2], prs[f + 1], prs[f], prs[f - 1], prs[f - 2])
-    grr = gf[F_GRR, k]
-    rL, vL, pL = limit_face_state(rL, velocity_from_wv(zL, grr), pL, grr, atm)
-    rR, vR, pR = limit_face_state(rR, velocity_from_wv(zR, grr), pR, grr, atm)
-    flux[0, k], flux[1, k], flux[2, k] = face_flux(
-        solver, rL, vL, pL, rR, vR, pR, gf[F_ALPHA, k], gf[F_BETA, k], grr, gf[F_E6PHI, k],
-        eos_kind, gamma, K, atm)
+def _c2p_pass(U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
+    """cons2prim of every cell (ghosts included) into ``prim`` / ``status``."""
+    for i in prange(U.shape[1]):
+        inv = 1.0 / gc[G_E6PHI, i]
+        (prim[0, i], prim[1, i], prim[2, i], prim[3, i], prim[4, i], prim[5, i], status[i],
+         _) = cons_to_prim_point(U[0, i] * inv, U[1, i] * inv, U[2, i] * inv, gc[G_GRR, i],
+                                 eos_kind, gamma, K, atm, c2p_method, prim[2, i], tol,
+                                 max_iter)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _rhs_cell(i, formulation, flux, prim, gc, gf, dx, vacuum, rhs):
-    if vacuum[i]:
-        rhs[0, i] = 0.0
-        rhs[1, i] = 0.0
-        rhs[2, i] = 0.0
-        return
-    rhs[0, i], rhs[1, i], rhs[2, i] = cell_rhs(
-        formulation, flux[0, i - 1], flux[1, i - 1], flux[2, i - 1],
-        flux[0, i], flux[1, i], flux[2, i], gf[F_AREA, i - 1], gf[F_AREA, i],
-        gc[G_VOLUME, i], dx, prim[0, i], prim[1, i], prim[2, i], prim[4, i], prim[5, i],
-        gc[G_ALPHA, i], gc[G_BETA, i], gc[G_GRR, i], gc[G_E6PHI, i], gc[G_DALPHA, i],
-        gc[G_DBETA, i], gc[G_HATD_GRR, i], gc[G_DLOG_ANG, i], gc[G_KRR, i], gc[G_KANG, i],
-        gc[G_TWO_OVER_R, i])
+def _face_pass(prim, vacuum, gf, recon, solver, eos_kind, gamma, K, atm, flux):
+    """Flux at every face touching a non-vacuum interior cell; face f lies between cells
+    f-1 and f and is stored at k = f - 1.
+
+    rho0, z = W v^r and P are reconstructed from the cells f-3..f+2
+    (``reconstruct_face_states`` of the modular path, one face at a time)."""
+    n = prim.shape[1]
+    for f in prange(NUM_GHOSTS, n - NUM_GHOSTS + 1):
+        if vacuum[f - 1] and vacuum[f]:
+            continue
+        k = f - 1
+        z_m3 = prim[1, f - 3] * prim[4, f - 3]
+        z_m2 = prim[1, f - 2] * prim[4, f - 2]
+        z_m1 = prim[1, f - 1] * prim[4, f - 1]
+        z_0 = prim[1, f] * prim[4, f]
+        z_p1 = prim[1, f + 1] * prim[4, f + 1]
+        z_p2 = prim[1, f + 2] * prim[4, f + 2]
+        rL = reconstruct_left(recon, prim[0, f - 3], prim[0, f - 2], prim[0, f - 1],
+                              prim[0, f], prim[0, f + 1])
+        rR = reconstruct_left(recon, prim[0, f + 2], prim[0, f + 1], prim[0, f],
+                              prim[0, f - 1], prim[0, f - 2])
+        pL = reconstruct_left(recon, prim[2, f - 3], prim[2, f - 2], prim[2, f - 1],
+                              prim[2, f], prim[2, f + 1])
+        pR = reconstruct_left(recon, prim[2, f + 2], prim[2, f + 1], prim[2, f],
+                              prim[2, f - 1], prim[2, f - 2])
+        zL = reconstruct_left(recon, z_m3, z_m2, z_m1, z_0, z_p1)
+        zR = reconstruct_left(recon, z_p2, z_p1, z_0, z_m1, z_m2)
+        grr = gf[F_GRR, k]
+        rL, vL, pL = limit_face_state(rL, velocity_from_wv(zL, grr), pL, grr, atm)
+        rR, vR, pR = limit_face_state(rR, velocity_from_wv(zR, grr), pR, grr, atm)
+        flux[0, k], flux[1, k], flux[2, k] = face_flux(
+            solver, rL, vL, pL, rR, vR, pR, gf[F_ALPHA, k], gf[F_BETA, k], grr,
+            gf[F_E6PHI, k], eos_kind, gamma, K, atm)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, rhs):
+    """Flux divergence plus connection and source terms of every interior cell (zero in
+    static vacuum)."""
+    n = prim.shape[1]
+    for i in prange(NUM_GHOSTS, n - NUM_GHOSTS):
+        if vacuum[i]:
+            rhs[0, i] = 0.0
+            rhs[1, i] = 0.0
+            rhs[2, i] = 0.0
+            continue
+        rhs[0, i], rhs[1, i], rhs[2, i] = cell_rhs(
+            formulation, flux[0, i - 1], flux[1, i - 1], flux[2, i - 1],
+            flux[0, i], flux[1, i], flux[2, i], gf[F_AREA, i - 1], gf[F_AREA, i],
+            gc[G_VOLUME, i], dx, prim[0, i], prim[1, i], prim[2, i], prim[4, i], prim[5, i],
+            gc[G_ALPHA, i], gc[G_BETA, i], gc[G_GRR, i], gc[G_E6PHI, i], gc[G_DALPHA, i],
+            gc[G_DBETA, i], gc[G_HATD_GRR, i], gc[G_DLOG_ANG, i], gc[G_KRR, i], gc[G_KANG, i],
+            gc[G_TWO_OVER_R, i])
 
 
 @njit(cache=True, error_model="numpy")
@@ -127,34 +153,34 @@ def fill_hydro_ghosts(A):
             A[v, i] = A[v, last]
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
+                eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
+    """One fused RHS evaluation: the three passes, the static-vacuum flags, RHS ghosts."""
+    _c2p_pass(U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+    find_static_vacuum(status, vacuum)
+    _face_pass(prim, vacuum, gf, recon, solver, eos_kind, gamma, K, atm, flux)
+    _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, rhs)
+    fill_hydro_ghosts(rhs)
+
+
+# Serial and parallel builds of the same body. A parallel (``parallel=True``) kernel is
+# never called from another compiled function: each one holds its own parallel regions.
+# (Calling a cached parallel dispatcher from another cached function made Numba's cache
+# inconsistent: a process that loaded both from the cache, after they had been compiled in
+# different processes, crashed. See ``tests/test_fused.py::test_parallel_cache_reuse``.)
 @njit(cache=True, error_model="numpy")
 def _fused_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
                       formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
-    n = U.shape[1]
-    for i in range(n):
-        _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
-    find_static_vacuum(status, vacuum)
-    for f in range(NUM_GHOSTS, n - NUM_GHOSTS + 1):
-        if not (vacuum[f - 1] and vacuum[f]):
-            _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux)
-    for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
-        _rhs_cell(i, formulation, flux, prim, gc, gf, dx, vacuum, rhs)
-    fill_hydro_ghosts(rhs)
+    _rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
+                eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _fused_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
                         formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
-    n = U.shape[1]
-    for i in prange(n):
-        _c2p_cell(i, U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
-    find_static_vacuum(status, vacuum)
-    for f in prange(NUM_GHOSTS, n - NUM_GHOSTS + 1):
-        if not (vacuum[f - 1] and vacuum[f]):
-            _flux_at_face(f, prim, gf, recon, solver, eos_kind, gamma, K, atm, flux)
-    for i in prange(NUM_GHOSTS, n - NUM_GHOSTS):
-        _rhs_cell(i, formulation, flux, prim, gc, gf, dx, vacuum, rhs)
-    fill_hydro_ghosts(rhs)
+    _rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
+                eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
 
 
 def fused_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
@@ -296,69 +322,55 @@ def _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm,
     return rows + 1
 
 
-# The two chunk drivers below differ only in the RHS kernel they call (serial / prange):
-# Numba compiles every branch of a function, so choosing at run time inside one driver
-# would compile the parallel kernel (about 17 s) for every serial run. Everything else
-# lives in the shared helpers above.
+@njit(cache=True, error_model="numpy", inline="always")
+def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
+               eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim, work, flux, status,
+               ts, books, stop_on_c2p_failure):
+    """The body of ``rk4_chunk`` (inlined into its serial and parallel builds)."""
+    k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
+    face_out = U.shape[1] - NUM_GHOSTS - 1
+    vacuum = np.empty(U.shape[1], dtype=np.bool_)
+    rows = 0
+    for step in range(num_steps):
+        _begin_step(U, U_prev)
+        nfail, bad, fsum = 0, -1, 0.0
+        for stage in range(4):
+            src = U if stage == 0 else Y
+            k = (k1, k2, k3, k4)[stage]
+            _rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
+                        formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+            nfail, bad = _count_failures(status, nfail, bad)
+            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
+            if stage < 3:
+                _axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
+        _rk4_combine(U, dt, k1, k2, k3, k4)
+        code, cell = _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad,
+                               stop_on_c2p_failure, books)
+        if code != RUN_OK:
+            return code, step, rows, cell
+        rows = _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
+                             max_iter, U_prev, ts, rows, books)
+    return RUN_OK, num_steps, rows, -1
+
+
+# Two builds of one driver: Numba compiles every branch of a function, so a run-time choice
+# inside one driver would compile the parallel kernels (about 17 s) for every serial run.
 @njit(cache=True, error_model="numpy")
 def _rk4_chunk_serial(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
                       formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
                       work, flux, status, ts, books, stop_on_c2p_failure):
-    k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
-    face_out = U.shape[1] - NUM_GHOSTS - 1
-    vacuum = np.empty(U.shape[1], dtype=np.bool_)
-    rows = 0
-    for step in range(num_steps):
-        _begin_step(U, U_prev)
-        nfail, bad, fsum = 0, -1, 0.0
-        for stage in range(4):
-            src = U if stage == 0 else Y
-            k = (k1, k2, k3, k4)[stage]
-            _fused_rhs_serial(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
-                              formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
-            nfail, bad = _count_failures(status, nfail, bad)
-            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
-            if stage < 3:
-                _axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
-        _rk4_combine(U, dt, k1, k2, k3, k4)
-        code, cell = _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad,
-                               stop_on_c2p_failure, books)
-        if code != RUN_OK:
-            return code, step, rows, cell
-        rows = _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
-                             max_iter, U_prev, ts, rows, books)
-    return RUN_OK, num_steps, rows, -1
+    return _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
+                      formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
+                      work, flux, status, ts, books, stop_on_c2p_failure)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, parallel=True, error_model="numpy")
 def _rk4_chunk_parallel(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
                         formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
                         work, flux, status, ts, books, stop_on_c2p_failure):
-    k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
-    face_out = U.shape[1] - NUM_GHOSTS - 1
-    vacuum = np.empty(U.shape[1], dtype=np.bool_)
-    rows = 0
-    for step in range(num_steps):
-        _begin_step(U, U_prev)
-        nfail, bad, fsum = 0, -1, 0.0
-        for stage in range(4):
-            src = U if stage == 0 else Y
-            k = (k1, k2, k3, k4)[stage]
-            _fused_rhs_parallel(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
-                                formulation, eos_kind, gamma, K, atm, c2p_method, tol,
-                                max_iter)
-            nfail, bad = _count_failures(status, nfail, bad)
-            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
-            if stage < 3:
-                _axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
-        _rk4_combine(U, dt, k1, k2, k3, k4)
-        code, cell = _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad,
-                               stop_on_c2p_failure, books)
-        if code != RUN_OK:
-            return code, step, rows, cell
-        rows = _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
-                             max_iter, U_prev, ts, rows, books)
-    return RUN_OK, num_steps, rows, -1
+    return _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
+                      formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
+                      work, flux, status, ts, books, stop_on_c2p_failure)
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,

@@ -62,12 +62,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from source.matter.hydro.atmosphere import (
-    ATM_CONS_SAFETY,
-    ATM_P_FLOOR,
-    ATM_W_MAX,
-    AtmosphereParams,
-)
+from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import (
     C2P_FAILED,
     C2P_METHODS,
@@ -254,11 +249,11 @@ def _newton_alone(D, S_r, tau, gamma_rr, gamma, p_guess, atm, tol, max_iter, ok,
     see where the full solver had to fall back to Kastaun."""
     for i in range(D.shape[0]):
         S2 = S_r[i] * S_r[i] / gamma_rr[i]
-        S2_max = atm[ATM_CONS_SAFETY] * tau[i] * (tau[i] + 2.0 * D[i])
+        S2_max = atm.cons_safety * tau[i] * (tau[i] + 2.0 * D[i])
         if S2 > S2_max:
             S2 = S2_max
         _, it, conv = newton_pressure_solve(D[i], S2, tau[i], gamma, p_guess[i],
-                                            atm[ATM_P_FLOOR], atm[ATM_W_MAX], tol, max_iter)
+                                            atm.p_floor, atm.W_max, tol, max_iter)
         ok[i] = conv
         iters[i] = it
 

@@ -1,9 +1,12 @@
 """Atmosphere: floors, velocity cap and the post-step reset of vacuum cells.
 
-The compiled kernels receive the parameters packed in one float64 array (see
-``AtmosphereParams.packed``) with the index constants below.
+The compiled kernels receive the parameters as one ``AtmosphereKernelParams`` named tuple
+of floats (``AtmosphereParams.packed``), passed by value: a tuple costs nothing per call,
+whereas an array argument costs two atomic reference-count operations per call or per
+loop iteration of an inlined callee (see ``source/evolution/fused.py``).
 """
 
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,17 +14,17 @@ from numba import njit
 
 from .eos import eos_eps_from_rho_p
 
-# Layout of the packed parameter array handed to kernels.
-ATM_RHO_FLOOR = 0
-ATM_P_FLOOR = 1
-ATM_V_MAX = 2
-ATM_W_MAX = 3
-ATM_TAU_ATM = 4          # tau written into reset cells (tau_atm_factor * p_floor)
-ATM_EPS_ATM = 5          # eps(rho_floor, p_floor)
-ATM_CONS_SAFETY = 6      # S^2 <= safety * tau (tau + 2D)
-ATM_TAU_MIN = 7          # conservative floor on physical tau: rho_floor * eps_atm
-ATM_RHO_THRESHOLD = 8    # cells with D (physical) below this are atmosphere
-NUM_ATM_PARAMS = 9
+AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
+    "rho_floor",        # atmosphere rest-mass density
+    "p_floor",          # pressure floor
+    "v_max",            # speed cap |v| = sqrt(gamma_rr) |v^r| <= v_max
+    "W_max",            # Lorentz-factor cap accepted by cons2prim
+    "tau_atm",          # tau written into reset cells (tau_atm_factor * p_floor)
+    "eps_atm",          # eps(rho_floor, p_floor)
+    "cons_safety",      # S^2 <= cons_safety * tau (tau + 2D)
+    "tau_min",          # conservative floor on physical tau: rho_floor * eps_atm
+    "rho_threshold",    # cells with physical D below this are atmosphere
+])
 
 
 @dataclass
@@ -73,20 +76,15 @@ class AtmosphereParams:
         return self.tau_atm_factor * self.p_floor
 
     def packed(self, eos):
-        """float64 array of the parameters for the compiled kernels."""
+        """The parameters for the compiled kernels (``AtmosphereKernelParams``)."""
         kind, gamma, K = eos.params
-        eps_atm = eos_eps_from_rho_p(kind, gamma, K, self.rho_floor, self.p_floor)
-        a = np.empty(NUM_ATM_PARAMS)
-        a[ATM_RHO_FLOOR] = self.rho_floor
-        a[ATM_P_FLOOR] = self.p_floor
-        a[ATM_V_MAX] = self.v_max
-        a[ATM_W_MAX] = self.W_max
-        a[ATM_TAU_ATM] = self.tau_atm
-        a[ATM_EPS_ATM] = eps_atm
-        a[ATM_CONS_SAFETY] = self.conservative_floor_safety
-        a[ATM_TAU_MIN] = self.rho_floor * eps_atm
-        a[ATM_RHO_THRESHOLD] = self.threshold_factor * self.rho_floor
-        return a
+        eps_atm = float(eos_eps_from_rho_p(kind, gamma, K, self.rho_floor, self.p_floor))
+        return AtmosphereKernelParams(
+            rho_floor=float(self.rho_floor), p_floor=float(self.p_floor),
+            v_max=float(self.v_max), W_max=float(self.W_max), tau_atm=float(self.tau_atm),
+            eps_atm=eps_atm, cons_safety=float(self.conservative_floor_safety),
+            tau_min=float(self.rho_floor * eps_atm),
+            rho_threshold=float(self.threshold_factor * self.rho_floor))
 
 
 def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0):
@@ -99,13 +97,13 @@ def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0):
 def needs_reset(D, tau, e6phi, atm):
     """The post-step vacuum test of one cell (densitised variables): D~ < threshold
     e^{6 phi} or tau~ + D~ < 0; NaN counts as vacuum."""
-    return not (D >= atm[ATM_RHO_THRESHOLD] * e6phi) or not (tau + D >= 0.0)
+    return not (D >= atm.rho_threshold * e6phi) or not (tau + D >= 0.0)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def vacuum_state(e6phi, atm):
     """Densitised atmosphere values (D~, S~_r, tau~) = e^{6 phi} (rho_floor, 0, tau_atm)."""
-    return atm[ATM_RHO_FLOOR] * e6phi, 0.0, atm[ATM_TAU_ATM] * e6phi
+    return atm.rho_floor * e6phi, 0.0, atm.tau_atm * e6phi
 
 
 @njit(cache=True, error_model="numpy")

@@ -33,18 +33,8 @@ after the velocity cap; Kastaun follows the paper, not the reference's nu_A-only
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from .atmosphere import (
-    ATM_CONS_SAFETY,
-    ATM_EPS_ATM,
-    ATM_P_FLOOR,
-    ATM_RHO_FLOOR,
-    ATM_RHO_THRESHOLD,
-    ATM_TAU_MIN,
-    ATM_V_MAX,
-    ATM_W_MAX,
-)
 from .eos import EOS_POLYTROPE, eos_eps_from_rho_p, eos_pressure
 
 C2P_OK = 0
@@ -256,11 +246,11 @@ def barotropic_solve(D, S2, gamma, K, tol, max_iter):
 # ---------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy", inline="always")
 def _atmosphere_prims(eos_kind, gamma, K, atm):
-    rho = atm[ATM_RHO_FLOOR]
-    p = eos_pressure(eos_kind, gamma, K, rho, atm[ATM_EPS_ATM])
-    if p < atm[ATM_P_FLOOR]:
-        p = atm[ATM_P_FLOOR]
-    eps = atm[ATM_EPS_ATM]
+    rho = atm.rho_floor
+    p = eos_pressure(eos_kind, gamma, K, rho, atm.eps_atm)
+    if p < atm.p_floor:
+        p = atm.p_floor
+    eps = atm.eps_atm
     h = 1.0 + eps + p / rho
     return rho, 0.0, p, eps, 1.0, h
 
@@ -280,15 +270,15 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
     if not (math.isfinite(D) and math.isfinite(Sr) and math.isfinite(tau)):
         rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
         return rho, vr, p, eps, W, h, C2P_FAILED, 0
-    if D < atm[ATM_RHO_THRESHOLD]:
+    if D < atm.rho_threshold:
         rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
         return rho, vr, p, eps, W, h, C2P_ATMOSPHERE, 0
 
     # conservative floors (physical variables): tau >= tau_min, S^2 <= safety tau (tau + 2D)
-    if tau < atm[ATM_TAU_MIN]:
-        tau = atm[ATM_TAU_MIN]
+    if tau < atm.tau_min:
+        tau = atm.tau_min
     S2 = Sr * Sr / gamma_rr
-    S2_max = atm[ATM_CONS_SAFETY] * tau * (tau + 2.0 * D)
+    S2_max = atm.cons_safety * tau * (tau + 2.0 * D)
     if S2 > S2_max:
         Sr = Sr * math.sqrt(S2_max / S2)
         S2 = S2_max
@@ -306,7 +296,7 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
     else:
         if method == 1:  # C2P_NEWTON fast path
             p, iters, ok = newton_pressure_solve(
-                D, S2, tau, gamma, p_guess, atm[ATM_P_FLOOR], atm[ATM_W_MAX], tol, max_iter
+                D, S2, tau, gamma, p_guess, atm.p_floor, atm.W_max, tol, max_iter
             )
             if ok:
                 Q = tau + D + p
@@ -314,17 +304,17 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
                 rho = D / W
                 eps = p / ((gamma - 1.0) * rho)
                 h = 1.0 + eps + p / rho
-                ok = math.isfinite(h) and W <= atm[ATM_W_MAX]   # else: Kastaun decides
+                ok = math.isfinite(h) and W <= atm.W_max   # else: Kastaun decides
         if not ok:
             q = tau / D
             r2 = S2 / (D * D)
-            mu, W, eps, it2, ok = kastaun_solve(q, r2, gamma, atm[ATM_V_MAX], tol, max_iter)
+            mu, W, eps, it2, ok = kastaun_solve(q, r2, gamma, atm.v_max, tol, max_iter)
             iters += it2
             if ok:
                 rho = D / W
                 p = (gamma - 1.0) * rho * eps
                 h = 1.0 + eps + p / rho
-    if not ok or W > atm[ATM_W_MAX]:
+    if not ok or W > atm.W_max:
         rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
         return rho, vr, p, eps, W, h, C2P_FAILED, iters
 
@@ -333,13 +323,13 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
 
     # primitive floors, keeping (W, h, eps) consistent with the capped values
     changed = False
-    if rho < atm[ATM_RHO_FLOOR]:
-        rho = atm[ATM_RHO_FLOOR]
+    if rho < atm.rho_floor:
+        rho = atm.rho_floor
         changed = True
-    if p < atm[ATM_P_FLOOR]:
-        p = atm[ATM_P_FLOOR]
+    if p < atm.p_floor:
+        p = atm.p_floor
         changed = True
-    v_max = atm[ATM_V_MAX]
+    v_max = atm.v_max
     v2 = gamma_rr * vr * vr
     if v2 > v_max * v_max:
         v2_W = 1.0 - 1.0 / (W * W)     # speed^2 implied by the solver's W
@@ -353,8 +343,8 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
     if changed:
         eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho, p)
         p = eos_pressure(eos_kind, gamma, K, rho, eps)
-        if p < atm[ATM_P_FLOOR]:
-            p = atm[ATM_P_FLOOR]
+        if p < atm.p_floor:
+            p = atm.p_floor
         h = 1.0 + eps + p / rho
     return rho, vr, p, eps, W, h, C2P_OK, iters
 
@@ -367,17 +357,6 @@ def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm, 
     Outputs are written into the preallocated arrays; ``p_guess`` may alias ``press``.
     """
     for i in range(Dt.shape[0]):
-        inv = 1.0 / e6phi[i]
-        r = cons_to_prim_point(Dt[i] * inv, Srt[i] * inv, taut[i] * inv, gamma_rr[i],
-                               eos_kind, gamma, K, atm, method, p_guess[i], tol, max_iter)
-        rho0[i], vr[i], press[i], eps[i], W[i], h[i], status[i], iters[i] = r
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def _cons_to_prim_array_parallel(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm,
-                                 method, p_guess, tol, max_iter, rho0, vr, press, eps, W, h,
-                                 status, iters):
-    for i in prange(Dt.shape[0]):
         inv = 1.0 / e6phi[i]
         r = cons_to_prim_point(Dt[i] * inv, Srt[i] * inv, taut[i] * inv, gamma_rr[i],
                                eos_kind, gamma, K, atm, method, p_guess[i], tol, max_iter)

@@ -19,7 +19,6 @@ import math
 import numpy as np
 from numba import njit
 
-from .atmosphere import ATM_P_FLOOR, ATM_RHO_FLOOR, ATM_V_MAX
 from .eos import EOS_POLYTROPE, eos_eps_from_rho_p
 
 RIEMANN_HLL = 0
@@ -175,8 +174,8 @@ def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gam
 @njit(cache=True, error_model="numpy", inline="always")
 def _solver_state(rho0, vr, press, eos_kind, gamma, K, atm, gamma_rr):
     """Clipped state fed to the solver: (P, W, h, c_s^2) (P floored)."""
-    if press < atm[ATM_P_FLOOR]:
-        press = atm[ATM_P_FLOOR]
+    if press < atm.p_floor:
+        press = atm.p_floor
     inv_rho = 1.0 / rho0
     if eos_kind == EOS_POLYTROPE:
         eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press)
@@ -210,12 +209,12 @@ def limit_face_state(rho0, vr, press, gamma_rr, atm):
     """Face post-processing: density/pressure floors, |v| <= v_max (physical speed).
 
     The speed test is done on squares (sqrt only when the cap is actually applied)."""
-    if not (rho0 >= atm[ATM_RHO_FLOOR]):
-        rho0 = atm[ATM_RHO_FLOOR]
-    if not (press >= atm[ATM_P_FLOOR]):
-        press = atm[ATM_P_FLOOR]
+    if not (rho0 >= atm.rho_floor):
+        rho0 = atm.rho_floor
+    if not (press >= atm.p_floor):
+        press = atm.p_floor
     g = gamma_rr if gamma_rr > 1.0 else 1.0
-    v_max = atm[ATM_V_MAX]
+    v_max = atm.v_max
     if vr * vr * g > v_max * v_max:
         vcap = v_max / math.sqrt(g)
         vr = vcap if vr > 0.0 else -vcap
@@ -230,7 +229,7 @@ def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi
     pR, WR, hR, cs2R = _solver_state(rhoR, vR, pR, eos_kind, gamma, K, atm, gamma_rr)
     if solver == RIEMANN_HLLC:
         return hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r,
-                         gamma_rr, e6phi, atm[ATM_V_MAX])
+                         gamma_rr, e6phi, atm.v_max)
     a6 = alpha * e6phi
     b_over_a = beta_r / alpha
     FDL, FSL, FTL = _flux_from_transport(rhoL, vL, pL, WL, hL, a6, gamma_rr, vL - b_over_a)

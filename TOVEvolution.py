@@ -10,7 +10,6 @@ keeps everything up to the last good step), 2 invalid input (nothing is written)
 
 import argparse
 import json
-import os
 import re
 import signal
 import sys
@@ -178,8 +177,6 @@ def main(argv=None):
         return fail_input(f"--output: directory {str(out.parent)!r} does not exist")
     if restart is not None and out.resolve() == Path(args.restart_from).resolve():
         return fail_input("--output: must differ from --restart-from")
-    if cfg.threads != "auto":
-        os.environ.setdefault("NUMBA_NUM_THREADS", str(cfg.threads))
 
     from source.evolution import fused
     from source.evolution.output import RunWriter, copy_history
@@ -206,10 +203,15 @@ def main(argv=None):
           f"{cfg.total_steps} RK4 steps to t = {cfg.total_steps * cfg.dt:.6g}")
     print(f"  methods: recon {cfg.recon}, Riemann {cfg.riemann}, c2p {cfg.c2p}, "
           f"formulation {cfg.formulation}; atmosphere rho_floor = {cfg.rho_floor:.3g}")
+    print(f"  kernels: {'parallel' if sim.use_parallel else 'serial'} on "
+          f"{sim.num_threads} thread{'s' if sim.num_threads > 1 else ''} (--threads "
+          f"{cfg.threads})")
     print(f"  output: {out}")
 
     writer = RunWriter(out, {**cfg.to_dict(), "output": str(out)}, tov.properties(),
                        sim.grid.r, cfg.dr)
+    writer.f.attrs["numba_threads"] = sim.num_threads
+    writer.f.attrs["kernels"] = "parallel" if sim.use_parallel else "serial"
     row0 = sim.diagnostics_row()
     if restart is not None:
         state, timeseries, snapshots = restart

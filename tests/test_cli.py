@@ -70,6 +70,7 @@ def test_rerun_gives_identical_numbers(tmp_path):
     (["--snapshot-every", "0"], "--snapshot-every"),
     (["--checkpoint-every", "-2"], "--checkpoint-every"),
     (["--threads", "0"], "--threads"),
+    (["--threads", "100000"], "--threads"),
     (["--rho-floor", "1e-2"], "--rho-floor"),
     (["--formulation", "conservative"], "--formulation"),
     (["--path", "gpu"], "--path"),
@@ -113,3 +114,11 @@ def test_script_runs_as_before(tmp_path):
     p = subprocess.run([sys.executable, str(ROOT / "TOVEvolution.py"), "--mode", "dynamic"],
                        capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert p.returncode == 2 and "not yet available" in p.stderr
+
+
+def test_threads_recorded_in_output(tmp_path):
+    out = tmp_path / "t.h5"
+    assert TOVEvolution.main(SMALL + ["--threads", "1", "--output", str(out)]) == 0
+    with h5py.File(out, "r") as f:
+        assert f.attrs["numba_threads"] == 1 and f.attrs["kernels"] == "serial"
+        assert json.loads(f.attrs["config"])["threads"] == "1"

@@ -5,6 +5,7 @@ reference = Font et al. 2002 (PRD 65, 084024), Cowling F-mode 2.696 kHz (quoted 
 reference code); linear Cowling theory 2.686 kHz (spec validation.md section 3c).
 """
 
+import numba
 import numpy as np
 import pytest
 
@@ -107,12 +108,26 @@ def test_fmode_issue_run():
     assert ts[:, 8].sum() == 0
 
 
-def test_parallel_kernels_equal_serial():
-    """The prange kernels (used for N >= 1000 with several threads; forced here with
-    threads=2) give the same numbers as the serial ones."""
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 Numba threads")
+def test_threads_take_effect_and_give_the_same_numbers():
+    """threads=1 runs the serial kernels on one thread, threads=2 the prange kernels on two
+    (``numba.get_num_threads()`` inside the run), with bit-identical results."""
     common = dict(num_points=300, r_max=20.0, steps=50, timeseries_every=10)
     a, ts_a = run(RunConfig(threads="1", **common))
+    threads_a = numba.get_num_threads()
     b, ts_b = run(RunConfig(threads="2", **common))
-    assert not a.use_parallel and b.use_parallel
+    threads_b = numba.get_num_threads()
+    assert (threads_a, threads_b) == (1, 2)
+    assert (a.num_threads, a.use_parallel, b.num_threads, b.use_parallel) == (1, False, 2, True)
     np.testing.assert_array_equal(a.U, b.U)
     np.testing.assert_array_equal(ts_a, ts_b)
+
+
+def test_automatic_thread_choice():
+    """auto: serial on one thread below PARALLEL_MIN_POINTS, parallel on all threads above
+    (when Numba has more than one)."""
+    most = numba.config.NUMBA_NUM_THREADS
+    assert fused.choose_threads(fused.PARALLEL_MIN_POINTS - 1) == (1, False)
+    assert fused.choose_threads(fused.PARALLEL_MIN_POINTS) == (most, most > 1)
+    assert fused.choose_threads(5000, "1") == (1, False)
+    assert fused.choose_threads(100, "2") == (2, True)

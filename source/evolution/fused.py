@@ -14,7 +14,7 @@ reset after each full step, checks for NaN/inf and c2p failures, keeps the rest-
 every ``record_every`` steps into a preallocated array.
 
 Threading: each pass exists as a serial and a ``prange`` loop; ``use_parallel`` selects at
-run time (chosen by grid size, see ``choose_parallel``). No ``fastmath`` anywhere: NaN guards
+run time (chosen by grid size, see ``choose_threads``). No ``fastmath`` anywhere: NaN guards
 and root-finder stopping tests live in these kernels.
 """
 
@@ -45,33 +45,31 @@ RUN_OK = 0
 RUN_NONFINITE = 1
 RUN_C2P_FAILURE = 2
 
-# Measured (profiling/REPORT.md, 2 cores, 100 RK4 steps): N = 400 serial 16.7 ms vs
-# 2 threads 16.4 ms (no gain); N = 2000 serial 32.6 ms vs 2 threads 19.6 ms (1.7x).
+# Smallest grid for which the parallel kernels on all threads beat the serial ones
+# (measured on 2 cores, see the README's performance section and ``choose_threads``).
 PARALLEL_MIN_POINTS = 1000
 
 
-def choose_parallel(num_points, threshold=PARALLEL_MIN_POINTS):
-    """Use the ``prange`` kernels only with more than one Numba thread and at least
-    ``threshold`` grid points (below that the parallel-region start-up eats the gain)."""
-    from numba import get_num_threads
+def choose_threads(num_points, threads="auto", threshold=PARALLEL_MIN_POINTS):
+    """(number of Numba threads, use the ``prange`` kernels) for a run.
 
-    return num_points >= threshold and get_num_threads() > 1
+    ``threads`` is "auto" or a count. A count > 1 runs the parallel kernels on that many
+    threads, 1 the serial kernels. "auto" uses every thread Numba has (the machine's cores,
+    or ``NUMBA_NUM_THREADS``) with the parallel kernels from ``threshold`` grid points up,
+    and the serial kernels on one thread below (a parallel region costs microseconds to
+    start; a stage at N = 400 is only ~20 us of work).
+    """
+    import numba
+
+    if threads != "auto":
+        n = int(threads)
+        return n, n > 1
+    n = numba.config.NUMBA_NUM_THREADS
+    if n > 1 and num_points >= threshold:
+        return n, True
+    return 1, False
 
 
-# The three passes of one RHS evaluation. Each is written once, with ``prange``, and inlined
-# (Numba IR) into both kernels below: in the ``parallel=True`` kernel the loop becomes a
-# parallel region, in the serial one ``prange`` is a plain ``range``.
-#
-# Why the loop bodies read the arrays themselves and call only point-wise functions of
-# scalars and tuples: a Numba-inlined helper that takes an array gets its own alias
-# variable of that array, re-bound on every iteration, and each re-binding is an atomic
-# incref of the new value plus an atomic decref of the old one (NRT reference counting);
-# LLVM's reference-count pruning cannot remove a pair that straddles the loop back-edge.
-# Per cell that cost more than the physics on Intel Xeons (atomic read-modify-write is
-# roughly twice as slow there as on AMD EPYC): the serial build ran at 0.5x the speed of
-# the same passes compiled as parallel-region bodies (whose arguments are bound once per
-# region). Non-inlined calls with array arguments cost the same pair per call, so the
-# per-cell physics takes scalars and the atmosphere parameters as a named tuple.
 @njit(cache=True, error_model="numpy", inline="always")
 def _c2p_pass(U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
     """cons2prim of every cell (ghosts included) into ``prim`` / ``status``."""

@@ -11,6 +11,7 @@ import time
 import warnings
 from dataclasses import asdict, dataclass, fields
 
+import numba
 import numpy as np
 
 from source.bssn.bssnstatevariables import NUM_BSSN_VARS
@@ -118,6 +119,9 @@ class RunConfig:
                 n = 0
             if n < 1:
                 bad("threads", f"must be 'auto' or a positive integer (got {self.threads})")
+            if n > numba.config.NUMBA_NUM_THREADS:
+                bad("threads", f"at most {numba.config.NUMBA_NUM_THREADS} here (the "
+                    f"machine's cores, or NUMBA_NUM_THREADS if set; got {self.threads})")
         if self.mode == "dynamic":
             bad("mode", "dynamic (BSSN-coupled) evolution is not yet available in this "
                 "version; use --mode cowling")
@@ -168,8 +172,7 @@ class Simulation:
         self.vacuum = np.zeros(n, dtype=np.bool_)
         self.books = np.zeros(4)
         self.gc, self.gf = cache.packed()
-        self.use_parallel = (fused.choose_parallel(n) if config.threads == "auto"
-                             else int(config.threads) > 1)
+        self.num_threads, self.use_parallel = fused.choose_threads(n, config.threads)
 
     # ------------------------------------------------------------------ diagnostics
     def diagnostics_row(self):
@@ -235,6 +238,7 @@ class Simulation:
         if self.config.path == "fused":
             kind, gamma, K = self.eos.params
             h = self.hydro
+            numba.set_num_threads(self.num_threads)
             fused.fused_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
                             self.gf, self.grid.dx, h.reconstructor.method_id,
                             h.riemann_solver.solver_id, h.valencia.formulation_id, kind, gamma,
@@ -253,6 +257,7 @@ class Simulation:
         the state or any solver memory. Returns the seconds it took."""
         t0 = time.perf_counter()
         ts = np.zeros((1, fused.NUM_TS))
+        numba.set_num_threads(self.num_threads)
         if self.config.path == "fused":
             kind, gamma, K = self.eos.params
             h = self.hydro
@@ -278,6 +283,7 @@ class Simulation:
         """
         cfg = self.config
         kind, gamma, K = self.eos.params
+        numba.set_num_threads(self.num_threads)
         if cfg.path == "fused":
             res = self._advance_fused(num_steps, ts_buffer, kind, gamma, K)
         else:

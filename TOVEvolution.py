@@ -52,8 +52,7 @@ class _Parser(argparse.ArgumentParser):
 # restart file's value.
 RUN_OPTIONS = {
     "physics": [
-        ("--mode", "mode", str, "cowling (frozen metric) or dynamic (BSSN-coupled; not yet "
-                                "available)"),
+        ("--mode", "mode", str, "cowling (frozen metric) or dynamic (hydro coupled to BSSN)"),
         ("--K", "K", float, "polytropic constant"),
         ("--gamma", "gamma", float, "adiabatic index (polytrope and evolution EOS)"),
         ("--rho-central", "rho_central", float, "central rest-mass density"),
@@ -61,6 +60,9 @@ RUN_OPTIONS = {
                               "(barotropic); initial data is always the polytrope"),
         ("--rho-floor", "rho_floor", float, "atmosphere density (pressure floor "
                                             "K rho_floor^Gamma)"),
+        ("--outer-bc", "outer_bc", str, "dynamic mode, BSSN rows at r_max: sommerfeld "
+                                        "(radiative) or extrapolation (reference code)"),
+        ("--eta", "eta", float, "dynamic mode: Gamma-driver damping eta"),
     ],
     "grid and time": [
         ("--num-points", "num_points", int, "grid points incl. 3+3 ghosts"),
@@ -209,7 +211,7 @@ def main(argv=None):
     print(f"  output: {out}")
 
     writer = RunWriter(out, {**cfg.to_dict(), "output": str(out)}, tov.properties(),
-                       sim.grid.r, cfg.dr)
+                       sim.grid.r, cfg.dr, sim.timeseries_fields)
     writer.f.attrs["numba_threads"] = sim.num_threads
     writer.f.attrs["kernels"] = "parallel" if sim.use_parallel else "serial"
     row0 = sim.diagnostics_row()

@@ -25,14 +25,17 @@ from source.evolution.simulation import RunConfig, build_simulation  # noqa: E40
 def run(dtype, steps, every):
     sim = build_simulation(RunConfig(num_points=400, r_max=20.0, steps=steps,
                                      timeseries_every=every, threads="1"))
-    for name in ("U", "prim", "work", "flux", "gc", "gf", "books"):
+    for name in ("U", "books"):
         setattr(sim, name, np.ascontiguousarray(getattr(sim, name), dtype=dtype))
+    for name in ("prim", "work", "flux", "gc", "gf"):
+        setattr(sim.stepper, name, np.ascontiguousarray(getattr(sim.stepper, name),
+                                                        dtype=dtype))
     ts = np.zeros((steps // every + 2, fused.NUM_TS), dtype=dtype)
     t0 = time.perf_counter()
     sim.advance(1, ts)                      # compile
     jit = time.perf_counter() - t0
     sim.U[:] = np.ascontiguousarray(sim.state0[12:], dtype=dtype)
-    sim.prim[:] = 0
+    sim.stepper.prim[:] = 0
     sim.books[:] = 0
     sim.step = 0
     t0 = time.perf_counter()

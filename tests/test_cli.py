@@ -50,7 +50,7 @@ def test_rerun_gives_identical_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("args,needle", [
-    (["--mode", "dynamic"], "--mode"),
+    (["--mode", "bssn"], "--mode"),
     (["--mode", "bogus"], "--mode"),
     (["--num-points", "-5"], "--num-points"),
     (["--num-points", "10"], "--num-points"),
@@ -74,6 +74,8 @@ def test_rerun_gives_identical_numbers(tmp_path):
     (["--rho-floor", "1e-2"], "--rho-floor"),
     (["--formulation", "conservative"], "--formulation"),
     (["--path", "gpu"], "--path"),
+    (["--outer-bc", "dirichlet"], "--outer-bc"),
+    (["--eta", "-1"], "--eta"),
     (["--t-final", "5"], "--steps"),        # --steps is already given by the base line
     (["--output", "run.txt"], "--output"),
 ])
@@ -111,9 +113,10 @@ def test_script_runs_as_before(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "M = 1.400160" in p.stdout and "summary:" in p.stdout
     assert "cons2prim failures: 0" in p.stdout
-    p = subprocess.run([sys.executable, str(ROOT / "TOVEvolution.py"), "--mode", "dynamic"],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=300)
-    assert p.returncode == 2 and "not yet available" in p.stderr
+    p = subprocess.run([sys.executable, str(ROOT / "TOVEvolution.py"), "--mode", "dynamic",
+                        "--outer-bc", "radiative"], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=300)
+    assert p.returncode == 2 and "--outer-bc" in p.stderr
 
 
 def test_threads_recorded_in_output(tmp_path):

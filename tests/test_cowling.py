@@ -36,7 +36,7 @@ def test_t0_residual_is_truncation_level():
     inside = np.abs(sim.grid.r) < sim.tov.R_iso - 0.5
     assert np.max(np.abs(rhs[1, I][inside[I]])) < 2.5e-8
     assert np.max(np.abs(rhs[0, I][inside[I]])) < 1e-7
-    assert np.all(sim.status[I] != 2)
+    assert np.all(sim.stepper.status[I] != 2)
 
 
 COMBOS = [(recon, riemann, c2p, "ideal", "partial")

@@ -70,7 +70,7 @@ def fundamental_frequency(t, signal, f_min_khz=1.5, f_max_khz=3.5, t_min=10.0):
 
 
 # Frequency bands (kHz) of the first radial modes of the standard star in Cowling
-# (linear theory 2.686 / 4.549 / 6.341 kHz; spec validation.md 3c).
+# (linear theory 2.686 / 4.549 / 6.341 kHz); the default of ``mode_frequencies``.
 COWLING_BANDS = {"F": (1.5, 3.5), "H1": (3.6, 5.4), "H2": (5.5, 7.2)}
 
 
@@ -80,9 +80,39 @@ def mode_frequencies(t, signal, bands=None, t_min=10.0):
     bands = COWLING_BANDS if bands is None else bands
     out = {}
     for name, (lo, hi) in bands.items():
-        peaks = peak_frequencies(t, signal, lo, hi, 1, t_min)
+        peaks = peak_frequencies(t, signal, lo, hi, 1, t_min, separation_khz=0.0)
         out[name] = peaks[0] if peaks else float("nan")
     return out
+
+
+def expected_modes(config, num_modes=3):
+    """Linear radial modes (kHz) of a run's own star: {"F": f, "H1": f, ...}, Cowling for
+    Cowling runs and the coupled (full GR) problem for dynamic runs
+    (``source.initialdata.radial_modes``); unstable modes (omega^2 < 0) are left out."""
+    from source.initialdata.radial_modes import polytrope_radial_modes
+
+    kind = "coupled" if config.get("mode", "cowling") == "dynamic" else "cowling"
+    modes = polytrope_radial_modes(config["K"], config["gamma"], config["rho_central"],
+                                   num_modes, kind)
+    return {name: float(f) for name, f in zip(modes.names, modes.frequency_khz, strict=True)
+            if np.isfinite(f)}
+
+
+def bands_around(expected):
+    """Search bands around expected frequencies: each mode's band reaches half-way to its
+    neighbours (below the first: half its frequency; above the last: half its distance to
+    the previous one, or half its own frequency)."""
+    names = list(expected)
+    f = [expected[n] for n in names]
+    bands = {}
+    for k, name in enumerate(names):
+        lo = 0.5 * (f[k - 1] + f[k]) if k > 0 else 0.5 * f[k]
+        if k + 1 < len(f):
+            hi = 0.5 * (f[k] + f[k + 1])
+        else:
+            hi = f[k] + (0.5 * (f[k] - f[k - 1]) if k > 0 else 0.5 * f[k])
+        bands[name] = (lo, hi)
+    return bands
 
 
 def summarize_run(path):
@@ -101,13 +131,19 @@ def summarize_run(path):
     t, rho_c, m = ts["t"], ts["rho_c"], ts["baryon_mass"]
     lines.append(f"  t = {t[0]:g} .. {t[-1]:g} ({t.size} rows); rho_c/rho_c(0) - 1 in "
                  f"[{(rho_c / rho_c[0] - 1).min():+.3e}, {(rho_c / rho_c[0] - 1).max():+.3e}]")
-    if t[-1] - t[0] >= 150.0 and cfg.get("mode", "cowling") == "cowling":
-        freqs = mode_frequencies(t, rho_c)
-        lines.append("  radial modes from rho_c(t) [kHz]: "
-                     + ", ".join(f"{k} {v:.3f}" for k, v in freqs.items())
-                     + "  (linear Cowling theory: F 2.686, H1 4.549, H2 6.341)")
+    kind = "coupled" if cfg.get("mode", "cowling") == "dynamic" else "Cowling"
+    expected = expected_modes(cfg)
+    need = 2.0 / (expected["F"] * 1e3 * MSUN_SECONDS) if "F" in expected else float("inf")
+    if t[-1] - t[0] >= need:
+        freqs = mode_frequencies(t, rho_c, bands_around(expected))
+        lines.append(f"  radial modes from rho_c(t) [kHz] (linear {kind} theory of this "
+                     "star beside them):")
+        for k, v in freqs.items():
+            lines.append(f"    {k:>3}: {v:7.4f}   linear {expected[k]:7.4f}   "
+                         f"({100 * (v / expected[k] - 1):+.2f} %)")
     else:
-        lines.append("  (run too short for mode frequencies: need t >= 150)")
+        lines.append(f"  (run too short for mode frequencies: need t >= {need:.0f}, two "
+                     f"periods of the linear {kind} F-mode)")
     dM = m[-1] - m[0]
     lines.append(f"  rest mass: {m[0]:.10f} -> {m[-1]:.10f} ({dM / m[0]:+.3e}); outflow "
                  f"{ts['mass_outflow'][-1]:.3e}, atmosphere resets {ts['mass_reset'][-1]:+.3e},"
@@ -130,6 +166,9 @@ def plot_run(path, outdir):
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     with h5py.File(path, "r") as f:
+        import json
+
+        expected = expected_modes(json.loads(f.attrs["config"]))
         t = f["timeseries/t"][:]
         rho_c = f["timeseries/rho_c"][:]
         m = f["timeseries/baryon_mass"][:]
@@ -141,7 +180,7 @@ def plot_run(path, outdir):
         fk, p = mode_spectrum(t, rho_c)
         keep = fk < 15
         ax[1].semilogy(fk[keep], p[keep])
-        for v in (2.686, 4.549, 6.341):
+        for v in expected.values():
             ax[1].axvline(v, ls=":", c="k")
     ax[1].set(xlabel="f [kHz]", ylabel="power of rho_c(t)")
     ax[2].plot(t, m / m[0] - 1)

@@ -74,7 +74,7 @@ def evolved_state(sim, t_target=SUSTAINED_T, chunk=5000):
     current state to ``t_target``; ``sim`` itself is left where it was."""
     start = sim.checkpoint_state()
     steps = int(round(t_target / sim.config.dt)) - sim.step
-    ts = np.zeros((chunk // sim.config.timeseries_every + 2, fused.NUM_TS))
+    ts = np.zeros((chunk // sim.config.timeseries_every + 2, len(sim.timeseries_fields)))
     while steps > 0:
         n = min(chunk, steps)
         code, done, _, _ = sim.advance(n, ts)
@@ -89,7 +89,7 @@ def evolved_state(sim, t_target=SUSTAINED_T, chunk=5000):
 def time_steps(sim, state, steps, repeat, clock):
     """Seconds of ``steps`` RK4 steps from ``state``, ``repeat`` times (``clock`` is e.g.
     ``time.perf_counter``)."""
-    ts = np.zeros((steps // sim.config.timeseries_every + 2, fused.NUM_TS))
+    ts = np.zeros((steps // sim.config.timeseries_every + 2, len(sim.timeseries_fields)))
     times = []
     for _ in range(repeat):
         sim.restore(state)

@@ -26,14 +26,28 @@ from numba import njit, prange
 from source.core.spacing import NUM_GHOSTS
 from source.matter.hydro.atmosphere import needs_reset, vacuum_state
 from source.matter.hydro.cons2prim import C2P_FAILED, cons_to_prim_point
+from source.matter.hydro.geometry import (
+    F_ALPHA,
+    F_AREA,
+    F_BETA,
+    F_E6PHI,
+    F_GRR,
+    G_ALPHA,
+    G_BETA,
+    G_DALPHA,
+    G_DBETA,
+    G_DLOG_ANG,
+    G_E6PHI,
+    G_GRR,
+    G_HATD_GRR,
+    G_KANG,
+    G_KRR,
+    G_TWO_OVER_R,
+    G_VOLUME,
+)
 from source.matter.hydro.reconstruction import reconstruct_left
 from source.matter.hydro.riemann import face_flux, limit_face_state, velocity_from_wv
 from source.matter.hydro.valencia_reference_metric import cell_rhs, find_static_vacuum
-
-# rows of the packed geometry (GeometryCache.CELL_FIELDS / FACE_FIELDS)
-G_ALPHA, G_BETA, G_GRR, G_E6PHI, G_DALPHA, G_DBETA, G_HATD_GRR, G_DLOG_ANG, G_KRR, \
-    G_KANG, G_TWO_OVER_R, G_VOLUME = range(12)
-F_ALPHA, F_BETA, F_GRR, F_E6PHI, F_AREA = range(5)
 
 # columns of the time-series record
 TS_FIELDS = ("t", "rho_c", "rho_max", "v_c", "max_abs_v", "baryon_mass", "mass_outflow",
@@ -228,16 +242,20 @@ def record_diagnostics(U, gc, t, eos_kind, gamma, K, atm, tol, max_iter, prim_di
     row[5] = 4.0 * math.pi * mass
 
 
+# ---------------------------------------------------------------------------------------
+# RK4 building blocks, for any number of rows (Cowling: the 3 hydro rows; dynamic: the 12
+# BSSN rows followed by the 3 hydro rows, ``h0`` = index of the first hydro row)
+# ---------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
-def _axpy(Y, U, a, k):
-    """Y = U + a k (all columns)."""
-    for v in range(3):
+def axpy(Y, U, a, k):
+    """Y = U + a k (all rows and columns)."""
+    for v in range(U.shape[0]):
         for i in range(U.shape[1]):
             Y[v, i] = U[v, i] + a * k[v, i]
 
 
 @njit(cache=True, error_model="numpy")
-def _count_failures(status, nfail, bad):
+def count_failures(status, nfail, bad):
     """Add the interior cells with C2P_FAILED to (nfail, bad = last failed cell)."""
     n = status.shape[0]
     for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
@@ -248,24 +266,27 @@ def _count_failures(status, nfail, bad):
 
 
 @njit(cache=True, error_model="numpy")
-def _rk4_combine(U, dt, k1, k2, k3, k4):
-    for v in range(3):
+def rk4_combine(U, dt, k1, k2, k3, k4):
+    """U += dt/6 (k1 + 2 k2 + 2 k3 + k4), in place."""
+    for v in range(U.shape[0]):
         for i in range(U.shape[1]):
             U[v, i] = U[v, i] + dt / 6.0 * (k1[v, i] + 2.0 * k2[v, i] + 2.0 * k3[v, i]
                                             + k4[v, i])
 
 
 @njit(cache=True, error_model="numpy")
-def _begin_step(U, U_prev):
-    fill_hydro_ghosts(U)
-    for v in range(3):
+def copy_rows(U, out):
+    for v in range(U.shape[0]):
         for i in range(U.shape[1]):
-            U_prev[v, i] = U[v, i]
+            out[v, i] = U[v, i]
 
 
 @njit(cache=True, error_model="numpy")
-def _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad, stop_on_c2p_failure, books):
-    """After a full step: NaN/inf check, atmosphere reset, rest-mass books.
+def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
+             stop_on_c2p_failure, books):
+    """After a full step: NaN/inf check of every row, atmosphere reset of the hydro rows
+    ``h0 .. h0 + 2`` (with the densitisation ``e6phi`` of the new state), rest-mass books
+    (outflow through the outer face of area ``area_out``, mass added by resets).
 
     Returns (code, bad_cell); on failure the state is restored from ``U_prev``.
     """
@@ -275,30 +296,32 @@ def _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad, stop_on_c2p_failure,
     dmass = 0.0
     nreset = 0
     for i in range(n):
-        d = U[0, i]
-        s = U[1, i]
-        ta = U[2, i]
-        if not (math.isfinite(d) and math.isfinite(s) and math.isfinite(ta)):
+        finite = True
+        for v in range(U.shape[0]):
+            if not math.isfinite(U[v, i]):
+                finite = False
+        if not finite:
             if NUM_GHOSTS <= i <= last:
                 nonfinite = i
             continue
-        e6 = gc[G_E6PHI, i]
+        d = U[h0, i]
+        s = U[h0 + 1, i]
+        ta = U[h0 + 2, i]
+        e6 = e6phi[i]
         if needs_reset(d, ta, e6, atm):
             new_d, _, new_tau = vacuum_state(e6, atm)
             if NUM_GHOSTS <= i <= last and (new_d != d or s != 0.0 or new_tau != ta):
-                dmass += gc[G_VOLUME, i] * (new_d - d)
+                dmass += volume[i] * (new_d - d)
                 nreset += 1
-            U[0, i] = new_d
-            U[1, i] = 0.0
-            U[2, i] = new_tau
+            U[h0, i] = new_d
+            U[h0 + 1, i] = 0.0
+            U[h0 + 2, i] = new_tau
     if nonfinite >= 0 or (stop_on_c2p_failure and nfail > 0):
-        for v in range(3):
-            for i in range(n):
-                U[v, i] = U_prev[v, i]
+        copy_rows(U_prev, U)
         if nonfinite >= 0:
             return RUN_NONFINITE, nonfinite
         return RUN_C2P_FAILURE, bad
-    books[0] += 4.0 * math.pi * gf[F_AREA, last] * dt / 6.0 * fsum
+    books[0] += 4.0 * math.pi * area_out * dt / 6.0 * fsum
     books[1] += 4.0 * math.pi * dmass
     books[2] += nfail
     books[3] += nreset
@@ -330,20 +353,21 @@ def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
     vacuum = np.empty(U.shape[1], dtype=np.bool_)
     rows = 0
     for step in range(num_steps):
-        _begin_step(U, U_prev)
+        fill_hydro_ghosts(U)
+        copy_rows(U, U_prev)
         nfail, bad, fsum = 0, -1, 0.0
         for stage in range(4):
             src = U if stage == 0 else Y
             k = (k1, k2, k3, k4)[stage]
             _rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
                         formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
-            nfail, bad = _count_failures(status, nfail, bad)
+            nfail, bad = count_failures(status, nfail, bad)
             fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
             if stage < 3:
-                _axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
-        _rk4_combine(U, dt, k1, k2, k3, k4)
-        code, cell = _end_step(U, U_prev, gc, gf, atm, dt, fsum, nfail, bad,
-                               stop_on_c2p_failure, books)
+                axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
+        rk4_combine(U, dt, k1, k2, k3, k4)
+        code, cell = end_step(U, U_prev, 0, gc[G_E6PHI], gc[G_VOLUME], gf[F_AREA, face_out],
+                              atm, dt, fsum, nfail, bad, stop_on_c2p_failure, books)
         if code != RUN_OK:
             return code, step, rows, cell
         rows = _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,

@@ -7,7 +7,9 @@ Layout
                     "completed", "failed: ...", "interrupted ...")
 /grid/r             cell centres (ghosts included); attributes N, r_max, dr, num_ghosts
 /timeseries/<name>  one row per recorded step: t, step, rho_c, rho_max, v_c, max_abs_v,
-                    baryon_mass, mass_outflow, mass_reset, c2p_failures, atmosphere_resets
+                    baryon_mass, mass_outflow, mass_reset, c2p_failures, atmosphere_resets;
+                    dynamic runs add alpha_c, K_c, ham_l2_star, ham_max, mom_l2_star,
+                    adm_mass
 /snapshots/<step>/  r, rho0, vr, press, eps, W, alpha, D, S_r, tau, c2p_status;
                     attributes t, step
 /checkpoint/        U (3, N) conserved hydro rows, prim (6, N) solver memory, books (4),
@@ -52,8 +54,9 @@ class RunWriter:
         Grid spacing.
     """
 
-    def __init__(self, path, config, tov, r, dr):
+    def __init__(self, path, config, tov, r, dr, fields=TIMESERIES_FIELDS[:-1]):
         self.path = str(path)
+        self.fields = tuple(fields) + ("step",)
         self.work_path = self.path + ".partial"
         self.f = h5py.File(self.work_path, "w")
         a = self.f.attrs
@@ -73,20 +76,20 @@ class RunWriter:
         g.attrs["dr"] = float(dr)
         g.attrs["num_ghosts"] = 3
         ts = self.f.create_group("timeseries")
-        for name in TIMESERIES_FIELDS:
+        for name in self.fields:
             ts.create_dataset(name, shape=(0,), maxshape=(None,), chunks=(512,),
                               dtype=np.int64 if name == "step" else np.float64)
         self.f.create_group("snapshots")
         self.f.flush()
 
     def append_timeseries(self, rows, steps):
-        """Append rows (M, 10) (columns ``TIMESERIES_FIELDS[:-1]``) and their step numbers."""
+        """Append rows (M, F) (columns: the run's ``fields``) and their step numbers."""
         m = rows.shape[0]
         if m == 0:
             return
         ts = self.f["timeseries"]
         n0 = ts["t"].shape[0]
-        for j, name in enumerate(TIMESERIES_FIELDS):
+        for j, name in enumerate(self.fields):
             d = ts[name]
             d.resize((n0 + m,))
             d[n0:] = steps if name == "step" else rows[:, j]
@@ -160,7 +163,7 @@ def read_restart(path):
                      "step": step, "t": float(c.attrs["t"])}
             ts = f["timeseries"]
             keep = ts["step"][:] <= step
-            timeseries = {name: ts[name][:][keep] for name in TIMESERIES_FIELDS}
+            timeseries = {name: ts[name][:][keep] for name in ts}
             snapshots = {}
             for name, g in f["snapshots"].items():
                 if int(g.attrs["step"]) <= step:
@@ -175,8 +178,9 @@ def read_restart(path):
 def copy_history(writer, timeseries, snapshots):
     """Write the time series and snapshots read by ``read_restart`` into a new run."""
     n = timeseries["t"].size
-    rows = np.column_stack([timeseries[name] for name in TIMESERIES_FIELDS[:-1]]) \
-        if n else np.zeros((0, len(TIMESERIES_FIELDS) - 1))
+    fields = writer.fields[:-1]
+    rows = np.column_stack([timeseries[name] for name in fields]) \
+        if n else np.zeros((0, len(fields)))
     writer.append_timeseries(rows, timeseries["step"])
     for _name, (fields, attrs) in sorted(snapshots.items()):
         writer.write_snapshot(int(attrs["step"]), attrs["t"], fields)

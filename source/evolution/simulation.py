@@ -14,13 +14,12 @@ from dataclasses import asdict, dataclass, fields
 import numba
 import numpy as np
 
-from source.bssn.bssnstatevariables import NUM_BSSN_VARS
 from source.core.grid import Grid
-from source.core.spacing import NUM_GHOSTS, LinearSpacing
+from source.core.spacing import LinearSpacing
 from source.core.statevector import StateVector
 from source.initialdata.tov import TOVSolverIso, create_initial_data_iso
 from source.matter.hydro.atmosphere import AtmosphereParams
-from source.matter.hydro.cons2prim import C2P_FAILED, C2P_METHODS, cons_to_prim_array
+from source.matter.hydro.cons2prim import C2P_METHODS
 from source.matter.hydro.eos import IdealGasEOS, PolytropicEOS
 from source.matter.hydro.geometry import GeometryCache
 from source.matter.hydro.perfect_fluid import PerfectFluid
@@ -29,7 +28,8 @@ from source.matter.hydro.riemann import create_riemann_solver
 from source.matter.hydro.valencia_reference_metric import FORMULATIONS
 
 from . import fused
-from .cowling import apply_atmosphere_reset, get_rhs_cowling
+from .dynamic import OUTER_BC, fill_state_ghosts
+from .steppers import STEPPERS
 
 MODES = ("cowling", "dynamic")
 PATHS = ("fused", "modular")
@@ -68,6 +68,8 @@ class RunConfig:
     c2p_tol: float = 1e-13
     stop_on_c2p_failure: bool = True
     threads: str = "auto"
+    outer_bc: str = "sommerfeld"
+    eta: float = 1.0
 
     def validate(self):
         """Raise ``ConfigError`` naming the first bad parameter."""
@@ -122,9 +124,13 @@ class RunConfig:
             if n > numba.config.NUMBA_NUM_THREADS:
                 bad("threads", f"at most {numba.config.NUMBA_NUM_THREADS} here (the "
                     f"machine's cores, or NUMBA_NUM_THREADS if set; got {self.threads})")
-        if self.mode == "dynamic":
-            bad("mode", "dynamic (BSSN-coupled) evolution is not yet available in this "
-                "version; use --mode cowling")
+        choice("outer_bc", self.outer_bc, tuple(OUTER_BC))
+        if not (isinstance(self.eta, int | float) and math.isfinite(self.eta)
+                and self.eta >= 0):
+            bad("eta", f"must be a non-negative number (got {self.eta})")
+        if (self.mode, self.path) not in STEPPERS:
+            bad("path", f"{self.path} is not available in {self.mode} mode (available: "
+                f"{', '.join(p for m, p in STEPPERS if m == self.mode)})")
         return self
 
     @property
@@ -150,7 +156,8 @@ class RunConfig:
 
 
 class Simulation:
-    """A prepared run: star, grid, initial state, frozen geometry, fluid."""
+    """A prepared run: star, grid, initial state, fluid, and the stepper of its mode and
+    path (``source.evolution.steppers``), which does everything mode- or path-specific."""
 
     def __init__(self, config, tov, grid, state0, cache, hydro, eos, atmosphere):
         self.config = config
@@ -161,117 +168,67 @@ class Simulation:
         self.hydro = hydro
         self.eos = eos
         self.atmosphere = atmosphere
-        self.U = np.ascontiguousarray(state0[NUM_BSSN_VARS:].copy())
         self.t = 0.0
         self.step = 0
-        n = grid.N
-        self.prim = np.zeros((6, n))   # c2p output; prim[2] is the Newton guess
-        self.work = np.zeros((6, 3, n))
-        self.flux = np.zeros((3, n - 1))
-        self.status = np.zeros(n, dtype=np.int8)
-        self.vacuum = np.zeros(n, dtype=np.bool_)
         self.books = np.zeros(4)
-        self.gc, self.gf = cache.packed()
-        self.num_threads, self.use_parallel = fused.choose_threads(n, config.threads)
+        self.num_threads, self.use_parallel = fused.choose_threads(grid.N, config.threads)
+        cls = STEPPERS[(config.mode, config.path)]
+        self.U = cls.evolved_state(self)
+        self.stepper = cls(self)
+
+    @property
+    def timeseries_fields(self):
+        return self.stepper.ts_fields
 
     # ------------------------------------------------------------------ diagnostics
     def diagnostics_row(self):
-        """Time-series row (10 columns) of the current state."""
-        row = np.zeros(fused.NUM_TS)
-        kind, gamma, K = self.eos.params
-        fused.record_diagnostics(self.U, self.gc, self.t, kind, gamma, K,
-                                 self.hydro.atm_packed, self.config.c2p_tol, 100,
-                                 np.zeros((6, self.grid.N)), row)
-        row[6:] = self.books
-        return row
+        """Time-series row (``timeseries_fields``) of the current state."""
+        return self.stepper.diagnostics_row(self.U, self.t)
 
     def primitives(self):
         """Primitives of the current state (Kastaun, independent of the evolution)."""
-        n = self.grid.N
-        out = [np.empty(n) for _ in range(6)]
-        status = np.empty(n, dtype=np.int8)
-        iters = np.empty(n, dtype=np.int32)
-        kind, gamma, K = self.eos.params
-        U = self.U.copy()
-        fused.fill_hydro_ghosts(U)
-        cons_to_prim_array(U[0], U[1], U[2], self.cache.gamma_rr, self.cache.e6phi, kind,
-                           gamma, K, self.hydro.atm_packed, 0, np.zeros(n),
-                           self.config.c2p_tol, 100, *out, status, iters)
-        return out, status, U
+        return self.stepper.primitives(self.U)
 
     def snapshot_fields(self):
-        (rho0, vr, p, eps, W, h), status, U = self.primitives()
+        (rho0, vr, p, eps, W, h), status, H = self.primitives()
         return {"r": self.grid.r, "rho0": rho0, "vr": vr, "press": p, "eps": eps, "W": W,
-                "alpha": self.cache.alpha, "D": U[0], "S_r": U[1], "tau": U[2],
+                **self.stepper.metric(self.U), "D": H[0], "S_r": H[1], "tau": H[2],
                 "c2p_status": status}
 
     def checkpoint_state(self):
-        """Everything needed to continue bit-identically: conserved hydro rows, the
-        solver memory (primitives; the pressure is the Newton guess), the rest-mass
-        books, step and time."""
-        prim = self.prim.copy()
-        if self.config.path == "modular":
-            prim[2] = (self.hydro.pressure_cache if self.hydro.pressure_cache is not None
-                       else 0.0)
-        return {"U": self.U.copy(), "prim": prim, "books": self.books.copy(),
-                "step": self.step, "t": self.t}
+        """Everything needed to continue bit-identically: the evolved rows, the solver
+        memory (primitives; the pressure is the Newton guess), the rest-mass books, step
+        and time."""
+        return {"U": self.U.copy(), "prim": self.stepper.solver_memory(),
+                "books": self.books.copy(), "step": self.step, "t": self.t}
 
     def restore(self, state):
         """Continue from a ``checkpoint_state`` (e.g. read back from an output file)."""
         if state["U"].shape != self.U.shape:
-            raise ConfigError(f"--restart-from: checkpoint has N = {state['U'].shape[1]}, "
-                              f"the configuration N = {self.U.shape[1]}")
+            raise ConfigError(f"--restart-from: checkpoint has shape {state['U'].shape}, "
+                              f"this configuration {self.U.shape}")
         self.U[:] = state["U"]
-        self.prim[:] = state["prim"]
+        self.stepper.set_solver_memory(state["prim"])
         self.books[:] = state["books"]
         self.step = int(state["step"])
         self.t = self.step * self.config.dt
-        if self.config.path == "modular":  # zeros are what a missing cache means too
-            self.hydro.pressure_cache = state["prim"][2].copy()
 
     def evaluate_rhs(self, rhs=None, U=None):
-        """RHS (3, N) of the hydro rows ``U`` (default: the current state) on this run's
-        path; the fused path reuses the run's work arrays (Newton guess included)."""
+        """RHS of the evolved rows ``U`` (default: the current state) on this run's path;
+        the fused path reuses the run's work arrays (Newton guess included)."""
         U = self.U if U is None else U
         if rhs is None:
             rhs = np.zeros_like(U)
-        if self.config.path == "fused":
-            kind, gamma, K = self.eos.params
-            h = self.hydro
-            numba.set_num_threads(self.num_threads)
-            fused.fused_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
-                            self.gf, self.grid.dx, h.reconstructor.method_id,
-                            h.riemann_solver.solver_id, h.valencia.formulation_id, kind, gamma,
-                            K, h.atm_packed, h.cons2prim_solver.method_id, self.config.c2p_tol,
-                            100, self.use_parallel)
-        else:
-            state = np.array(self.state0)
-            state[NUM_BSSN_VARS:] = U
-            full = get_rhs_cowling(0.0, state.reshape(-1), self.grid, None, self.hydro)
-            rhs[:] = full.reshape(self.grid.NUM_VARS, -1)[NUM_BSSN_VARS:]
-        return rhs
+        numba.set_num_threads(self.num_threads)
+        return self.stepper.evaluate_rhs(U, rhs)
 
     # ------------------------------------------------------------------ stepping
     def warmup(self):
         """Compile (or load from Numba's cache) every kernel the run uses, without changing
         the state or any solver memory. Returns the seconds it took."""
         t0 = time.perf_counter()
-        ts = np.zeros((1, fused.NUM_TS))
         numba.set_num_threads(self.num_threads)
-        if self.config.path == "fused":
-            kind, gamma, K = self.eos.params
-            h = self.hydro
-            fused.rk4_chunk(self.U, 0, self.config.dt, 0, 1, self.gc, self.gf, self.grid.dx,
-                            h.reconstructor.method_id, h.riemann_solver.solver_id,
-                            h.valencia.formulation_id, kind, gamma, K, h.atm_packed,
-                            h.cons2prim_solver.method_id, self.config.c2p_tol, 100,
-                            self.use_parallel, self.prim, self.work, self.flux, self.status,
-                            ts, self.books.copy(), self.config.stop_on_c2p_failure)
-        else:
-            state = np.array(self.state0)
-            state[NUM_BSSN_VARS:] = self.U
-            get_rhs_cowling(0.0, state.reshape(-1), self.grid, None, self.hydro)
-            self.hydro.pressure_cache = None
+        self.stepper.warmup()
         self.diagnostics_row()
         return time.perf_counter() - t0
 
@@ -281,103 +238,11 @@ class Simulation:
         Rows are recorded into ``ts_buffer`` when the global step count is a multiple of
         ``timeseries_every``.
         """
-        cfg = self.config
-        kind, gamma, K = self.eos.params
         numba.set_num_threads(self.num_threads)
-        if cfg.path == "fused":
-            res = self._advance_fused(num_steps, ts_buffer, kind, gamma, K)
-        else:
-            res = self._advance_modular(num_steps, ts_buffer)
-        code, done, rows, bad = res
+        code, done, rows, bad = self.stepper.advance(num_steps, ts_buffer)
         self.step += done
-        self.t = self.step * cfg.dt
+        self.t = self.step * self.config.dt
         return code, done, rows, bad
-
-    def _advance_fused(self, num_steps, ts_buffer, kind, gamma, K):
-        cfg = self.config
-        every = cfg.timeseries_every
-        # split so that recording is aligned with the global step counter
-        done_total = 0
-        rows_total = 0
-        while done_total < num_steps:
-            to_next_record = every - (self.step + done_total) % every
-            n = num_steps - done_total
-            if to_next_record != every:
-                n = min(n, to_next_record)
-            ts_view = ts_buffer[rows_total:]
-            code, done, rows, bad = fused.rk4_chunk(
-                self.U, self.step + done_total, cfg.dt, n,
-                every if to_next_record == every else to_next_record, self.gc, self.gf,
-                self.grid.dx, self.hydro.reconstructor.method_id,
-                self.hydro.riemann_solver.solver_id, self.hydro.valencia.formulation_id,
-                kind, gamma, K, self.hydro.atm_packed, self.hydro.cons2prim_solver.method_id,
-                cfg.c2p_tol, 100, self.use_parallel, self.prim, self.work, self.flux,
-                self.status, ts_view, self.books, cfg.stop_on_c2p_failure)
-            done_total += done
-            rows_total += rows
-            if code != fused.RUN_OK:
-                return code, done_total, rows_total, bad
-        return fused.RUN_OK, done_total, rows_total, -1
-
-    def _advance_modular(self, num_steps, ts_buffer):
-        cfg = self.config
-        grid = self.grid
-        hydro = self.hydro
-        dt = cfg.dt
-        n = grid.N
-        state = np.zeros((grid.NUM_VARS, n))
-        state[:NUM_BSSN_VARS] = self.state0[:NUM_BSSN_VARS]
-        face_out = n - NUM_GHOSTS - 1
-        area_out = self.cache.area_f[face_out]
-        interior = slice(NUM_GHOSTS, n - NUM_GHOSTS)
-        vol = self.cache.volume
-        rows = 0
-        for step in range(num_steps):
-            state[NUM_BSSN_VARS:] = self.U
-            y = state.reshape(-1).copy()
-            ks = []
-            fluxes = []
-            nfail = 0
-            bad = -1
-            for c in (0.0, 0.5, 0.5, 1.0):
-                ystage = y if c == 0.0 else y + c * dt * ks[-1]
-                ks.append(get_rhs_cowling(0.0, ystage, grid, None, hydro))
-                fluxes.append(hydro.valencia.last_face_fluxes[0][face_out])
-                failed = np.flatnonzero(hydro.last_status[interior] == C2P_FAILED)
-                nfail += failed.size
-                if failed.size:
-                    bad = int(failed[-1]) + NUM_GHOSTS
-            k1, k2, k3, k4 = ks
-            y_new = y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-            new = y_new.reshape(grid.NUM_VARS, n)[NUM_BSSN_VARS:]
-            if not np.all(np.isfinite(new[:, interior])):
-                badcells = np.flatnonzero(~np.all(np.isfinite(new[:, interior]), axis=0))
-                return fused.RUN_NONFINITE, step, rows, int(badcells[0]) + NUM_GHOSTS
-            if cfg.stop_on_c2p_failure and nfail:
-                return fused.RUN_C2P_FAILURE, step, rows, bad
-            before = new.copy()
-            apply_atmosphere_reset(y_new.reshape(grid.NUM_VARS, n), hydro)
-            D_before = before[0]
-            n_reset = int(np.count_nonzero(np.any(before[:, interior] != new[:, interior],
-                                                  axis=0)))
-            self.U[:] = new
-            f1, f2, f3, f4 = fluxes
-            self.books[0] += 4.0 * math.pi * area_out * dt / 6.0 * (f1 + 2.0 * f2 + 2.0 * f3
-                                                                    + f4)
-            self.books[1] += 4.0 * math.pi * np.sum(vol[interior] * (new[0, interior]
-                                                                     - D_before[interior]))
-            self.books[2] += nfail
-            self.books[3] += n_reset
-            if (self.step + step + 1) % cfg.timeseries_every == 0:
-                saved_t = self.t
-                self.t = (self.step + step + 1) * dt
-                row = self.diagnostics_row()
-                self.t = saved_t
-                ts_buffer[rows] = row
-                self.books[2] = 0.0
-                self.books[3] = 0.0
-                rows += 1
-        return fused.RUN_OK, num_steps, rows, -1
 
 
 def build_simulation(config):
@@ -412,8 +277,14 @@ def build_simulation(config):
     grid = Grid(spacing, StateVector(hydro))
     state0, _ = create_initial_data_iso(tov, grid.r, atmosphere.rho_floor, atmosphere.p_floor,
                                         atmosphere.tau_atm)
-    grid.fill_boundaries(state0)
-    cache = GeometryCache.from_state(grid, state0)
+    if config.mode == "dynamic" and config.outer_bc == "sommerfeld":
+        # the outer ghosts keep the exact exterior (Schwarzschild) values of the initial
+        # data, consistent with the radiative condition; inner parity, hydro outer copy
+        fill_state_ghosts(state0)
+        cache = GeometryCache.from_state(grid, state0, fill=False)
+    else:
+        grid.fill_boundaries(state0)
+        cache = GeometryCache.from_state(grid, state0)
     hydro.geometry_cache = cache
     hydro.grid = grid
     return Simulation(config, tov, grid, state0, cache, hydro, eos, atmosphere)
@@ -423,7 +294,7 @@ def run_status_message(code, sim, bad_cell):
     """Human-readable reason for a stopped run (time, step, radius, values)."""
     i = bad_cell
     r = sim.grid.r[i] if i >= 0 else float("nan")
-    U = sim.U[:, i] if i >= 0 else (np.nan,) * 3
+    U = sim.U[-3:, i] if i >= 0 else (np.nan,) * 3
     what = "non-finite conserved variables" if code == fused.RUN_NONFINITE else \
         "cons2prim failure (no root found outside the atmosphere)"
     return (f"{what} in step {sim.step + 1} (t = {sim.t + sim.config.dt:.6g}) at cell {i}, "
@@ -457,7 +328,7 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
         next_snap = (sim.step // snap_every + 1) * snap_every
         next_ckpt = (sim.step // ckpt_every + 1) * ckpt_every
         n = min(chunk, total - sim.step, next_snap - sim.step, next_ckpt - sim.step)
-        ts = np.zeros((n // cfg.timeseries_every + 2, fused.NUM_TS))
+        ts = np.zeros((n // cfg.timeseries_every + 2, len(sim.timeseries_fields)))
         step0 = sim.step
         t0 = time.perf_counter()
         code, done, rows, bad = sim.advance(n, ts)

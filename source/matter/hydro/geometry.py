@@ -13,6 +13,7 @@ K_ij = e^{4phi} A-bar_ij + (K/3) gamma_ij; hat-D_r gamma_rr = e^{4phi} [4 (1 + h
 d_r h_rr], hat-D_r gamma_thth / gamma_thth = 4 d_r phi + d_r h_tt / (1 + h_tt).
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,6 +91,52 @@ def _faces(f):
     return out
 
 
+# Rows of the packed cell geometry (``GeometryCache.CELL_FIELDS``) and face geometry
+# (``GeometryCache.FACE_FIELDS``) handed to the compiled kernels.
+G_ALPHA, G_BETA, G_GRR, G_E6PHI, G_DALPHA, G_DBETA, G_HATD_GRR, G_DLOG_ANG, G_KRR, \
+    G_KANG, G_TWO_OVER_R, G_VOLUME = range(12)
+F_ALPHA, F_BETA, F_GRR, F_E6PHI, F_AREA = range(5)
+NUM_METRIC_CELL_FIELDS = 10   # rows 0..9 depend on the metric; two_over_r, volume on r only
+
+
+@njit(cache=True, error_model="numpy")
+def cell_geometry_point(phi, hrr, htt, hpp, K, arr, att, app, alpha, beta_r, dphi, dhrr,
+                        dhtt, dhpp, dalpha, dbeta):
+    """Metric quantities of one cell seen by the hydrodynamics (rows 0-9 of the packed
+    cell geometry) from the BSSN variables and their radial derivatives:
+
+        gamma_rr = e^{4phi} (1 + h_rr),   e^{6 phi},
+        hat-D_r gamma_rr = e^{4phi} [4 (1 + h_rr) phi' + h_rr'],
+        hat-D_r gamma_thth / gamma_thth + (phi-phi) = 8 phi' + h_tt'/(1 + h_tt) + h_pp'/(1 + h_pp),
+        K_rr = e^{4phi} a_rr + (K/3) gamma_rr,   K^th_th + K^ph_ph = a_tt/(1 + h_tt)
+                                                   + a_pp/(1 + h_pp) + 2K/3.
+    """
+    e4phi = math.exp(4.0 * phi)
+    gamma_rr = e4phi * (1.0 + hrr)
+    e6phi = math.exp(6.0 * phi)
+    hatD_gamma_rr = e4phi * (4.0 * (1.0 + hrr) * dphi + dhrr)
+    dlog_gamma_ang = 8.0 * dphi + dhtt / (1.0 + htt) + dhpp / (1.0 + hpp)
+    K_rr = e4phi * arr + K / 3.0 * gamma_rr
+    K_ang_mixed = att / (1.0 + htt) + app / (1.0 + hpp) + 2.0 * K / 3.0
+    return (alpha, beta_r, gamma_rr, e6phi, dalpha, dbeta, hatD_gamma_rr, dlog_gamma_ang,
+            K_rr, K_ang_mixed)
+
+
+@njit(cache=True, error_model="numpy")
+def cell_geometry_array(bssn, bssn_d1, gc):
+    """Rows 0-9 of the packed cell geometry ``gc`` from BSSN rows and their derivatives."""
+    for i in range(bssn.shape[1]):
+        g = cell_geometry_point(bssn[idx_phi, i], bssn[idx_hrr, i], bssn[idx_htt, i],
+                                bssn[idx_hpp, i], bssn[idx_K, i], bssn[idx_arr, i],
+                                bssn[idx_att, i], bssn[idx_app, i], bssn[idx_lapse, i],
+                                bssn[idx_shiftr, i], bssn_d1[idx_phi, i],
+                                bssn_d1[idx_hrr, i], bssn_d1[idx_htt, i],
+                                bssn_d1[idx_hpp, i], bssn_d1[idx_lapse, i],
+                                bssn_d1[idx_shiftr, i])
+        for k in range(NUM_METRIC_CELL_FIELDS):
+            gc[k, i] = g[k]
+
+
 class GeometryCache:
     """Precomputed metric quantities for the Valencia RHS (cells and faces).
 
@@ -125,23 +172,11 @@ class GeometryCache:
         self.N = r.shape[0]
         self.dx = float(dx)
         self.r = r
-        phi = bssn[idx_phi]
-        e4phi = np.exp(4.0 * phi)
-        hrr, htt, hpp = bssn[idx_hrr], bssn[idx_htt], bssn[idx_hpp]
-        K = bssn[idx_K]
-        dphi = bssn_d1[idx_phi]
-        self.alpha = np.ascontiguousarray(bssn[idx_lapse], dtype=np.float64)
-        self.beta_r = np.ascontiguousarray(bssn[idx_shiftr], dtype=np.float64)
-        self.gamma_rr = e4phi * (1.0 + hrr)
-        self.e6phi = np.exp(6.0 * phi)
-        self.dalpha_dr = np.ascontiguousarray(bssn_d1[idx_lapse], dtype=np.float64)
-        self.dbeta_dr = np.ascontiguousarray(bssn_d1[idx_shiftr], dtype=np.float64)
-        self.hatD_gamma_rr = e4phi * (4.0 * (1.0 + hrr) * dphi + bssn_d1[idx_hrr])
-        self.dlog_gamma_ang = (8.0 * dphi + bssn_d1[idx_htt] / (1.0 + htt)
-                               + bssn_d1[idx_hpp] / (1.0 + hpp))
-        self.K_rr = e4phi * bssn[idx_arr] + K / 3.0 * self.gamma_rr
-        self.K_ang_mixed = (bssn[idx_att] / (1.0 + htt) + bssn[idx_app] / (1.0 + hpp)
-                            + 2.0 * K / 3.0)
+        gc = np.empty((NUM_METRIC_CELL_FIELDS, self.N))
+        cell_geometry_array(np.ascontiguousarray(bssn[:12], dtype=np.float64),
+                            np.ascontiguousarray(bssn_d1[:12], dtype=np.float64), gc)
+        for k, name in enumerate(self.CELL_FIELDS[:NUM_METRIC_CELL_FIELDS]):
+            setattr(self, name, gc[k].copy())
         with np.errstate(divide="ignore"):
             self.two_over_r = 2.0 / r
         self.volume = ((r + 0.5 * dx) ** 3 - (r - 0.5 * dx) ** 3) / 3.0
@@ -149,18 +184,34 @@ class GeometryCache:
         self.alpha_f = _faces(self.alpha)
         self.beta_f = _faces(self.beta_r)
         self.gamma_rr_f = _faces(self.gamma_rr)
-        self.e6phi_f = np.exp(6.0 * _faces(phi))
+        self.e6phi_f = np.exp(6.0 * _faces(bssn[idx_phi]))
         self.area_f = (r[:-1] + 0.5 * dx) ** 2
         for name in self.CELL_FIELDS + self.FACE_FIELDS:
             setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.float64))
 
     @classmethod
-    def from_state(cls, grid, state):
-        """Build from a full state ``(>= 12, N)`` on ``grid`` (fills a copy's ghosts first)."""
+    def from_state(cls, grid, state, fill=True):
+        """Build from a full state ``(>= 12, N)`` on ``grid`` (fills a copy's ghosts first
+        unless ``fill`` is False)."""
         bssn = np.array(state[:12], dtype=np.float64)
-        grid.fill_boundaries(bssn, indices=np.arange(12))
+        if fill:
+            grid.fill_boundaries(bssn, indices=np.arange(12))
         d1 = grid.get_first_derivative(bssn, indices=np.arange(12))
         return cls(grid.r, bssn, d1, grid.dx)
+
+    @classmethod
+    def from_packed(cls, r, dx, gc, gf):
+        """A cache holding the packed arrays ``gc`` (12, N), ``gf`` (5, N-1) (rows in
+        ``CELL_FIELDS`` / ``FACE_FIELDS`` order), e.g. the geometry of a dynamic stage."""
+        self = cls.__new__(cls)
+        self.r = np.asarray(r, dtype=np.float64)
+        self.N = self.r.shape[0]
+        self.dx = float(dx)
+        for k, name in enumerate(cls.CELL_FIELDS):
+            setattr(self, name, np.ascontiguousarray(gc[k]))
+        for k, name in enumerate(cls.FACE_FIELDS):
+            setattr(self, name, np.ascontiguousarray(gf[k]))
+        return self
 
     def cell_arrays(self):
         """Tuple of the cell arrays in ``CELL_FIELDS`` order (kernel argument order)."""

@@ -7,8 +7,9 @@ from a modified copy in dynamic mode, which collapsed stable stars).
 """
 
 import numpy as np
+from numba import njit
 
-from source.bssn.bssnstatevariables import NUM_BSSN_VARS
+from source.bssn.bssnstatevariables import NUM_BSSN_VARS, idx_htt, idx_phi
 from source.bssn.tensoralgebra import EMTensor
 
 from .atmosphere import AtmosphereParams
@@ -24,6 +25,32 @@ from .geometry import GeometryCache
 from .reconstruction import Reconstruction
 from .riemann import HLLRiemannSolver
 from .valencia_reference_metric import ValenciaReferenceMetric
+
+
+@njit(cache=True, error_model="numpy")
+def stress_energy_point(rho0, vr, press, W, h, gamma_rr, gamma_thth_over_r2):
+    """3+1 matter sources of one point for the BSSN equations (spherical symmetry):
+
+        rho = rho0 h W^2 - P,           S_r = rho0 h W^2 v_r,     v_r = gamma_rr v^r,
+        S_rr = rho0 h W^2 v_r^2 + P gamma_rr,
+        S_thth / r^2 = S_phph / (r^2 sin^2 theta) = P gamma_thth / r^2,
+        S = gamma^ij S_ij = rho0 h W^2 v_r v^r + 3 P
+
+    (T^munu = rho0 h u^mu u^nu + P g^munu projected on the slice; MBM 2014 Sec. II).
+    Returns (rho, S_r, S_rr, S_thth / r^2, S)."""
+    rhohW2 = rho0 * h * W * W
+    v_r = gamma_rr * vr
+    return (rhohW2 - press, rhohW2 * v_r, rhohW2 * v_r * v_r + press * gamma_rr,
+            press * gamma_thth_over_r2, rhohW2 * v_r * vr + 3.0 * press)
+
+
+@njit(cache=True, error_model="numpy")
+def stress_energy_array(rho0, vr, press, W, h, gamma_rr, gamma_thth_over_r2, out):
+    """``stress_energy_point`` on N points into ``out`` (5, N)."""
+    for i in range(rho0.shape[0]):
+        (out[0, i], out[1, i], out[2, i], out[3, i],
+         out[4, i]) = stress_energy_point(rho0[i], vr[i], press[i], W[i], h[i], gamma_rr[i],
+                                          gamma_thth_over_r2[i])
 
 
 class PerfectFluid:
@@ -79,10 +106,12 @@ class PerfectFluid:
         self.pressure_cache = None
         self.matter_vars_set = False
         self.last_status = None
+        self.last_primitives = None
 
     # -- state -------------------------------------------------------------------------
     def set_matter_vars(self, state_vector, bssn_vars=None, grid=None):
         """Copy the densitised conserved rows 12-14 of a (15, N) state."""
+        self.last_primitives = None
         self.D = np.array(state_vector[self.idx_D], dtype=np.float64)
         self.Sr = np.array(state_vector[self.idx_Sr], dtype=np.float64)
         self.tau = np.array(state_vector[self.idx_tau], dtype=np.float64)
@@ -115,6 +144,7 @@ class PerfectFluid:
                            K, self.atm_packed, s.method_id, guess, s.tol, s.max_iter, *out,
                            status, iters)
         self.pressure_cache = out[2].copy()
+        self.last_primitives = (*out, status)
         self.last_status = status
         self.last_iterations = iters
         return (*out, status)
@@ -140,16 +170,25 @@ class PerfectFluid:
                                                     self.atm_packed, status=status)
 
     def get_emtensor(self, r, bssn_vars, background=None, bssn_d1=None):
-        """3+1 matter sources from the last recovered primitives (one cons2prim per RHS)."""
+        """3+1 matter sources (``stress_energy_point``): rho, S_i, the full S_ij (angular
+        stresses included) and S. Uses the primitives of the last recovery when one was
+        done for the same stored variables (one cons2prim per RHS evaluation)."""
         geom = self._geometry(bssn_vars, bssn_d1 if bssn_d1 is not None else _ZeroD1(r.size))
-        rho0, vr, p, eps, W, h, status = self.recover_primitives(geom)
+        if self.last_primitives is None:
+            self.recover_primitives(geom)
+        rho0, vr, p, eps, W, h, status = self.last_primitives
+        bssn = bssn_vars.as_state()
+        gamma_thth_over_r2 = np.exp(4.0 * bssn[idx_phi]) * (1.0 + bssn[idx_htt])
+        src = np.empty((5, r.size))
+        stress_energy_array(rho0, vr, p, W, h, np.ascontiguousarray(geom.gamma_rr),
+                            np.ascontiguousarray(gamma_thth_over_r2), src)
         em = EMTensor(r.size)
-        rhohW2 = rho0 * h * W * W
-        v_r = geom.gamma_rr * vr
-        em.rho = rhohW2 - p
-        em.Si[:, 0] = rhohW2 * v_r
-        em.Sij[:, 0, 0] = rhohW2 * v_r * v_r + p * geom.gamma_rr
-        em.S = rhohW2 * geom.gamma_rr * vr * vr + 3.0 * p
+        em.rho = src[0]
+        em.Si[:, 0] = src[1]
+        em.Sij[:, 0, 0] = src[2]
+        em.Sij[:, 1, 1] = src[3] * r * r
+        em.Sij[:, 2, 2] = src[3] * r * r
+        em.S = src[4]
         return em
 
 

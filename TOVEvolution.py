@@ -63,6 +63,9 @@ RUN_OPTIONS = {
         ("--outer-bc", "outer_bc", str, "dynamic mode, BSSN rows at r_max: sommerfeld "
                                         "(radiative) or extrapolation (reference code)"),
         ("--eta", "eta", float, "dynamic mode: Gamma-driver damping eta"),
+        ("--frozen-matter", "frozen_matter", bool, "dynamic mode test (hydro without "
+                                                   "hydro): BSSN evolves with the matter "
+                                                   "sources of the initial data"),
     ],
     "grid and time": [
         ("--num-points", "num_points", int, "grid points incl. 3+3 ghosts"),
@@ -104,6 +107,10 @@ def build_parser():
         g = p.add_argument_group(group)
         for flag, name, typ, text in options:
             default = getattr(defaults, name)
+            if typ is bool:
+                g.add_argument(flag, dest=name, action="store_const", const=True,
+                               default=None, help=f"{text} [default: off]")
+                continue
             g.add_argument(flag, dest=name, type=typ, default=None,
                            help=f"{text} [default: {default}]")
     g = p.add_argument_group("run control")

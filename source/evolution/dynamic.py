@@ -220,14 +220,22 @@ def fill_state_ghosts(state):
 @njit(cache=True, error_model="numpy", inline="always")
 def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                         solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
-                        max_iter, eta, outer_bc, background):
+                        max_iter, eta, outer_bc, background, frozen_matter):
     """One dynamic RHS evaluation of the (15, N) state ``U`` into ``rhs`` (ghosts
-    included): geometry, hydro, matter sources, BSSN, boundaries."""
+    included): geometry, hydro, matter sources, BSSN, boundaries.
+
+    ``frozen_matter`` (the "hydro-without-hydro" test): the hydro rows are not evolved
+    (zero RHS) and ``matter`` keeps the sources it holds (those of the initial data)."""
     _geometry_pass(U, dx, gc, gf)
-    _rhs_passes(U[NUM_BSSN_VARS:], rhs[NUM_BSSN_VARS:], prim, status, vacuum, flux, gc, gf,
-                dx, recon, solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
-                max_iter)
-    _matter_pass(U, prim, gc, matter)
+    if frozen_matter:
+        for v in range(NUM_BSSN_VARS, U.shape[0]):
+            for i in range(U.shape[1]):
+                rhs[v, i] = 0.0
+    else:
+        _rhs_passes(U[NUM_BSSN_VARS:], rhs[NUM_BSSN_VARS:], prim, status, vacuum, flux, gc,
+                    gf, dx, recon, solver, formulation, eos_kind, gamma, K, atm, c2p_method,
+                    tol, max_iter)
+        _matter_pass(U, prim, gc, matter)
     bssn_rhs(U, r, dx, matter, eta, rhs)
     fill_bssn_rhs_ghosts(U, rhs, r, dx, outer_bc, background)
 
@@ -235,31 +243,31 @@ def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, d
 @njit(cache=True, error_model="numpy")
 def _dynamic_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                         solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
-                        max_iter, eta, outer_bc, background):
+                        max_iter, eta, outer_bc, background, frozen_matter):
     _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                         solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
-                        max_iter, eta, outer_bc, background)
+                        max_iter, eta, outer_bc, background, frozen_matter)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _dynamic_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                           solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
-                          max_iter, eta, outer_bc, background):
+                          max_iter, eta, outer_bc, background, frozen_matter):
     _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                         solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
-                        max_iter, eta, outer_bc, background)
+                        max_iter, eta, outer_bc, background, frozen_matter)
 
 
 def dynamic_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon, solver,
                 formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, eta,
-                outer_bc, background, use_parallel):
+                outer_bc, background, frozen_matter, use_parallel):
     """Dynamic RHS of the (15, N) state ``U`` into ``rhs`` (ghosts included); the work
     arrays are those of ``fused.fused_rhs`` plus ``matter`` (5, N) and the geometry
     ``gc``/``gf``, which are overwritten with the metric of ``U``."""
     kernel = _dynamic_rhs_parallel if use_parallel else _dynamic_rhs_serial
     kernel(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon, solver,
            formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, eta, outer_bc,
-           background)
+           background, frozen_matter)
 
 
 @njit(cache=True, error_model="numpy")
@@ -332,9 +340,9 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
                    tol, eta, background, r_star, prim, work, flux, status, matter, diag, ts,
                    books, stop_on_c2p_failure):
     """The body of ``rk4_chunk`` (inlined into its serial and parallel builds).
-    ``scheme`` = (recon, solver, formulation, c2p_method, max_iter, outer_bc),
-    ``eos`` = (eos_kind, gamma, K)."""
-    recon, solver, formulation, c2p_method, max_iter, outer_bc = scheme
+    ``scheme`` = (recon, solver, formulation, c2p_method, max_iter, outer_bc,
+    frozen_matter), ``eos`` = (eos_kind, gamma, K)."""
+    recon, solver, formulation, c2p_method, max_iter, outer_bc, frozen = scheme
     eos_kind, gamma, K = eos
     k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
     n = U.shape[1]
@@ -353,7 +361,8 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
             k = (k1, k2, k3, k4)[stage]
             _dynamic_rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, matter, r, dx,
                                 recon, solver, formulation, eos_kind, gamma, K, atm,
-                                c2p_method, tol, max_iter, eta, outer_bc, background)
+                                c2p_method, tol, max_iter, eta, outer_bc, background,
+                                frozen != 0)
             nfail, bad = count_failures(status, nfail, bad)
             fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
             if stage < 3:
@@ -400,8 +409,8 @@ def _rk4_chunk_parallel(U, step0, dt, num_steps, record_every, r, gc, gf, dx, sc
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solver,
               formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, eta, outer_bc,
-              background, r_star, use_parallel, prim, work, flux, status, matter, diag, ts,
-              books, stop_on_c2p_failure):
+              background, frozen_matter, r_star, use_parallel, prim, work, flux, status,
+              matter, diag, ts, books, stop_on_c2p_failure):
     """Advance the (15, N) state ``U`` by up to ``num_steps`` RK4 steps, in place (the
     dynamic counterpart of ``fused.rk4_chunk``; same return values).
 
@@ -412,7 +421,7 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solve
     """
     driver = _rk4_chunk_parallel if use_parallel else _rk4_chunk_serial
     scheme = (int(recon), int(solver), int(formulation), int(c2p_method), int(max_iter),
-              int(outer_bc))
+              int(outer_bc), int(bool(frozen_matter)))
     return driver(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
                   (int(eos_kind), float(gamma), float(K)), atm, tol, eta, background,
                   float(r_star), prim, work, flux, status, matter, diag, ts, books,

@@ -70,6 +70,7 @@ class RunConfig:
     threads: str = "auto"
     outer_bc: str = "sommerfeld"
     eta: float = 1.0
+    frozen_matter: bool = False
 
     def validate(self):
         """Raise ``ConfigError`` naming the first bad parameter."""
@@ -128,6 +129,8 @@ class RunConfig:
         if not (isinstance(self.eta, int | float) and math.isfinite(self.eta)
                 and self.eta >= 0):
             bad("eta", f"must be a non-negative number (got {self.eta})")
+        if self.frozen_matter and (self.mode, self.path) != ("dynamic", "fused"):
+            bad("frozen_matter", "is a test of the dynamic mode's fused path only")
         if (self.mode, self.path) not in STEPPERS:
             bad("path", f"{self.path} is not available in {self.mode} mode (available: "
                 f"{', '.join(p for m, p in STEPPERS if m == self.mode)})")

@@ -260,6 +260,7 @@ class DynamicStepper:
         self.background = np.ascontiguousarray(sim.state0[:NUM_BSSN_VARS].copy())
         # constraint norms "in the star": r < R_iso - 0.5 of the initial star
         self.r_star = sim.tov.R_iso - 0.5
+        self.frozen = bool(sim.config.frozen_matter)
 
     @staticmethod
     def evolved_state(sim):
@@ -335,7 +336,7 @@ class DynamicFusedStepper(DynamicStepper):
         dynamic.dynamic_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
                             self.gf, self.matter, sim.grid.r, sim.grid.dx, recon, solver,
                             form, kind, gamma, K, atm, c2p, tol, max_iter, sim.config.eta,
-                            self.outer_bc, self.background, sim.use_parallel)
+                            self.outer_bc, self.background, self.frozen, sim.use_parallel)
         return rhs
 
     def _chunk(self, U, step0, num_steps, record_every, ts, books):
@@ -345,11 +346,17 @@ class DynamicFusedStepper(DynamicStepper):
                                  sim.grid.r, self.gc, self.gf, sim.grid.dx, recon, solver,
                                  form, kind, gamma, K, atm, c2p, tol, max_iter,
                                  sim.config.eta, self.outer_bc, self.background,
-                                 self.r_star, sim.use_parallel, self.prim,
+                                 self.frozen, self.r_star, sim.use_parallel, self.prim,
                                  self.work, self.flux, self.status, self.matter, self.diag,
                                  ts, books, sim.config.stop_on_c2p_failure)
 
-    warmup = CowlingFusedStepper.warmup
+    def warmup(self):
+        if self.frozen:   # the sources of the initial data, kept for the whole run
+            self.frozen = False
+            self.evaluate_rhs(self.sim.U.copy(), np.zeros_like(self.sim.U))
+            self.frozen = True
+        CowlingFusedStepper.warmup(self)
+
     advance = CowlingFusedStepper.advance
 
 

@@ -329,6 +329,10 @@ class DynamicFusedStepper(DynamicStepper):
         self.flux = np.zeros((3, n - 1))
         self.status = np.zeros(n, dtype=np.int8)
         self.vacuum = np.zeros(n, dtype=np.bool_)
+        if self.frozen:   # the sources of the initial data, kept for the whole run
+            self.frozen = False
+            self.evaluate_rhs(sim.U.copy(), np.zeros_like(sim.U))
+            self.frozen = True
 
     def evaluate_rhs(self, U, rhs):
         sim = self.sim
@@ -350,13 +354,7 @@ class DynamicFusedStepper(DynamicStepper):
                                  self.work, self.flux, self.status, self.matter, self.diag,
                                  ts, books, sim.config.stop_on_c2p_failure)
 
-    def warmup(self):
-        if self.frozen:   # the sources of the initial data, kept for the whole run
-            self.frozen = False
-            self.evaluate_rhs(self.sim.U.copy(), np.zeros_like(self.sim.U))
-            self.frozen = True
-        CowlingFusedStepper.warmup(self)
-
+    warmup = CowlingFusedStepper.warmup
     advance = CowlingFusedStepper.advance
 
 

@@ -26,10 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--mode", default="cowling", choices=["cowling", "dynamic"])
     p.add_argument("--path", default="fused", choices=["fused", "modular"])
     p.add_argument("--num-points", type=int, default=400)
     p.add_argument("--r-max", type=float, default=None,
-                   help="default 20 for N <= 400, else 100")
+                   help="default: Cowling 20 for N <= 400, else 100; dynamic 40 (N <= 400)")
+    p.add_argument("--cfl", type=float, default=None,
+                   help="default: Cowling 0.1 (the old report), dynamic 0.25")
     p.add_argument("--steps", type=int, default=100)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--recon", default="mp5")
@@ -55,14 +58,18 @@ def main(argv=None):
     t_import = time.perf_counter() - t_import
 
     t0 = time.perf_counter()
+    extra = {} if a.r_max is None else {"r_max": a.r_max}
+    if a.cfl is not None:
+        extra["cfl"] = a.cfl
     sim = benchmark_simulation(a.num_points, a.path, a.kernels, a.threads, a.steps,
-                               recon=a.recon, riemann=a.riemann, c2p=a.c2p, eos=a.eos,
-                               **({} if a.r_max is None else {"r_max": a.r_max}))
+                               mode=a.mode, recon=a.recon, riemann=a.riemann, c2p=a.c2p,
+                               eos=a.eos, **extra)
     jit = time.perf_counter() - t0
     times = time_steps(sim, sim.checkpoint_state(), a.steps, a.repeat, time.perf_counter)
     med = statistics.median(times)
     res = {
-        "path": a.path, "num_points": a.num_points, "r_max": sim.config.r_max,
+        "mode": a.mode, "path": a.path, "num_points": a.num_points,
+        "r_max": sim.config.r_max, "cfl": sim.config.cfl,
         "steps": a.steps, "repeat": a.repeat, "recon": a.recon, "riemann": a.riemann,
         "c2p": a.c2p, "eos": a.eos,
         "min_s": min(times), "median_s": med,

@@ -2,7 +2,8 @@
 
 Configuration of the old code's performance report: standard star (K = 100, Gamma = 2,
 rho_c = 1.28e-3), r_max = 20 for N <= 400 (100 above, the old code's default run), ideal-gas
-evolution EOS, MP5, HLL, Kastaun c2p, dt = 0.1 dr, Cowling.
+evolution EOS, MP5, HLL, Kastaun c2p, dt = 0.1 dr, Cowling. Dynamic mode: r_max = 40 for
+N <= 400 and dt = 0.25 dr (the configuration its JAX port was timed with).
 
 Two figures are timed (``profiling/bench_rk4.py``, ``make bench``):
 
@@ -59,8 +60,13 @@ def benchmark_simulation(num_points=400, path="fused", kernels="auto", threads="
 
     ``kernels``: "auto" (the run's own choice), "serial" or "parallel" (forced).
     """
-    r_max = options.pop("r_max", 20.0 if num_points <= 400 else 100.0)
-    cfg = RunConfig(num_points=num_points, r_max=r_max, steps=steps, path=path,
+    mode = options.pop("mode", "cowling")
+    if mode == "dynamic":   # the old code's JAX-port timing: r_max = 40, CFL 0.25
+        r_max = options.pop("r_max", 40.0 if num_points <= 400 else 100.0)
+        options.setdefault("cfl", 0.25)
+    else:
+        r_max = options.pop("r_max", 20.0 if num_points <= 400 else 100.0)
+    cfg = RunConfig(mode=mode, num_points=num_points, r_max=r_max, steps=steps, path=path,
                     timeseries_every=max(steps, 1), threads=threads, **options)
     sim = build_simulation(cfg)
     if kernels != "auto":

@@ -124,10 +124,15 @@ def test_threads_take_effect_and_give_the_same_numbers():
 
 
 def test_automatic_thread_choice():
-    """auto: serial on one thread below PARALLEL_MIN_POINTS, parallel on all threads above
-    (when Numba has more than one)."""
+    """auto: serial on one thread below PARALLEL_MIN_WORK_CELLS cells of work per stage,
+    parallel on all threads above (when Numba has more than one); a Cowling run's work is
+    its star, a dynamic run's every cell."""
     most = numba.config.NUMBA_NUM_THREADS
-    assert fused.choose_threads(fused.PARALLEL_MIN_POINTS - 1) == (1, False)
-    assert fused.choose_threads(fused.PARALLEL_MIN_POINTS) == (most, most > 1)
+    assert fused.choose_threads(fused.PARALLEL_MIN_WORK_CELLS - 1) == (1, False)
+    assert fused.choose_threads(fused.PARALLEL_MIN_WORK_CELLS) == (most, most > 1)
     assert fused.choose_threads(5000, "1") == (1, False)
     assert fused.choose_threads(100, "2") == (2, True)
+    cow = build_simulation(RunConfig(num_points=2000, r_max=100.0, steps=1))
+    assert 150 < cow.work_cells() < 250 and not cow.use_parallel   # the default run
+    dyn = build_simulation(RunConfig(mode="dynamic", num_points=1000, r_max=100.0, steps=1))
+    assert dyn.work_cells() == 1000 and dyn.use_parallel == (most > 1)

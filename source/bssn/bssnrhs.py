@@ -115,7 +115,7 @@ about 30 instead of 34 us per ``bssn_rhs`` call at N = 400 on one thread). No fa
 
 import math
 
-from numba import njit
+from numba import njit, prange
 
 from source.core.spacing import NUM_GHOSTS
 
@@ -438,6 +438,13 @@ def bssn_rhs(state, r, dr, matter, eta, out, ko_strength=1.0):
     One pass over the grid: the values are rescaled to det bar-gamma = det hat-gamma and phi
     is capped (values only), the derivatives come from the unrescaled state.
     """
+    bssn_rhs_pass(state, r, dr, matter, eta, out, ko_strength)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def bssn_rhs_pass(state, r, dr, matter, eta, out, ko_strength):
+    """The loop of ``bssn_rhs``, written with ``prange`` and inlined (Numba IR) into its
+    callers: a ``parallel=True`` kernel gets a parallel region, a serial one a plain loop."""
     n = state.shape[1]
     inv12h = 1.0 / (12.0 * dr)
     inv12h2 = 1.0 / (12.0 * dr * dr)
@@ -455,7 +462,7 @@ def bssn_rhs(state, r, dr, matter, eta, out, ko_strength=1.0):
     s_beta = state[idx_shiftr]
     s_B = state[idx_br]
     s_alpha = state[idx_lapse]
-    for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
+    for i in prange(NUM_GHOSTS, n - NUM_GHOSTS):
         beta = s_beta[i]
         fw = beta >= 0.0
         # phi

@@ -32,7 +32,7 @@ from source.bssn.bssnrhs import (
     M_SR,
     M_SRR,
     M_STT_OVER_R2,
-    bssn_rhs,
+    bssn_rhs_pass,
     constraints,
     enforce_det_gamma_bar,
 )
@@ -236,7 +236,7 @@ def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, d
                     gf, dx, recon, solver, formulation, eos_kind, gamma, K, atm, c2p_method,
                     tol, max_iter)
         _matter_pass(U, prim, gc, matter)
-    bssn_rhs(U, r, dx, matter, eta, rhs)
+    bssn_rhs_pass(U, r, dx, matter, eta, rhs, 1.0)
     fill_bssn_rhs_ghosts(U, rhs, r, dx, outer_bc, background)
 
 

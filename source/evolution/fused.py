@@ -59,19 +59,22 @@ RUN_OK = 0
 RUN_NONFINITE = 1
 RUN_C2P_FAILURE = 2
 
-# Smallest grid for which the parallel kernels on all threads beat the serial ones
-# (measured on 2 cores, see the README's performance section and ``choose_threads``).
-PARALLEL_MIN_POINTS = 1000
+# Work per RK4 stage, in cells, from which the parallel kernels on 2 threads beat the serial
+# ones (Intel Xeon, 2 vCPUs, 100 RK4 steps, see the README's performance section): the
+# Cowling kernels skip static vacuum, so their work is the star (N = 8000, r_max = 100: 650
+# star cells, 2 threads 47.2 ms vs serial 49.0 ms; N = 4000: 24.9 vs 24.2 ms); the dynamic
+# ones evolve BSSN on every cell (N = 400: 23.5 vs 24.8 ms, N = 1000: 40.8 vs 54.7 ms).
+PARALLEL_MIN_WORK_CELLS = 600
 
 
-def choose_threads(num_points, threads="auto", threshold=PARALLEL_MIN_POINTS):
+def choose_threads(work_cells, threads="auto", threshold=PARALLEL_MIN_WORK_CELLS):
     """(number of Numba threads, use the ``prange`` kernels) for a run.
 
     ``threads`` is "auto" or a count. A count > 1 runs the parallel kernels on that many
     threads, 1 the serial kernels. "auto" uses every thread Numba has (the machine's cores,
-    or ``NUMBA_NUM_THREADS``) with the parallel kernels from ``threshold`` grid points up,
-    and the serial kernels on one thread below (a parallel region costs microseconds to
-    start; a stage at N = 400 is only ~20 us of work).
+    or ``NUMBA_NUM_THREADS``) with the parallel kernels when a stage has at least
+    ``threshold`` cells of work (``work_cells``), and the serial kernels on one thread below
+    (a parallel region costs microseconds to start; a Cowling stage at N = 400 is ~20 us).
     """
     import numba
 
@@ -79,7 +82,7 @@ def choose_threads(num_points, threads="auto", threshold=PARALLEL_MIN_POINTS):
         n = int(threads)
         return n, n > 1
     n = numba.config.NUMBA_NUM_THREADS
-    if n > 1 and num_points >= threshold:
+    if n > 1 and work_cells >= threshold:
         return n, True
     return 1, False
 
@@ -296,11 +299,11 @@ def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
     dmass = 0.0
     nreset = 0
     for i in range(n):
-        finite = True
+        # one test per cell: a NaN or inf in any row makes the sum non-finite
+        total = 0.0
         for v in range(U.shape[0]):
-            if not math.isfinite(U[v, i]):
-                finite = False
-        if not finite:
+            total += U[v, i]
+        if not math.isfinite(total):
             if NUM_GHOSTS <= i <= last:
                 nonfinite = i
             continue

@@ -174,10 +174,18 @@ class Simulation:
         self.t = 0.0
         self.step = 0
         self.books = np.zeros(4)
-        self.num_threads, self.use_parallel = fused.choose_threads(grid.N, config.threads)
+        self.num_threads, self.use_parallel = fused.choose_threads(self.work_cells(),
+                                                                   config.threads)
         cls = STEPPERS[(config.mode, config.path)]
         self.U = cls.evolved_state(self)
         self.stepper = cls(self)
+
+    def work_cells(self):
+        """Cells that cost work in every RHS evaluation: all of them in dynamic mode (BSSN
+        everywhere), the star and its surroundings in Cowling (static vacuum is skipped)."""
+        if self.config.mode == "dynamic":
+            return self.grid.N
+        return int(np.count_nonzero(np.abs(self.grid.r) < 1.2 * self.tov.R_iso))
 
     @property
     def timeseries_fields(self):

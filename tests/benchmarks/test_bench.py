@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from source.evolution import fused
+from source.evolution.benchmark import benchmark_simulation, evolved_state
 from source.evolution.simulation import RunConfig, build_simulation
 from source.matter.hydro.cons2prim import cons_to_prim_array
 
@@ -46,13 +47,12 @@ def test_rhs_evaluation(benchmark, sims, path):
     assert np.all(np.isfinite(out))
 
 
-def _steps(sim, n):
-    U0 = sim.U.copy()
-    ts = np.zeros((n + 2, fused.NUM_TS))
+def _steps(sim, n, state=None):
+    state = sim.checkpoint_state() if state is None else state
+    ts = np.zeros((n + 2, len(sim.timeseries_fields)))
 
     def call():
-        sim.U[:] = U0
-        sim.step = 0
+        sim.restore(state)
         code, done, rows, bad = sim.advance(n, ts)
         assert code == fused.RUN_OK
         return done
@@ -71,6 +71,42 @@ def test_100_rk4_steps(benchmark, sims, path):
     sim = sims[path]
     benchmark.group = f"100 RK4 steps N={sim.grid.N}"
     assert benchmark.pedantic(_steps(sim, 100), rounds=5, iterations=1) == 100
+
+
+@pytest.fixture(scope="module")
+def sustained():
+    """Both paths at N = 400 and the state of the fused run evolved to t = 300."""
+    sims = {p: _sim(p, 400) for p in ("fused", "modular")}
+    return sims, evolved_state(sims["fused"])
+
+
+@pytest.mark.parametrize("path", ["fused", "modular"])
+def test_100_rk4_steps_sustained(benchmark, sustained, path):
+    """100 steps from t = 300 (the atmosphere next to the surface is no longer static)."""
+    sims, state = sustained
+    benchmark.group = "100 RK4 steps from t=300 N=400"
+    assert benchmark.pedantic(_steps(sims[path], 100, state), rounds=5, iterations=1) == 100
+
+
+@pytest.fixture(scope="module")
+def dynamic_sims():
+    return {p: benchmark_simulation(400, p, mode="dynamic") for p in ("fused", "modular")}
+
+
+@pytest.mark.parametrize("path", ["fused", "modular"])
+def test_dynamic_rhs_evaluation(benchmark, dynamic_sims, path):
+    sim = dynamic_sims[path]
+    benchmark.group = "dynamic rhs N=400"
+    out = benchmark(_rhs_callable(sim))
+    assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("path", ["fused", "modular"])
+def test_dynamic_100_rk4_steps(benchmark, dynamic_sims, path):
+    """The old code's JAX-port timing: N = 400, r_max = 40, CFL 0.25."""
+    sim = dynamic_sims[path]
+    benchmark.group = "dynamic 100 RK4 steps N=400"
+    assert benchmark.pedantic(_steps(sim, 100), rounds=3, iterations=1) == 100
 
 
 @pytest.mark.parametrize("c2p", ["kastaun", "newton"])

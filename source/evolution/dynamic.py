@@ -25,7 +25,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from source.bssn.ahfinder import misner_sharp_mass_pointwise
+from source.bssn.ahfinder import expansion_pointwise, misner_sharp_mass_pointwise
 from source.bssn.bssnrhs import (
     M_RHO,
     M_S,
@@ -83,14 +83,23 @@ from .fused import (
 )
 
 OUTER_BC = {"sommerfeld": 0, "extrapolation": 1}
+
+# Matter inside this fraction of the apparent horizon's coordinate radius is replaced by
+# atmosphere after every step once a horizon has been found (its rest mass is booked with
+# the atmosphere resets): it is causally disconnected from the exterior, and the hydro of
+# the collapsing core (rho0 -> infinity, alpha -> 0) would otherwise stop the run through
+# cons2prim failures. The horizon itself, and the metric inside it, evolve untouched.
+EXCISION_FRACTION = 0.8
 OUTER_SOMMERFELD = 0
 OUTER_EXTRAPOLATION = 1
 
 # Time-series columns of a dynamic run: the Cowling ones, then the central lapse and K, the
-# L2 norms over the star (cells outside the atmosphere) and the maximum over the grid of the
-# Hamiltonian and momentum constraints, and the ADM mass (Misner-Sharp mass near r_max).
+# L2 norms over the star and the maximum over the grid of the Hamiltonian and momentum
+# constraints, the ADM mass (Misner-Sharp mass near r_max), and the apparent horizon: found
+# (1/0), coordinate and areal radius, irreducible mass (NaN when there is none).
 DYNAMIC_TS_FIELDS = TS_FIELDS + ("alpha_c", "K_c", "ham_l2_star", "ham_max", "mom_l2_star",
-                                 "adm_mass")
+                                 "adm_mass", "ah_found", "ah_radius", "ah_areal_radius",
+                                 "ah_mass")
 NUM_TS_DYNAMIC = len(DYNAMIC_TS_FIELDS)
 
 # Radiative condition: speeds. The lapse and K carry the 1+log gauge mode, whose speed tends
@@ -293,7 +302,8 @@ def geometry_of_state(U, dx, gc, gf):
 
 @njit(cache=True, error_model="numpy")
 def record_dynamic_diagnostics(U, r, dx, gc, gf, eos_kind, gamma, K, atm, tol, max_iter,
-                               r_star, prim_diag, status_diag, matter, ham, mom, t, row):
+                               r_star, prim_diag, status_diag, matter, ham, mom, theta, t,
+                               row):
     """Columns 0-5 and 10-15 of ``DYNAMIC_TS_FIELDS`` from the (15, N) state ``U`` (own
     primitives, Kastaun: diagnostics never feed back into the evolution). The "star"
     norms are over the cells with r < ``r_star`` (the initial star less its surface
@@ -331,6 +341,64 @@ def record_dynamic_diagnostics(U, r, dx, gc, gf, eos_kind, gamma, K, atm, tol, m
             - U[idx_htt, j + 2]) * inv12dx
     row[15] = misner_sharp_mass_pointwise(r[j], U[idx_phi, j], dphi, U[idx_hrr, j],
                                           U[idx_htt, j], dhtt, U[idx_att, j], U[idx_K, j])
+    found, r_ah, R_ah = apparent_horizon(U, r, dx, theta)
+    row[16] = 1.0 if found else 0.0
+    row[17] = r_ah
+    row[18] = R_ah
+    row[19] = 0.5 * R_ah
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cubic(x0, x1, x2, x3, y0, y1, y2, y3, x):
+    """Lagrange interpolation through four points."""
+    return (y0 * (x - x1) * (x - x2) * (x - x3) / ((x0 - x1) * (x0 - x2) * (x0 - x3))
+            + y1 * (x - x0) * (x - x2) * (x - x3) / ((x1 - x0) * (x1 - x2) * (x1 - x3))
+            + y2 * (x - x0) * (x - x1) * (x - x3) / ((x2 - x0) * (x2 - x1) * (x2 - x3))
+            + y3 * (x - x0) * (x - x1) * (x - x2) / ((x3 - x0) * (x3 - x1) * (x3 - x2)))
+
+
+@njit(cache=True, error_model="numpy")
+def apparent_horizon(U, r, dx, theta):
+    """Apparent horizon of the state ``U``: the outermost zero, going from trapped (Theta < 0)
+    inside to untrapped outside, of the expansion Theta of the outgoing null normals of the
+    coordinate spheres (``ahfinder.expansion_pointwise``, Ruchlin, Etienne & Baumgarte 2018
+    eq. 49; ``theta`` (N) receives it). The zero is refined on a cubic through the four
+    cells around the sign change (bisection), the areal radius R = e^{2 phi} r sqrt(1 + h_tt)
+    interpolated there; the irreducible mass is R/2. Returns (found, r_AH, R_AH), NaN when
+    no horizon is found. (``ahfinder.find_apparent_horizon`` is the same search with a
+    quintic, for post-processing.)"""
+    n = U.shape[1]
+    inv12dx = 1.0 / (12.0 * dx)
+    for i in range(n):
+        theta[i] = np.nan
+    for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
+        dphi = (U[idx_phi, i - 2] - 8.0 * U[idx_phi, i - 1] + 8.0 * U[idx_phi, i + 1]
+                - U[idx_phi, i + 2]) * inv12dx
+        dhtt = (U[idx_htt, i - 2] - 8.0 * U[idx_htt, i - 1] + 8.0 * U[idx_htt, i + 1]
+                - U[idx_htt, i + 2]) * inv12dx
+        theta[i] = expansion_pointwise(r[i], U[idx_phi, i], dphi, U[idx_hrr, i],
+                                       U[idx_htt, i], dhtt, U[idx_att, i], U[idx_K, i])
+    lo = NUM_GHOSTS + 1
+    hi = n - NUM_GHOSTS - 3
+    for i in range(hi, lo - 1, -1):
+        if theta[i] < 0.0 <= theta[i + 1]:
+            x0, x1, x2, x3 = r[i - 1], r[i], r[i + 1], r[i + 2]
+            y0, y1, y2, y3 = theta[i - 1], theta[i], theta[i + 1], theta[i + 2]
+            a, b = x1, x2
+            for _ in range(60):
+                m = 0.5 * (a + b)
+                if _cubic(x0, x1, x2, x3, y0, y1, y2, y3, m) < 0.0:
+                    a = m
+                else:
+                    b = m
+            root = 0.5 * (a + b)
+            areal = np.empty(4)
+            for k in range(4):
+                c = i - 1 + k
+                areal[k] = math.exp(2.0 * U[idx_phi, c]) * r[c] * math.sqrt(1.0 + U[idx_htt, c])
+            R = _cubic(x0, x1, x2, x3, areal[0], areal[1], areal[2], areal[3], root)
+            return True, root, R
+    return False, np.nan, np.nan
 
 
 # (CPython 3.11 compiles a call with more than 30 arguments as f(*args), which Numba cannot
@@ -355,6 +423,9 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
     for step in range(num_steps):
         fill_state_ghosts(U)
         copy_rows(U, U_prev)
+        first = 0                   # first cell outside the excised region
+        while first < n and r[first] < books[4]:
+            first += 1
         nfail, bad, fsum = 0, -1, 0.0
         for stage in range(4):
             src = U if stage == 0 else Y
@@ -363,7 +434,7 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
                                 recon, solver, formulation, eos_kind, gamma, K, atm,
                                 c2p_method, tol, max_iter, eta, outer_bc, background,
                                 frozen != 0)
-            nfail, bad = count_failures(status, nfail, bad)
+            nfail, bad = count_failures(status, nfail, bad, first)
             fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
             if stage < 3:
                 axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
@@ -372,15 +443,17 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
             e6phi[i] = math.exp(6.0 * U[idx_phi, i])
         code, cell = end_step(U, U_prev, NUM_BSSN_VARS, e6phi, gc[G_VOLUME],
                               gf[F_AREA, face_out], atm, dt, fsum, nfail, bad,
-                              stop_on_c2p_failure, books)
+                              stop_on_c2p_failure, books, first)
         if code != RUN_OK:
             return code, step, rows, cell
         if (step + 1) % record_every == 0:
             row = ts[rows]
             record_dynamic_diagnostics(U, r, dx, gc, gf, eos_kind, gamma, K, atm, tol,
                                        max_iter, r_star, prim_diag, status_diag, matter,
-                                       diag[0],
-                                       diag[1], (step0 + step + 1) * dt, row)
+                                       diag[0], diag[1], diag[2], (step0 + step + 1) * dt,
+                                       row)
+            if row[16] > 0.0:   # excise the matter well inside the horizon from now on
+                books[4] = EXCISION_FRACTION * row[17]
             for j in range(4):
                 row[6 + j] = books[j]
             books[2] = 0.0
@@ -415,7 +488,8 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solve
     dynamic counterpart of ``fused.rk4_chunk``; same return values).
 
     ``work`` (6, 15, N): k1..k4, stage state, previous state; ``matter`` (5, N);
-    ``diag`` (2, N): Hamiltonian and momentum constraints of the last recorded row;
+    ``diag`` (3, N): Hamiltonian and momentum constraints and the expansion of the last
+    recorded row; ``books`` (5,): the Cowling books and the excision radius;
     ``ts`` rows of ``NUM_TS_DYNAMIC`` columns; ``background`` (12, N): the initial BSSN
     rows (radiative outer condition).
     """

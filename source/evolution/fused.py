@@ -258,10 +258,11 @@ def axpy(Y, U, a, k):
 
 
 @njit(cache=True, error_model="numpy")
-def count_failures(status, nfail, bad):
-    """Add the interior cells with C2P_FAILED to (nfail, bad = last failed cell)."""
+def count_failures(status, nfail, bad, first):
+    """Add the interior cells from ``first`` on with C2P_FAILED to (nfail, bad = last failed
+    cell); cells below ``first`` are excised (inside a black hole)."""
     n = status.shape[0]
-    for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
+    for i in range(max(first, NUM_GHOSTS), n - NUM_GHOSTS):
         if status[i] == C2P_FAILED:
             nfail += 1
             bad = i
@@ -286,10 +287,12 @@ def copy_rows(U, out):
 
 @njit(cache=True, error_model="numpy")
 def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
-             stop_on_c2p_failure, books):
-    """After a full step: NaN/inf check of every row, atmosphere reset of the hydro rows
+             stop_on_c2p_failure, books, first):
+    """After a full step: atmosphere of the excised cells (below ``first``: inside a black
+    hole; 0 for none), NaN/inf check of every row, atmosphere reset of the hydro rows
     ``h0 .. h0 + 2`` (with the densitisation ``e6phi`` of the new state), rest-mass books
-    (outflow through the outer face of area ``area_out``, mass added by resets).
+    (outflow through the outer face of area ``area_out``, mass added by resets and removed by
+    excision).
 
     Returns (code, bad_cell); on failure the state is restored from ``U_prev``.
     """
@@ -298,6 +301,16 @@ def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
     nonfinite = -1
     dmass = 0.0
     nreset = 0
+    for i in range(min(first, n)):
+        new_d, _, new_tau = vacuum_state(e6phi[i], atm)
+        d = U[h0, i]
+        if NUM_GHOSTS <= i and math.isfinite(d) and (
+                new_d != d or U[h0 + 1, i] != 0.0 or new_tau != U[h0 + 2, i]):
+            dmass += volume[i] * (new_d - d)
+            nreset += 1
+        U[h0, i] = new_d
+        U[h0 + 1, i] = 0.0
+        U[h0 + 2, i] = new_tau
     for i in range(n):
         # one test per cell: a NaN or inf in any row makes the sum non-finite
         total = 0.0
@@ -364,13 +377,13 @@ def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
             k = (k1, k2, k3, k4)[stage]
             _rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
                         formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
-            nfail, bad = count_failures(status, nfail, bad)
+            nfail, bad = count_failures(status, nfail, bad, 0)
             fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
             if stage < 3:
                 axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
         rk4_combine(U, dt, k1, k2, k3, k4)
         code, cell = end_step(U, U_prev, 0, gc[G_E6PHI], gc[G_VOLUME], gf[F_AREA, face_out],
-                              atm, dt, fsum, nfail, bad, stop_on_c2p_failure, books)
+                              atm, dt, fsum, nfail, bad, stop_on_c2p_failure, books, 0)
         if code != RUN_OK:
             return code, step, rows, cell
         rows = _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,

@@ -173,7 +173,9 @@ class Simulation:
         self.atmosphere = atmosphere
         self.t = 0.0
         self.step = 0
-        self.books = np.zeros(4)
+        # rest-mass books: outflow, resets (and excision), c2p failures and resets since the
+        # last row, excision radius (dynamic mode, once a horizon is found)
+        self.books = np.zeros(5)
         self.num_threads, self.use_parallel = fused.choose_threads(self.work_cells(),
                                                                    config.threads)
         cls = STEPPERS[(config.mode, config.path)]
@@ -220,7 +222,8 @@ class Simulation:
                               f"this configuration {self.U.shape}")
         self.U[:] = state["U"]
         self.stepper.set_solver_memory(state["prim"])
-        self.books[:] = state["books"]
+        self.books[:] = 0.0
+        self.books[:len(state["books"])] = state["books"]   # files of 0.1 have 4 entries
         self.step = int(state["step"])
         self.t = self.step * self.config.dt
 

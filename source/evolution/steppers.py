@@ -60,7 +60,7 @@ class CowlingStepper:
         fused.record_diagnostics(U, self.gc, t, kind, gamma, K, sim.hydro.atm_packed,
                                  sim.config.c2p_tol, MAX_C2P_ITER,
                                  np.zeros((6, sim.grid.N)), row)
-        row[6:] = sim.books
+        row[6:] = sim.books[:4]
         return row
 
     def primitives(self, U):
@@ -255,7 +255,7 @@ class DynamicStepper:
         self.gc, self.gf = sim.cache.packed()    # r-only rows kept; metric rows per stage
         self.prim = np.zeros((6, n))
         self.matter = np.zeros((5, n))
-        self.diag = np.zeros((2, n))             # H and M^r of the last recorded row
+        self.diag = np.zeros((3, n))   # H, M^r and the expansion of the last recorded row
         self.outer_bc = dynamic.OUTER_BC[sim.config.outer_bc]
         self.background = np.ascontiguousarray(sim.state0[:NUM_BSSN_VARS].copy())
         # constraint norms "in the star": r < R_iso - 0.5 of the initial star
@@ -284,8 +284,8 @@ class DynamicStepper:
             U, sim.grid.r, sim.grid.dx, gc, gf, kind, gamma, K, sim.hydro.atm_packed,
             sim.config.c2p_tol, MAX_C2P_ITER, self.r_star, np.zeros((6, n)),
             np.zeros(n, dtype=np.int8),
-            np.zeros((5, n)), self.diag[0], self.diag[1], t, row)
-        row[6:10] = sim.books
+            np.zeros((5, n)), self.diag[0], self.diag[1], self.diag[2], t, row)
+        row[6:10] = sim.books[:4]
         return row
 
     def primitives(self, U):
@@ -310,6 +310,7 @@ class DynamicStepper:
         fields["alpha"] = U[idx_lapse].copy()
         fields["ham"] = self.diag[0].copy()
         fields["mom"] = self.diag[1].copy()
+        fields["expansion"] = self.diag[2].copy()
         return fields
 
     def solver_memory(self):
@@ -416,6 +417,7 @@ class DynamicModularStepper(DynamicStepper):
         for step in range(num_steps):
             dynamic.fill_state_ghosts(U)
             U_prev = U.copy()
+            first = int(np.searchsorted(sim.grid.r, sim.books[4]))   # excision (fused.py)
             ks = []
             fsum = 0.0
             nfail = 0
@@ -425,6 +427,7 @@ class DynamicModularStepper(DynamicStepper):
                 fsum += (1.0 if stage in (0, 3) else 2.0) * \
                     hydro.valencia.last_face_fluxes[0][face_out]
                 failed = np.flatnonzero(hydro.last_status[interior] == C2P_FAILED)
+                failed = failed[failed + NUM_GHOSTS >= first]
                 nfail += failed.size
                 if failed.size:
                     bad = int(failed[-1]) + NUM_GHOSTS
@@ -433,14 +436,18 @@ class DynamicModularStepper(DynamicStepper):
             e6phi = np.exp(6.0 * U[0])
             code, cell = fused.end_step(U, U_prev, NUM_BSSN_VARS, e6phi, self.gc[G_VOLUME],
                                         self.gf[F_AREA, face_out], hydro.atm_packed, dt, fsum,
-                                        nfail, bad, cfg.stop_on_c2p_failure, sim.books)
+                                        nfail, bad, cfg.stop_on_c2p_failure, sim.books,
+                                        first)
             if code != fused.RUN_OK:
                 return code, step, rows, cell
             global_step = sim.step + step + 1
             if global_step % cfg.timeseries_every == 0:
-                ts_buffer[rows] = self.diagnostics_row(U, global_step * dt)
+                row = self.diagnostics_row(U, global_step * dt)
+                ts_buffer[rows] = row
                 sim.books[2] = 0.0
                 sim.books[3] = 0.0
+                if row[16] > 0.0:
+                    sim.books[4] = dynamic.EXCISION_FRACTION * row[17]
                 rows += 1
         return fused.RUN_OK, num_steps, rows, -1
 

@@ -67,6 +67,18 @@ RUN_OPTIONS = {
                                                    "hydro): BSSN evolves with the matter "
                                                    "sources of the initial data"),
     ],
+    "perturbation of the initial star": [
+        ("--perturbation", "perturbation", str, "none, pressure_scale (P -> factor P inside "
+                                                "the star, MBM 2014), velocity (v^r = -A "
+                                                "(r/R) sin(pi r/R)) or mode (a linear radial "
+                                                "mode's velocity profile)"),
+        ("--perturbation-factor", "perturbation_factor", float, "pressure_scale: factor"),
+        ("--perturbation-amplitude", "perturbation_amplitude", float,
+         "velocity: A (> 0 inward; default 0.01); mode: maximum coordinate velocity "
+         "(> 0 outward; default 0.001)"),
+        ("--perturbation-mode", "perturbation_mode", str, "mode: F, H1, H2, ... (Cowling "
+                                                          "or coupled by --mode)"),
+    ],
     "grid and time": [
         ("--num-points", "num_points", int, "grid points incl. 3+3 ghosts"),
         ("--r-max", "r_max", float, "outer radius (last ghost point)"),
@@ -91,7 +103,7 @@ RUN_OPTIONS = {
     ],
 }
 # may differ on restart (they do not change the numbers)
-FREE_OPTIONS = {"threads", "checkpoint_every"}
+FREE_OPTIONS = {"threads", "checkpoint_every", "stop_on_horizon", "stop_after_horizon"}
 
 
 def build_parser():
@@ -125,6 +137,12 @@ def build_parser():
                    "configured end, writing a new --output")
     g.add_argument("--threads", default=None, help="auto or a number of threads "
                    "[default: auto]")
+    g.add_argument("--stop-on-horizon", dest="stop_on_horizon", action="store_const",
+                   const=True, default=None, help="dynamic: stop when an apparent horizon "
+                   "is first found")
+    g.add_argument("--stop-after-horizon", dest="stop_after_horizon", type=float,
+                   default=None, metavar="T", help="dynamic: stop T after an apparent "
+                   "horizon is first found")
     g.add_argument("--quiet", action="store_true", help="no progress lines")
     return p
 
@@ -266,11 +284,16 @@ def main(argv=None):
         return EXIT_EVOLUTION_FAILED
     steps_run = sim.step - (restart[0]["step"] if restart is not None else 0)
     steps_per_s = steps_run / max(wall, 1e-12)
-    writer.close(status="completed", wall_seconds=wall)
+    status = "completed" if sim.stop_reason is None else f"stopped: {sim.stop_reason}"
+    if sim.horizon_time is not None:
+        writer.f.attrs["horizon_time"] = sim.horizon_time
+    writer.close(status=status, wall_seconds=wall)
     import h5py
     with h5py.File(out, "r") as f:
         fails = int(f["timeseries/c2p_failures"][:].sum())
     dM = row[5] - row0[5]
+    excised = row[20] if len(row) > 20 else 0.0
+    excised_text = f", removed inside the horizon {-excised:.3e}" if excised else ""
     print("summary:")
     print(f"  reached t = {sim.t:.6g} after {sim.step} steps in {wall:.2f} s "
           f"({steps_per_s:,.0f} steps/s; {1e3 * wall / max(steps_run, 1):.3f} ms/step); "
@@ -279,8 +302,25 @@ def main(argv=None):
     print(f"  rho_c: {row0[1]:.8e} -> {row[1]:.8e} (relative change {row[1] / row0[1] - 1:+.3e})")
     print(f"  rest mass M0: {row0[5]:.10f} -> {row[5]:.10f} (relative change "
           f"{dM / row0[5]:+.3e}; outflow through r_max {row[6]:.3e}, added by atmosphere "
-          f"resets {row[7]:+.3e}, unaccounted {dM + row[6] - row[7]:+.3e})")
+          f"resets {row[7]:+.3e}{excised_text}, unaccounted "
+          f"{dM + row[6] - row[7] - excised:+.3e})")
     print(f"  max |v| = {row[4]:.3e}; cons2prim failures: {fails}")
+    if cfg.mode == "dynamic":
+        f_ = sim.timeseries_fields
+        print(f"  lapse at the centre {row[f_.index('alpha_c')]:.6f}; ADM mass "
+              f"{row[f_.index('adm_mass')]:.6f}; Hamiltonian constraint in the star (rms) "
+              f"{row[f_.index('ham_l2_star')]:.3e}")
+        if sim.horizon_time is not None:
+            m_ah, m_adm = row[f_.index("ah_mass")], row[f_.index("adm_mass")]
+            print(f"  apparent horizon: first found at t = {sim.horizon_time:.6g}; now "
+                  f"r = {row[f_.index('ah_radius')]:.5g} (areal "
+                  f"{row[f_.index('ah_areal_radius')]:.5g}), M_AH = {m_ah:.6f}; M_AH / "
+                  f"M_ADM = {m_ah / row0[f_.index('adm_mass')]:.5f} with the ADM mass of the "
+                  f"initial data ({row0[f_.index('adm_mass')]:.6f}), {m_ah / m_adm:.5f} with "
+                  f"the current estimate at r_max; rest mass removed inside the horizon "
+                  f"{-row[f_.index('mass_excised')]:.6f}")
+    if sim.stop_reason is not None:
+        print(f"  stopped early: {sim.stop_reason}")
     print(f"  output: {out}")
     print("BENCHMARK_RESULT: " + json.dumps({"jit_s": round(sim.jit_seconds, 4),
                                             "per_step_ms": 1e3 * wall / max(steps_run, 1),

@@ -96,10 +96,12 @@ OUTER_EXTRAPOLATION = 1
 # Time-series columns of a dynamic run: the Cowling ones, then the central lapse and K, the
 # L2 norms over the star and the maximum over the grid of the Hamiltonian and momentum
 # constraints, the ADM mass (Misner-Sharp mass near r_max), and the apparent horizon: found
-# (1/0), coordinate and areal radius, irreducible mass (NaN when there is none).
+# (1/0), coordinate and areal radius, irreducible mass (NaN when there is none); the rest
+# mass removed inside the horizon (cumulative, negative), so that baryon_mass(t) -
+# baryon_mass(0) = mass_reset + mass_excised - mass_outflow.
 DYNAMIC_TS_FIELDS = TS_FIELDS + ("alpha_c", "K_c", "ham_l2_star", "ham_max", "mom_l2_star",
                                  "adm_mass", "ah_found", "ah_radius", "ah_areal_radius",
-                                 "ah_mass")
+                                 "ah_mass", "mass_excised")
 NUM_TS_DYNAMIC = len(DYNAMIC_TS_FIELDS)
 
 # Radiative condition: speeds. The lapse and K carry the 1+log gauge mode, whose speed tends
@@ -456,6 +458,7 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
                 books[4] = EXCISION_FRACTION * row[17]
             for j in range(4):
                 row[6 + j] = books[j]
+            row[20] = books[5]
             books[2] = 0.0
             books[3] = 0.0
             rows += 1
@@ -489,7 +492,8 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solve
 
     ``work`` (6, 15, N): k1..k4, stage state, previous state; ``matter`` (5, N);
     ``diag`` (3, N): Hamiltonian and momentum constraints and the expansion of the last
-    recorded row; ``books`` (5,): the Cowling books and the excision radius;
+    recorded row; ``books`` (6,): the Cowling books, the excision radius and the mass
+    excised;
     ``ts`` rows of ``NUM_TS_DYNAMIC`` columns; ``background`` (12, N): the initial BSSN
     rows (radiative outer condition).
     """

@@ -291,8 +291,8 @@ def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
     """After a full step: atmosphere of the excised cells (below ``first``: inside a black
     hole; 0 for none), NaN/inf check of every row, atmosphere reset of the hydro rows
     ``h0 .. h0 + 2`` (with the densitisation ``e6phi`` of the new state), rest-mass books
-    (outflow through the outer face of area ``area_out``, mass added by resets and removed by
-    excision).
+    (``books[0]`` outflow through the outer face of area ``area_out``, ``[1]`` mass added by
+    resets, ``[5]`` mass added (negative: removed) by excision).
 
     Returns (code, bad_cell); on failure the state is restored from ``U_prev``.
     """
@@ -301,13 +301,12 @@ def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
     nonfinite = -1
     dmass = 0.0
     nreset = 0
+    dexcised = 0.0
     for i in range(min(first, n)):
         new_d, _, new_tau = vacuum_state(e6phi[i], atm)
         d = U[h0, i]
-        if NUM_GHOSTS <= i and math.isfinite(d) and (
-                new_d != d or U[h0 + 1, i] != 0.0 or new_tau != U[h0 + 2, i]):
-            dmass += volume[i] * (new_d - d)
-            nreset += 1
+        if NUM_GHOSTS <= i and math.isfinite(d):
+            dexcised += volume[i] * (new_d - d)
         U[h0, i] = new_d
         U[h0 + 1, i] = 0.0
         U[h0 + 2, i] = new_tau
@@ -339,6 +338,7 @@ def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
         return RUN_C2P_FAILURE, bad
     books[0] += 4.0 * math.pi * area_out * dt / 6.0 * fsum
     books[1] += 4.0 * math.pi * dmass
+    books[5] += 4.0 * math.pi * dexcised
     books[2] += nfail
     books[3] += nreset
     return RUN_OK, -1

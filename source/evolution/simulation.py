@@ -17,6 +17,7 @@ import numpy as np
 from source.core.grid import Grid
 from source.core.spacing import LinearSpacing
 from source.core.statevector import StateVector
+from source.initialdata.perturbations import PERTURBATIONS, perturb
 from source.initialdata.tov import TOVSolverIso, create_initial_data_iso
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import C2P_METHODS
@@ -71,6 +72,12 @@ class RunConfig:
     outer_bc: str = "sommerfeld"
     eta: float = 1.0
     frozen_matter: bool = False
+    perturbation: str = "none"
+    perturbation_factor: float = 0.995
+    perturbation_amplitude: float | None = None
+    perturbation_mode: str = "F"
+    stop_on_horizon: bool = False
+    stop_after_horizon: float | None = None
 
     def validate(self):
         """Raise ``ConfigError`` naming the first bad parameter."""
@@ -126,6 +133,22 @@ class RunConfig:
                 bad("threads", f"at most {numba.config.NUMBA_NUM_THREADS} here (the "
                     f"machine's cores, or NUMBA_NUM_THREADS if set; got {self.threads})")
         choice("outer_bc", self.outer_bc, tuple(OUTER_BC))
+        choice("perturbation", self.perturbation, ("none",) + tuple(PERTURBATIONS))
+        if self.perturbation != "none":
+            try:
+                PERTURBATIONS[self.perturbation].validate(**self.perturbation_params())
+            except ValueError as e:
+                name, _, msg = str(e).partition(": ")
+                bad(f"perturbation_{name}", msg or str(e))
+        if self.stop_after_horizon is not None and not (
+                isinstance(self.stop_after_horizon, int | float)
+                and math.isfinite(self.stop_after_horizon) and self.stop_after_horizon >= 0):
+            bad("stop_after_horizon", f"must be a non-negative time (got "
+                f"{self.stop_after_horizon})")
+        if (self.stop_on_horizon or self.stop_after_horizon is not None) \
+                and self.mode != "dynamic":
+            bad("stop_on_horizon" if self.stop_on_horizon else "stop_after_horizon",
+                "needs --mode dynamic (horizons form only in a dynamical spacetime)")
         if not (isinstance(self.eta, int | float) and math.isfinite(self.eta)
                 and self.eta >= 0):
             bad("eta", f"must be a non-negative number (got {self.eta})")
@@ -135,6 +158,17 @@ class RunConfig:
             bad("path", f"{self.path} is not available in {self.mode} mode (available: "
                 f"{', '.join(p for m, p in STEPPERS if m == self.mode)})")
         return self
+
+    def perturbation_params(self):
+        """Keyword parameters of the chosen perturbation (``initialdata.perturbations``)."""
+        if self.perturbation == "pressure_scale":
+            return {"factor": self.perturbation_factor}
+        params = {} if self.perturbation_amplitude is None else \
+            {"amplitude": self.perturbation_amplitude}
+        if self.perturbation == "mode":
+            params.update(mode=self.perturbation_mode,
+                          kind="coupled" if self.mode == "dynamic" else "cowling")
+        return params
 
     @property
     def dr(self):
@@ -173,9 +207,11 @@ class Simulation:
         self.atmosphere = atmosphere
         self.t = 0.0
         self.step = 0
-        # rest-mass books: outflow, resets (and excision), c2p failures and resets since the
-        # last row, excision radius (dynamic mode, once a horizon is found)
-        self.books = np.zeros(5)
+        self.horizon_time = None     # first time an apparent horizon was found
+        self.stop_reason = None      # a user stop criterion that ended the run early
+        # rest-mass books: outflow, resets, c2p failures and resets since the last row,
+        # excision radius and excised mass (dynamic mode, once a horizon is found)
+        self.books = np.zeros(6)
         self.num_threads, self.use_parallel = fused.choose_threads(self.work_cells(),
                                                                    config.threads)
         cls = STEPPERS[(config.mode, config.path)]
@@ -294,6 +330,9 @@ def build_simulation(config):
     grid = Grid(spacing, StateVector(hydro))
     state0, _ = create_initial_data_iso(tov, grid.r, atmosphere.rho_floor, atmosphere.p_floor,
                                         atmosphere.tau_atm)
+    if config.perturbation != "none":
+        state0 = perturb(state0, grid.r, tov, eos, atmosphere, config.perturbation,
+                         **config.perturbation_params())
     if config.mode == "dynamic" and config.outer_bc == "sommerfeld":
         # the outer ghosts keep the exact exterior (Schwarzschild) values of the initial
         # data, consistent with the radiative condition; inner parity, hydro outer copy
@@ -317,6 +356,20 @@ def run_status_message(code, sim, bad_cell):
     return (f"{what} in step {sim.step + 1} (t = {sim.t + sim.config.dt:.6g}) at cell {i}, "
             f"r = {r:.6g}: D~ = {U[0]:.6g}, S~_r = {U[1]:.6g}, tau~ = {U[2]:.6g}; "
             f"the state before that step was kept")
+
+
+def stop_reason(sim):
+    """Why the run stops before its end (a user criterion met), or None."""
+    cfg = sim.config
+    if sim.horizon_time is None:
+        return None
+    if cfg.stop_on_horizon:
+        return f"apparent horizon found at t = {sim.horizon_time:.6g} (--stop-on-horizon)"
+    if cfg.stop_after_horizon is not None and \
+            sim.t >= sim.horizon_time + cfg.stop_after_horizon - 0.5 * cfg.dt:
+        return (f"t = {sim.t:.6g}, {cfg.stop_after_horizon:g} after the apparent horizon "
+                f"was found (t = {sim.horizon_time:.6g}; --stop-after-horizon)")
+    return None
 
 
 def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
@@ -354,7 +407,15 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
             steps = np.array([s for s in range(step0 + 1, step0 + done + 1)
                               if s % cfg.timeseries_every == 0][:rows], dtype=np.int64)
             writer.append_timeseries(ts[:rows], steps)
+        if rows and "ah_found" in sim.timeseries_fields and sim.horizon_time is None:
+            hits = np.flatnonzero(ts[:rows, sim.timeseries_fields.index("ah_found")] > 0)
+            if hits.size:
+                sim.horizon_time = float(ts[hits[0], 0])
         if code != fused.RUN_OK:
+            break
+        reason = stop_reason(sim)
+        if reason is not None:
+            sim.stop_reason = reason
             break
         if writer is not None:
             if sim.step % snap_every == 0 or sim.step == total:
@@ -364,8 +425,11 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
                 writer.commit(f"checkpoint at step {sim.step}")
             else:
                 writer.flush()
-        # adapt the chunk to about chunk_seconds of work
-        if done:
+        # adapt the chunk to about chunk_seconds of work (one row per chunk while a stop
+        # criterion on the horizon is watched, so the run stops at the row that meets it)
+        if cfg.stop_on_horizon or cfg.stop_after_horizon is not None:
+            chunk = cfg.timeseries_every
+        elif done:
             per_step = dt_wall / done
             chunk = int(max(cfg.timeseries_every, min(100000, chunk_seconds / max(per_step,
                                                                                     1e-7))))

@@ -286,6 +286,7 @@ class DynamicStepper:
             np.zeros(n, dtype=np.int8),
             np.zeros((5, n)), self.diag[0], self.diag[1], self.diag[2], t, row)
         row[6:10] = sim.books[:4]
+        row[20] = sim.books[5]
         return row
 
     def primitives(self, U):

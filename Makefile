@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 # runs and tests use Numba's default (all cores; the kernels go parallel only for N >= 1000).
 BENCH_THREADS ?= 1
 
-.PHONY: install run run-full test test-all lint bench profile baseline-check baseline-update clean
+.PHONY: install run run-full collapse migration test test-all lint bench profile baseline-check \
+	baseline-update clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,24 @@ run: $(STAMP)
 run-full: $(STAMP)
 	$(PY) TOVEvolution.py --output tov_full.h5 --overwrite
 
+# Collapse to a black hole (Montero, Baumgarte & Mueller 2014): rho_c = 3.15e-3, pressure
+# lowered by 0.5 %, N = 2000 over r_max = 100, t = 300 (about 1 min on 2 cores).
+collapse: $(STAMP)
+	mkdir -p runs
+	$(PY) TOVEvolution.py --mode dynamic --rho-central 3.15e-3 --perturbation pressure_scale \
+		--perturbation-factor 0.995 --num-points 2000 --r-max 100 --t-final 300 --cfl 0.25 \
+		--timeseries-every 20 --output runs/collapse.h5 --overwrite
+	$(PY) -m source.evolution.analysis runs/collapse.h5 --plot runs/collapse_plots
+
+# Migration of the unstable rho_c = 7.9934e-3 star to the stable branch (Font et al. 2002):
+# N = 2000 over r_max = 100, t = 1500 (a few minutes on 2 cores).
+migration: $(STAMP)
+	mkdir -p runs
+	$(PY) TOVEvolution.py --mode dynamic --rho-central 7.9934e-3 --num-points 2000 \
+		--r-max 100 --t-final 1500 --cfl 0.25 --timeseries-every 20 \
+		--output runs/migration.h5 --overwrite
+	$(PY) -m source.evolution.analysis runs/migration.h5 --plot runs/migration_plots
+
 # Unit, physics and regression tests; long physics runs (@pytest.mark.slow) excluded.
 test: $(STAMP)
 	$(PY) -m pytest -m "not slow" -q --benchmark-disable
@@ -43,7 +62,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5 demo_plots
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5 demo_plots runs
 
 # Stored baseline outputs (baselines/*.h5): compare fresh runs on both paths / regenerate.
 baseline-check: $(STAMP)

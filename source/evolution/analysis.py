@@ -145,10 +145,26 @@ def summarize_run(path):
         lines.append(f"  (run too short for mode frequencies: need t >= {need:.0f}, two "
                      f"periods of the linear {kind} F-mode)")
     dM = m[-1] - m[0]
+    excised = ts["mass_excised"][-1] if "mass_excised" in ts else 0.0
     lines.append(f"  rest mass: {m[0]:.10f} -> {m[-1]:.10f} ({dM / m[0]:+.3e}); outflow "
                  f"{ts['mass_outflow'][-1]:.3e}, atmosphere resets {ts['mass_reset'][-1]:+.3e},"
-                 f" unaccounted {dM + ts['mass_outflow'][-1] - ts['mass_reset'][-1]:+.3e}")
+                 + (f" removed inside the horizon {-excised:.3e}," if excised else "")
+                 + f" unaccounted "
+                 f"{dM + ts['mass_outflow'][-1] - ts['mass_reset'][-1] - excised:+.3e}")
     lines.append(f"  c2p failures: {int(ts['c2p_failures'].sum())}")
+    if "alpha_c" in ts:
+        lines.append(f"  lapse at the centre {ts['alpha_c'][0]:.6f} -> {ts['alpha_c'][-1]:.6f};"
+                     f" ADM mass {ts['adm_mass'][0]:.6f} -> {ts['adm_mass'][-1]:.6f}; "
+                     f"Hamiltonian constraint in the star (rms) {ts['ham_l2_star'][0]:.3e} -> "
+                     f"{ts['ham_l2_star'][-1]:.3e}")
+        hits = np.flatnonzero(ts["ah_found"] > 0)
+        if hits.size:
+            m_ah = ts["ah_mass"][-1]
+            lines.append(f"  apparent horizon first found at t = {t[hits[0]]:.6g}; at t = "
+                         f"{t[-1]:.6g}: r = {ts['ah_radius'][-1]:.5g} (areal "
+                         f"{ts['ah_areal_radius'][-1]:.5g}), M_AH = {m_ah:.6f}, M_AH / M_ADM "
+                         f"= {m_ah / ts['adm_mass'][0]:.5f} (ADM mass of the initial data); "
+                         f"rest mass removed inside the horizon {-excised:.6f}")
     return "\n".join(lines)
 
 
@@ -173,6 +189,11 @@ def plot_run(path, outdir):
         rho_c = f["timeseries/rho_c"][:]
         m = f["timeseries/baryon_mass"][:]
         snaps = [(g.attrs["t"], g["r"][:], g["rho0"][:]) for g in f["snapshots"].values()]
+        dyn = snaps_dyn = None
+        if "alpha_c" in f["timeseries"]:
+            dyn = {k: f["timeseries"][k][:] for k in f["timeseries"]}
+            snaps_dyn = [(g.attrs["t"], g["r"][:], g["lapse"][:], g["rho0"][:])
+                         for g in f["snapshots"].values()]
     fig, ax = plt.subplots(3, 1, figsize=(7, 9), constrained_layout=True)
     ax[0].plot(t, rho_c / rho_c[0] - 1)
     ax[0].set(xlabel="t [M_sun]", ylabel="rho_c / rho_c(0) - 1")
@@ -196,7 +217,61 @@ def plot_run(path, outdir):
     out2 = outdir / "profiles.png"
     fig.savefig(out2, dpi=110)
     plt.close(fig)
-    return [out1, out2]
+    outs = [out1, out2]
+    if dyn is not None:
+        outs += _plot_dynamic(plt, outdir, dyn, snaps_dyn)
+    return outs
+
+
+def _plot_dynamic(plt, outdir, ts, snaps):
+    """Figures of a dynamic run: rho_c, lapse, constraints and masses against time; the
+    apparent horizon; lapse and density profiles."""
+    t = ts["t"]
+    found = ts["ah_found"] > 0
+    fig, ax = plt.subplots(2, 2, figsize=(10, 7), constrained_layout=True)
+    ax[0, 0].semilogy(t, ts["rho_c"])
+    ax[0, 0].set(xlabel="t [M_sun]", ylabel="rho_c")
+    ax[0, 1].plot(t, ts["alpha_c"])
+    ax[0, 1].set(xlabel="t [M_sun]", ylabel="alpha_c (central lapse)")
+    ax[1, 0].semilogy(t, ts["ham_l2_star"], label="H, rms in the star")
+    ax[1, 0].semilogy(t, ts["ham_max"], label="max |H|")
+    ax[1, 0].semilogy(t, np.maximum(ts["mom_l2_star"], 1e-30), label="M^r, rms in the star")
+    ax[1, 0].set(xlabel="t [M_sun]", ylabel="constraints")
+    ax[1, 0].legend(fontsize=8)
+    ax[1, 1].plot(t, ts["adm_mass"], label="ADM mass (Misner-Sharp at r_max)")
+    if found.any():
+        ax[1, 1].plot(t[found], ts["ah_mass"][found], label="apparent-horizon mass")
+    ax[1, 1].plot(t, ts["baryon_mass"], label="rest mass on the grid")
+    ax[1, 1].set(xlabel="t [M_sun]", ylabel="mass [M_sun]")
+    ax[1, 1].legend(fontsize=8)
+    out1 = outdir / "dynamic.png"
+    fig.savefig(out1, dpi=110)
+    plt.close(fig)
+    outs = [out1]
+    if found.any():
+        fig, ax = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+        ax[0].plot(t[found], ts["ah_radius"][found], label="coordinate")
+        ax[0].plot(t[found], ts["ah_areal_radius"][found], label="areal")
+        ax[0].set(xlabel="t [M_sun]", ylabel="horizon radius")
+        ax[0].legend(fontsize=8)
+        ax[1].plot(t[found], ts["ah_mass"][found] / ts["adm_mass"][0])
+        ax[1].set(xlabel="t [M_sun]", ylabel="M_AH / M_ADM(t = 0)")
+        out = outdir / "horizon.png"
+        fig.savefig(out, dpi=110)
+        plt.close(fig)
+        outs.append(out)
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    for ts_, r, alpha, rho in snaps[:: max(1, len(snaps) // 6)]:
+        ax[0].plot(r[3:-3], alpha[3:-3], label=f"t = {ts_:.0f}")
+        ax[1].semilogy(r[3:-3], rho[3:-3], label=f"t = {ts_:.0f}")
+    ax[0].set(xlabel="r (isotropic)", ylabel="lapse", xlim=(0, min(30, r[-1])))
+    ax[1].set(xlabel="r (isotropic)", ylabel="rho0", xlim=(0, min(30, r[-1])))
+    ax[0].legend(fontsize=8)
+    out = outdir / "dynamic_profiles.png"
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    outs.append(out)
+    return outs
 
 
 def main(argv=None):

@@ -134,7 +134,10 @@ def summarize_run(path):
     kind = "coupled" if cfg.get("mode", "cowling") == "dynamic" else "Cowling"
     expected = expected_modes(cfg)
     need = 2.0 / (expected["F"] * 1e3 * MSUN_SECONDS) if "F" in expected else float("inf")
-    if t[-1] - t[0] >= need:
+    if "F" not in expected:
+        lines.append(f"  (the initial star's {kind} F-mode is unstable, omega^2 < 0: no "
+                     "oscillation frequencies to compare)")
+    elif t[-1] - t[0] >= need:
         freqs = mode_frequencies(t, rho_c, bands_around(expected))
         lines.append(f"  radial modes from rho_c(t) [kHz] (linear {kind} theory of this "
                      "star beside them):")

@@ -47,66 +47,8 @@ class _Parser(argparse.ArgumentParser):
         raise _InputError(message)
 
 
-# (flag, RunConfig field, type, help); defaults come from RunConfig and are shown in --help.
-# Every one of these is a run parameter: on --restart-from it must be omitted or equal the
-# restart file's value.
-RUN_OPTIONS = {
-    "physics": [
-        ("--mode", "mode", str, "cowling (frozen metric) or dynamic (hydro coupled to BSSN)"),
-        ("--K", "K", float, "polytropic constant"),
-        ("--gamma", "gamma", float, "adiabatic index (polytrope and evolution EOS)"),
-        ("--rho-central", "rho_central", float, "central rest-mass density"),
-        ("--eos", "eos", str, "evolution EOS: ideal (P = (Gamma-1) rho eps) or polytrope "
-                              "(barotropic); initial data is always the polytrope"),
-        ("--rho-floor", "rho_floor", float, "atmosphere density (pressure floor "
-                                            "K rho_floor^Gamma)"),
-        ("--outer-bc", "outer_bc", str, "dynamic mode, BSSN rows at r_max: sommerfeld "
-                                        "(radiative) or extrapolation (reference code)"),
-        ("--eta", "eta", float, "dynamic mode: Gamma-driver damping eta"),
-        ("--frozen-matter", "frozen_matter", bool, "dynamic mode test (hydro without "
-                                                   "hydro): BSSN evolves with the matter "
-                                                   "sources of the initial data"),
-    ],
-    "perturbation of the initial star": [
-        ("--perturbation", "perturbation", str, "none, pressure_scale (P -> factor P inside "
-                                                "the star, MBM 2014), velocity (v^r = -A "
-                                                "(r/R) sin(pi r/R)) or mode (a linear radial "
-                                                "mode's velocity profile)"),
-        ("--perturbation-factor", "perturbation_factor", float, "pressure_scale: factor"),
-        ("--perturbation-amplitude", "perturbation_amplitude", float,
-         "velocity: A (> 0 inward; default 0.01); mode: maximum coordinate velocity "
-         "(> 0 outward; default 0.001)"),
-        ("--perturbation-mode", "perturbation_mode", str, "mode: F, H1, H2, ... (Cowling "
-                                                          "or coupled by --mode)"),
-    ],
-    "grid and time": [
-        ("--num-points", "num_points", int, "grid points incl. 3+3 ghosts"),
-        ("--r-max", "r_max", float, "outer radius (last ghost point)"),
-        ("--t-final", "t_final", float, "final time (M_sun)"),
-        ("--steps", "steps", int, "number of RK4 steps (instead of --t-final)"),
-        ("--cfl", "cfl", float, "dt = CFL * dr"),
-    ],
-    "numerical methods": [
-        ("--recon", "recon", str, "minmod, mc, mp5, weno5 or wenoz"),
-        ("--riemann", "riemann", str, "hll, llf or hllc"),
-        ("--c2p", "c2p", str, "kastaun (bracketed, Kastaun et al. 2021) or newton (Newton "
-                              "fast path, Kastaun fallback)"),
-        ("--formulation", "formulation", str, "partial (MBM 2014: rest mass conserved to "
-                                              "round-off) or full (reference code)"),
-        ("--path", "path", str, "fused (compiled driver) or modular (readable path)"),
-    ],
-    "output": [
-        ("--timeseries-every", "timeseries_every", int, "record the time series every K "
-                                                        "steps"),
-        ("--snapshot-every", "snapshot_every", int, "profile snapshot every K steps "
-                                                    "(default: 20 per run)"),
-    ],
-}
-# may differ on restart (they do not change the numbers)
-FREE_OPTIONS = {"threads", "checkpoint_every", "stop_on_horizon", "stop_after_horizon"}
-
-
 def build_parser():
+    from source.evolution.options import CONTROL, OPTIONS
     from source.evolution.simulation import RunConfig
 
     defaults = RunConfig()
@@ -114,37 +56,43 @@ def build_parser():
         prog="TOVEvolution.py",
         description="Evolve a relativistic polytropic star (TOV) with GR hydrodynamics in "
                     f"spherical symmetry (tovflow {__version__}). Defaults: the old code's "
-                    "default star (N = 2000, r_max = 100, t = 2000, Cowling, MP5, HLL).")
-    for group, options in RUN_OPTIONS.items():
-        g = p.add_argument_group(group)
-        for flag, name, typ, text in options:
-            default = getattr(defaults, name)
-            if typ is bool:
-                g.add_argument(flag, dest=name, action="store_const", const=True,
-                               default=None, help=f"{text} [default: off]")
-                continue
-            g.add_argument(flag, dest=name, type=typ, default=None,
-                           help=f"{text} [default: {default}]")
+                    "default star (N = 2000, r_max = 100, t = 2000, Cowling, MP5, HLL). "
+                    "Options come from the command line, then a --config file, then the "
+                    "defaults.")
+    groups = {}
+    for o in OPTIONS:
+        if o.group == CONTROL:
+            continue
+        g = groups.setdefault(o.group, p.add_argument_group(o.group))
+        _add_option(g, o, getattr(defaults, o.name))
     g = p.add_argument_group("run control")
+    g.add_argument("--config", default=None, metavar="FILE.toml",
+                   help="read the run's options from a TOML file (command-line flags "
+                   "override it); see examples/")
+    g.add_argument("--print-config", action="store_true", help="print the effective "
+                   "configuration as TOML and exit")
     g.add_argument("--output", default=None, help="HDF5 output file [default: "
                    "tov_<mode>_N<N>.h5 in the current directory]")
     g.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    g.add_argument("--checkpoint-every", dest="checkpoint_every", type=int, default=None,
-                   help="commit the output with the full solver state every K steps "
-                   "[default: at every snapshot]")
     g.add_argument("--restart-from", default=None, metavar="FILE.h5",
-                   help="continue the run checkpointed in FILE.h5 (same parameters) to its "
-                   "configured end, writing a new --output")
-    g.add_argument("--threads", default=None, help="auto or a number of threads "
-                   "[default: auto]")
-    g.add_argument("--stop-on-horizon", dest="stop_on_horizon", action="store_const",
-                   const=True, default=None, help="dynamic: stop when an apparent horizon "
-                   "is first found")
-    g.add_argument("--stop-after-horizon", dest="stop_after_horizon", type=float,
-                   default=None, metavar="T", help="dynamic: stop T after an apparent "
-                   "horizon is first found")
-    g.add_argument("--quiet", action="store_true", help="no progress lines")
+                   help="continue the run checkpointed in FILE.h5 (same physics) to its "
+                   "end or to a later --t-final/--steps, writing a new --output")
+    for o in OPTIONS:
+        if o.group == CONTROL:
+            _add_option(g, o, getattr(defaults, o.name))
+    g.add_argument("--quiet", action="store_true", help="no progress output")
     return p
+
+
+def _add_option(group, o, default):
+    if o.type is bool:
+        group.add_argument(o.flag, dest=o.name, action="store_const", const=True,
+                           default=None, help=f"{o.help} [default: off]")
+        return
+    allowed = o.allowed()
+    text = o.help + (f" ({', '.join(allowed)})" if allowed else "")
+    group.add_argument(o.flag, dest=o.name, type=o.type, default=None,
+                       help=f"{text} [default: {default}]")
 
 
 def fail_input(msg):
@@ -153,35 +101,88 @@ def fail_input(msg):
 
 
 def _config_from_args(args):
-    """RunConfig from the command line, or from the restart file plus compatible options.
+    """RunConfig from the command line over a --config file, or from the restart file plus
+    the options a restart may change (``options.OPTIONS``, ``restart`` = extend / free).
 
-    Returns (config, restart) where restart is None or (state, timeseries, snapshots).
+    Returns (config, restart) where restart is None or (state, timeseries, snapshots,
+    changes) with ``changes`` the options that differ from the restart file.
     """
+    from source.evolution.options import BY_NAME, OPTIONS, read_config_file
     from source.evolution.output import read_restart
     from source.evolution.simulation import ConfigError, RunConfig
 
-    given = {name: getattr(args, name) for opts in RUN_OPTIONS.values()
-             for _, name, _, _ in opts if getattr(args, name) is not None}
+    given = {o.name: getattr(args, o.name) for o in OPTIONS
+             if getattr(args, o.name) is not None}
     if given.get("steps") is not None and "t_final" in given:
         raise ConfigError("--steps: give either --steps or --t-final, not both")
-    free = {k: getattr(args, k) for k in FREE_OPTIONS if getattr(args, k) is not None}
+    if args.config is not None:
+        from_file = read_config_file(args.config)
+        if "t_final" in given:
+            from_file.pop("steps", None)
+        if "steps" in given:
+            from_file.pop("t_final", None)
+        given = {**from_file, **given}
     if args.restart_from is None:
-        return RunConfig(**given, **free).validate(), None
+        return RunConfig(**given).validate(), None
     stored, state, timeseries, snapshots = read_restart(args.restart_from)
     known = set(RunConfig.field_names())
     cfg = RunConfig(**{k: v for k, v in stored.items() if k in known})
+    changes = {}
     for name, value in given.items():
-        if value != getattr(cfg, name):
-            flag = "--" + name.replace("_", "-")
-            raise ConfigError(f"{flag}: differs from the restart file ({getattr(cfg, name)!r}"
-                              f" there, {value!r} given); a restart continues the same run")
-    for k, v in free.items():
+        if value == getattr(cfg, name):
+            continue
+        if BY_NAME[name].restart == "fixed":
+            raise ConfigError(f"{BY_NAME[name].flag}: differs from the restart file "
+                              f"({getattr(cfg, name)!r} there, {value!r} given); a restart "
+                              "continues the same physics")
+        changes[name] = value
+    if "t_final" in changes:
+        cfg.steps = None
+    for k, v in changes.items():
         setattr(cfg, k, v)
     cfg.validate()
     if state["step"] > cfg.total_steps:
         raise ConfigError(f"--restart-from: checkpoint step {state['step']} is past the "
                           f"run's end ({cfg.total_steps} steps)")
-    return cfg, (state, timeseries, snapshots)
+    return cfg, (state, timeseries, snapshots, changes)
+
+
+def _progress_reporter(cfg, sim, row0):
+    """Progress after every chunk: a progress bar (tqdm: simulated time, steps/s, ETA) on a
+    terminal, a plain line every 5 s otherwise (batch logs)."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.total_steps, initial=sim.step, unit="step", dynamic_ncols=True,
+                   smoothing=0.1)
+
+        def update(s, wall, rate):
+            bar.update(s.step - bar.n)
+            bar.set_postfix_str(f"t = {s.t:.1f} / {cfg.total_steps * cfg.dt:.6g}")
+            if s.step >= cfg.total_steps or s.stop_reason is not None:
+                bar.close()
+        return update
+
+    last = [0.0]
+
+    def line(s, wall, rate):
+        if wall - last[0] < 5.0 and s.step < cfg.total_steps:
+            return
+        last[0] = wall
+        row = s.diagnostics_row()
+        eta = (cfg.total_steps - s.step) / max(rate, 1e-12)
+        print(f"  step {s.step:>9d}/{cfg.total_steps}  t = {s.t:10.3f}  rho_c/rho_c0 - 1 = "
+              f"{row[1] / row0[1] - 1:+.3e}  dM0/M0 = {row[5] / row0[5] - 1:+.3e}  "
+              f"max|v| = {row[4]:.2e}  [{rate:,.0f} steps/s, ETA {eta:,.0f} s]", flush=True)
+    return line
+
+
+def restart_history(path):
+    """The ``history`` attribute (JSON list of earlier restarts) of an output file."""
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        return f.attrs.get("history", "[]")
 
 
 def main(argv=None):
@@ -195,6 +196,11 @@ def main(argv=None):
         cfg, restart = _config_from_args(args)
     except (ConfigError, ValueError) as e:
         return fail_input(str(e))
+    if args.print_config:
+        from source.evolution.options import to_toml
+
+        print(to_toml(cfg), end="")
+        return EXIT_OK
     out = Path(args.output or f"tov_{cfg.mode}_N{cfg.num_points}.h5")
     if out.suffix not in (".h5", ".hdf5"):
         return fail_input(f"--output: must end in .h5 or .hdf5 (got {str(out)!r})")
@@ -218,7 +224,6 @@ def main(argv=None):
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     tov = sim.tov
-    say = (lambda *a, **k: None) if args.quiet else print
     print(f"tovflow {__version__}: TOV star, {cfg.mode} evolution, {cfg.path} path")
     print(f"  EOS (ID) polytrope K = {cfg.K:g}, Gamma = {cfg.gamma:g}; evolution EOS: "
           f"{cfg.eos}")
@@ -241,25 +246,18 @@ def main(argv=None):
     writer.f.attrs["kernels"] = "parallel" if sim.use_parallel else "serial"
     row0 = sim.diagnostics_row()
     if restart is not None:
-        state, timeseries, snapshots = restart
+        state, timeseries, snapshots, changes = restart
         sim.restore(state)
         copy_history(writer, timeseries, snapshots)
         writer.f.attrs["restarted_from"] = str(args.restart_from)
         writer.f.attrs["restart_step"] = int(state["step"])
+        history = json.loads(restart_history(args.restart_from))
+        history.append({"restarted_from": str(args.restart_from), "step": int(state["step"]),
+                        "changed": changes})
+        writer.f.attrs["history"] = json.dumps(history)
         print(f"  restart: continuing from step {state['step']} (t = {sim.t:.6g}) of "
               f"{args.restart_from}")
-    last_print = [0.0]
-
-    def progress(s, wall, rate):
-        if wall - last_print[0] < 5.0 and s.step < cfg.total_steps:
-            return
-        last_print[0] = wall
-        row = s.diagnostics_row()
-        eta = (cfg.total_steps - s.step) / max(rate, 1e-12)
-        say(f"  step {s.step:>9d}/{cfg.total_steps}  t = {s.t:10.3f}  rho_c/rho_c0 - 1 = "
-            f"{row[1] / row0[1] - 1:+.3e}  dM0/M0 = {row[5] / row0[5] - 1:+.3e}  "
-            f"max|v| = {row[4]:.2e}  [{rate:,.0f} steps/s, ETA {eta:,.0f} s]", flush=True)
-
+    progress = None if args.quiet else _progress_reporter(cfg, sim, row0)
     t0 = time.perf_counter()
     previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
     try:

@@ -20,21 +20,16 @@ from source.core.statevector import StateVector
 from source.initialdata.perturbations import PERTURBATIONS, perturb
 from source.initialdata.tov import TOVSolverIso, create_initial_data_iso
 from source.matter.hydro.atmosphere import AtmosphereParams
-from source.matter.hydro.cons2prim import C2P_METHODS
 from source.matter.hydro.eos import IdealGasEOS, PolytropicEOS
 from source.matter.hydro.geometry import GeometryCache
 from source.matter.hydro.perfect_fluid import PerfectFluid
-from source.matter.hydro.reconstruction import RECON_METHODS, Reconstruction
+from source.matter.hydro.reconstruction import Reconstruction
 from source.matter.hydro.riemann import create_riemann_solver
-from source.matter.hydro.valencia_reference_metric import FORMULATIONS
 
 from . import fused
-from .dynamic import OUTER_BC, fill_state_ghosts
+from .dynamic import fill_state_ghosts
+from .options import OPTIONS
 from .steppers import STEPPERS
-
-MODES = ("cowling", "dynamic")
-PATHS = ("fused", "modular")
-EOS_CHOICES = ("ideal", "polytrope")
 
 
 class ConfigError(ValueError):
@@ -89,13 +84,9 @@ class RunConfig:
             if value not in allowed:
                 bad(name, f"must be one of {', '.join(allowed)} (got {value!r})")
 
-        choice("mode", self.mode, MODES)
-        choice("path", self.path, PATHS)
-        choice("eos", self.eos, EOS_CHOICES)
-        choice("recon", self.recon, tuple(RECON_METHODS))
-        choice("riemann", self.riemann, ("hll", "llf", "hllc"))
-        choice("c2p", self.c2p, tuple(C2P_METHODS))
-        choice("formulation", self.formulation, tuple(FORMULATIONS))
+        for option in OPTIONS:           # every choice, from the registries of the kernels
+            if option.choices is not None:
+                choice(option.name, getattr(self, option.name), option.allowed())
         if not isinstance(self.num_points, int | np.integer) or self.num_points < 20:
             bad("num_points", f"must be an integer >= 20 (got {self.num_points})")
         for name in ("r_max", "K", "rho_central", "rho_floor", "c2p_tol"):
@@ -132,8 +123,6 @@ class RunConfig:
             if n > numba.config.NUMBA_NUM_THREADS:
                 bad("threads", f"at most {numba.config.NUMBA_NUM_THREADS} here (the "
                     f"machine's cores, or NUMBA_NUM_THREADS if set; got {self.threads})")
-        choice("outer_bc", self.outer_bc, tuple(OUTER_BC))
-        choice("perturbation", self.perturbation, ("none",) + tuple(PERTURBATIONS))
         if self.perturbation != "none":
             try:
                 PERTURBATIONS[self.perturbation].validate(**self.perturbation_params())

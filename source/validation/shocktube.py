@@ -27,7 +27,9 @@ step :math:`\Delta t \le \mathrm{cfl}\,\Delta x` that lands exactly on ``t_end``
 characteristic speeds are below :math:`c = 1`).
 
 Run ``python -m source.validation.shocktube`` to print the L1 convergence tables (Markdown)
-of all problems in :data:`SHOCK_TUBES`.
+of all problems in :data:`SHOCK_TUBES`; with ``--format readme`` it prints the rows of the
+README's shock-tube table instead (one line per scheme, e.g.
+``--problems mb1 mb2 --format readme``).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ __all__ = [
     "ShockTubeResult",
     "convergence_table",
     "format_markdown_table",
+    "format_readme_rows",
     "l1_errors",
     "run_shock_tube",
     "shock_tube_atmosphere",
@@ -102,6 +105,9 @@ class ShockTube:
         The paper the problem reproduces.
     x0 : float
         Initial position of the discontinuity (the domain is [0, 1]).
+    label : str
+        Problem cell of the README table (:func:`format_readme_rows`); default: the
+        upper-case name followed by the two states, Gamma and t_end.
     """
 
     name: str
@@ -115,6 +121,7 @@ class ShockTube:
     t_end: float
     reference: str
     x0: float = 0.5
+    label: str = ""
 
     def exact(self):
         """Exact solution (:class:`~source.validation.exact_riemann.ExactRiemannSolution`)."""
@@ -137,28 +144,54 @@ class ShockTube:
 
 _MM2003 = ("Martí & Müller (2003), Numerical hydrodynamics in special relativity, "
            "Living Rev. Relativ. 6, 7")
+_MB2005 = ("Mignone & Bodo (2005), An HLLC Riemann solver for relativistic flows - I. "
+           "Hydrodynamics, MNRAS 364, 126")
+_MB2005_STATES = ("; states, Gamma and t as in PLUTO's Test_Problems/RHD/Shock_Tubes "
+                  "pluto_0{}.ini (Athena++ athinput.mb_{}: the same states on [-0.5, 0.5])")
 
 SHOCK_TUBES = MappingProxyType({
     "mm1": ShockTube(
         "mm1", 10.0, 40.0 / 3.0, 0.0, 1.0, 1e-6, 0.0, 5.0 / 3.0, 0.4,
         reference=_MM2003 + ", problem 1 (mildly relativistic: v* = 0.714, thin dense shell "
         "rho*_R = 5.07 behind the shock)",
+        label="MM1 (10, 40/3 \\| 1, 1e-6; Gamma 5/3, t 0.4)",
     ),
     "mm2": ShockTube(
         "mm2", 1.0, 1000.0, 0.0, 1.0, 1e-2, 0.0, 5.0 / 3.0, 0.35,
         reference=_MM2003 + ", problem 2 (blast wave 2: v* = 0.960, W* = 3.6, shell "
         "rho*_R = 10.42 only 0.0092 wide at t = 0.35)",
+        label="MM2 blast (1, 1000 \\| 1, 0.01; 5/3, t 0.35)",
     ),
     "weak": ShockTube(
         "weak", 1.0, 1.0, 0.0, 0.125, 0.1, 0.0, 1.4, 0.4,
         reference=_MM2003 + ", Fig. 2 with zero tangential velocity: the relativistic "
         "version of the Sod (1978, J. Comput. Phys. 27, 1) shock tube (the 'weak blast' of "
         "the engrenage reference code)",
+        label="weak (1, 1 \\| 0.125, 0.1; 1.4, t 0.4)",
     ),
     "strong": ShockTube(
         "strong", 10.0, 133.33, 0.0, 1.0, 0.125, 0.0, 1.4, 0.4,
         reference="'Strong blast' of the engrenage reference code's test suite (no paper "
         "given there); exact solution constructed as in " + _MM2003,
+        label="strong (10, 133.33 \\| 1, 0.125; 1.4, t 0.4)",
+    ),
+    # Mignone & Bodo (2005) Sec. 4, problems 1 and 2 (their problems 3 and 4 are mm1 and
+    # mm2 above).  The numbers are those of the shared data file
+    # mignone_bodo_2005_shocktubes.csv, digit for digit (Gamma 4/3 and 5/3 as written there).
+    "mb1": ShockTube(
+        "mb1", 1.0, 1.0, 0.9, 1.0, 10.0, 0.0, 1.3333333333333333, 0.4,
+        reference=_MB2005 + ", Sec. 4 problem 1 (two shocks: the fast left stream is "
+        "stopped, p* = 17.79, v* = 0.2425; a dense shell rho*_L = 6.597 between the slow "
+        "left shock, V = -0.0922, and the contact; rho*_R = 1.536 behind the right shock, "
+        "V = 0.6584)" + _MB2005_STATES.format(1, 1),
+        label="MB1 (rho, v, P = 1, 0.9, 1 \\| 1, 0, 10; Gamma 4/3, t 0.4)",
+    ),
+    "mb2": ShockTube(
+        "mb2", 1.0, 10.0, -0.6, 10.0, 20.0, 0.5, 1.6666666666666667, 0.4,
+        reference=_MB2005 + ", Sec. 4 problem 2 (receding streams, two rarefactions: "
+        "p* = 3.548, v* = -0.1951, rho*_L = 0.5370, rho*_R = 3.543; the left fan spans "
+        "only xi in [-0.946, -0.856])" + _MB2005_STATES.format(2, 2),
+        label="MB2 (rho, v, P = 1, -0.6, 10 \\| 10, 0.5, 20; Gamma 5/3, t 0.4)",
     ),
 })
 """Standard planar SRHD shock tubes (read-only mapping name -> :class:`ShockTube`)."""
@@ -618,6 +651,71 @@ def format_markdown_table(rows):
     return "\n".join(lines)
 
 
+_RECON_NAMES = {"minmod": "minmod", "mc": "MC", "mp5": "MP5", "weno5": "WENO5",
+                "wenoz": "WENO-Z"}
+
+
+def _sci(value):
+    """``1.091e-1`` style: three decimals, exponent without sign padding or leading zeros."""
+    mantissa, exponent = f"{value:.3e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _default_label(prob):
+    return (f"{prob.name.upper()} (rho, v, P = {prob.rho_L:g}, {prob.v_L:g}, {prob.p_L:g} "
+            f"\\| {prob.rho_R:g}, {prob.v_R:g}, {prob.p_R:g}; Gamma {prob.gamma:.4g}, "
+            f"t {prob.t_end:g})")
+
+
+def format_readme_rows(problem, rows, header=False):
+    """Rows of the README shock-tube table (``| problem | scheme | N = ... | rates |``).
+
+    One line per (recon, Riemann) scheme in the order of ``rows``; the problem cell
+    (:attr:`ShockTube.label`) is filled on the first line only.  A failed run shows
+    ``c2p failure at t = ...`` in its column; atmosphere cells are noted after the rates.
+
+    Parameters
+    ----------
+    problem : str or ShockTube
+    rows : iterable of ConvergenceRow
+        As returned by :func:`convergence_table`.
+    header : bool
+        Prepend the table header and separator lines.
+
+    Returns
+    -------
+    str
+    """
+    prob = _as_problem(problem)
+    rows = list(rows)
+    resolutions = sorted({r.num_cells for r in rows})
+    schemes = list(dict.fromkeys((r.recon, r.riemann) for r in rows))
+    lines = []
+    if header:
+        cols = [f"N = {resolutions[0]}"] + [str(n) for n in resolutions[1:]]
+        lines.append("| problem | scheme | " + " | ".join(cols) + " | rates |")
+        lines.append("|---|---|" + "---:|" * len(cols) + "---|")
+    for k, (recon, riemann) in enumerate(schemes):
+        by_n = {r.num_cells: r for r in rows if (r.recon, r.riemann) == (recon, riemann)}
+        cells, rates, notes = [], [], []
+        for n in resolutions:
+            r = by_n.get(n)
+            if r is None:
+                cells.append("")
+                continue
+            cells.append(_row_note(r) if r.failure else _sci(r.l1_rho))
+            if n != resolutions[0]:
+                rates.append("–" if math.isnan(r.rate) else f"{r.rate:.2f}")
+            if r.atmosphere_cells:
+                notes.append(f"N = {n}: {r.atmosphere_cells} atmosphere cells")
+        label = (prob.label or _default_label(prob)) if k == 0 else ""
+        scheme = f"{_RECON_NAMES.get(recon, recon)} + {riemann.upper()}"
+        rate_cell = ", ".join(rates) + (f" ({'; '.join(notes)})" if notes else "")
+        lines.append(f"| {label} | {scheme} | ".replace("|  |", "| |")
+                     + " | ".join(cells) + f" | {rate_cell} |")
+    return "\n".join(lines)
+
+
 def _parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description="L1(rho) convergence tables of the planar SRHD shock tubes (Markdown)."
@@ -630,24 +728,30 @@ def _parse_args(argv=None):
                         choices=ALL_RIEMANNS)
     parser.add_argument("--cfl", type=float, default=0.3)
     parser.add_argument("--integrator", default="rk3", choices=INTEGRATORS)
+    parser.add_argument("--format", default="detail", choices=("detail", "readme"),
+                        help="'detail': one table per problem (recon, Riemann, N, L1, rate, "
+                        "notes); 'readme': rows of the README table, one line per scheme")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     """Print the convergence table of every requested problem as Markdown."""
     args = _parse_args(argv)
-    for name in args.problems:
+    for k, name in enumerate(args.problems):
         prob = SHOCK_TUBES[name]
         start = time.perf_counter()
         rows = convergence_table(prob, args.resolutions, args.recons, args.riemanns,
                                  cfl=args.cfl, integrator=args.integrator)
+        if args.format == "readme":
+            print(format_readme_rows(prob, rows, header=k == 0), flush=True)
+            continue
         print(f"### {name}: left (rho, P, v) = ({prob.rho_L:g}, {prob.p_L:g}, {prob.v_L:g}), "
               f"right = ({prob.rho_R:g}, {prob.p_R:g}, {prob.v_R:g}), "
               f"Gamma = {prob.gamma:g}, t = {prob.t_end:g}\n")
         print(f"Reference: {prob.reference}.\n")
         print(format_markdown_table(rows))
         print(f"\n({args.integrator}, cfl = {args.cfl}; "
-              f"{time.perf_counter() - start:.1f} s)\n")
+              f"{time.perf_counter() - start:.1f} s)\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,20 @@ def read_config_file(path):
     return flat
 
 
+def parse_flags(argv):
+    """{field: value} of a list of run-option flags (``["--num-points", "400", ...]``), for
+    commands kept as flag lists (e.g. the stored baselines); other flags raise ValueError."""
+    by_flag = {o.flag: o for o in OPTIONS}
+    out = {}
+    it = iter(argv)
+    for a in it:
+        if a not in by_flag:
+            raise ValueError(f"{a}: not a run option")
+        o = by_flag[a]
+        out[o.name] = True if o.type is bool else o.type(next(it))
+    return out
+
+
 def _toml_value(v):
     if isinstance(v, bool):
         return "true" if v else "false"

@@ -45,11 +45,15 @@ def command(name):
 
 
 def make(name, output, path="fused"):
-    """Run baseline ``name`` into ``output`` on the given path; returns the exit code."""
-    import TOVEvolution
+    """Run baseline ``name`` into ``output`` on the given path (library API,
+    ``runner.run``); returns the exit code."""
+    from source.evolution.options import parse_flags
+    from source.evolution.runner import run
+    from source.evolution.simulation import RunConfig
 
-    return TOVEvolution.main([*BASELINES[name], "--path", path, "--output", str(output),
-                              "--overwrite"])
+    flags = [a for a in BASELINES[name] if a != "--quiet"]
+    cfg = RunConfig(**parse_flags(flags), path=path)
+    return run(cfg, output, overwrite=True, log=lambda *a, **k: None).code
 
 
 def differences(reference, candidate):

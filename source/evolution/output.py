@@ -1,19 +1,21 @@
 """HDF5 output: one file per run, written incrementally and committed atomically.
 
-Layout
+Layout (every dataset and attribute, with shapes and units: docs/output.md; units also in
+``source.io.UNITS``)
 ------
-/ (attributes)      config (JSON), code_version, units, tov (JSON) and tov_<name> scalars,
-                    created (UTC ISO time), status ("running", "checkpoint at step K",
-                    "completed", "failed: ...", "interrupted ...")
+/ (attributes)      config (JSON), code ("tovflow"), code_version, units, tov (JSON) and
+                    tov_<name> scalars, created (UTC ISO time), status ("running",
+                    "checkpoint at step K", "completed", "stopped: ...", "failed: ...",
+                    "interrupted ...", "terminated (SIGTERM) ..."), numba_threads, kernels,
+                    wall_seconds, horizon_time, restarted_from, restart_step, history
 /grid/r             cell centres (ghosts included); attributes N, r_max, dr, num_ghosts
-/timeseries/<name>  one row per recorded step: t, step, rho_c, rho_max, v_c, max_abs_v,
-                    baryon_mass, mass_outflow, mass_reset, c2p_failures, atmosphere_resets;
-                    dynamic runs add alpha_c, K_c, ham_l2_star, ham_max, mom_l2_star,
-                    adm_mass
-/snapshots/<step>/  r, rho0, vr, press, eps, W, alpha, D, S_r, tau, c2p_status;
-                    attributes t, step
-/checkpoint/        U (3, N) conserved hydro rows, prim (6, N) solver memory, books (4),
-                    attributes step, t: everything a restart needs to continue bit-identically
+/timeseries/<name>  one row per recorded step: the run's fields (``fused.TS_FIELDS`` in
+                    Cowling, ``dynamic.DYNAMIC_TS_FIELDS`` in dynamic mode) and step
+/snapshots/<step>/  r, rho0, vr, press, eps, W, alpha, D, S_r, tau, c2p_status; dynamic
+                    runs add the 12 BSSN rows and ham, mom, expansion; attributes t, step
+/checkpoint/        U (the evolved rows: (3, N) Cowling, (15, N) dynamic), prim (6, N)
+                    solver memory, books (6): everything a restart needs to continue
+                    bit-identically; attributes step, t
 
 Crash safety: the run writes into ``<output>.partial``. At every checkpoint (and at the
 end) the working file is closed, copied to ``<output>.tmp``, fsync'ed and atomically renamed
@@ -32,6 +34,7 @@ import numpy as np
 
 from source import __version__
 
+# The Cowling columns (the default of ``RunWriter``; dynamic runs pass their own list).
 TIMESERIES_FIELDS = ("t", "rho_c", "rho_max", "v_c", "max_abs_v", "baryon_mass",
                      "mass_outflow", "mass_reset", "c2p_failures", "atmosphere_resets", "step")
 UNITS = "G = c = M_sun = 1 (1 M_sun = 4.925490947e-6 s = 1.476625 km)"

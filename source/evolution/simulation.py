@@ -228,6 +228,8 @@ class Simulation:
         return self.stepper.primitives(self.U)
 
     def snapshot_fields(self):
+        if self.config.mode == "dynamic":
+            self.diagnostics_row()       # constraints and expansion of this very state
         (rho0, vr, p, eps, W, h), status, H = self.primitives()
         return {"r": self.grid.r, "rho0": rho0, "vr": vr, "press": p, "eps": eps, "W": W,
                 **self.stepper.metric(self.U), "D": H[0], "S_r": H[1], "tau": H[2],
@@ -400,6 +402,8 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
             hits = np.flatnonzero(ts[:rows, sim.timeseries_fields.index("ah_found")] > 0)
             if hits.size:
                 sim.horizon_time = float(ts[hits[0], 0])
+                if writer is not None:   # kept even if the run fails later
+                    writer.f.attrs["horizon_time"] = sim.horizon_time
         if code != fused.RUN_OK:
             break
         reason = stop_reason(sim)

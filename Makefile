@@ -27,7 +27,7 @@ run: $(STAMP)
 	$(PY) TOVEvolution.py --num-points 200 --r-max 20 --cfl 0.4 --t-final 600 \
 		--output tov_demo.h5 --overwrite
 	$(PY) -m source.evolution.analysis tov_demo.h5 --plot demo_plots
-	@echo "Full default run (old code's default: N = 2000, r_max = 100, t = 2000, a few min):"
+	@echo "Full default run (old code's default: N = 2000, r_max = 100, t = 2000, about 1 min):"
 	@echo "  make run-full    (or: $(PY) TOVEvolution.py --output tov_full.h5)"
 
 run-full: $(STAMP)

@@ -1,4 +1,4 @@
-"""TOV stars with a cold polytropic EOS, in isotropic coordinates, as initial data.
+"""TOV stars with a cold barotropic EOS, in isotropic coordinates, as initial data.
 
 Units are G = c = Msun = 1. The equation of state is the cold polytrope
 
@@ -7,7 +7,12 @@ Units are G = c = Msun = 1. The equation of state is the cold polytrope
     h = 1 + eps + P / rho0 = 1 + Gamma K rho0^(Gamma - 1) / (Gamma - 1),
 
 with rest-mass density ``rho0``, specific internal energy ``eps``, total energy density ``e``
-and specific enthalpy ``h``.
+and specific enthalpy ``h`` (``TOVSolverIso(K, Gamma)``), or any cold barotropic EOS object
+(``TOVSolverIso(eos=...)``, e.g. a piecewise polytrope of
+:mod:`source.matter.hydro.piecewise_polytrope`) with ``e = rho0 (1 + eps(rho0))``; see
+:class:`TOVSolverIso` for the methods it needs. A piecewise EOS is integrated piece by piece
+(the integration is restarted at each log-enthalpy where ``d rho0 / d eta`` jumps), so that
+the DOP853 error control never straddles a kink.
 
 The Tolman-Oppenheimer-Volkoff equations in Schwarzschild (areal) radius r,
 
@@ -38,12 +43,25 @@ is fixed by matching to the exterior solution in isotropic coordinates,
 Outside the star (rbar >= Rbar) the solution is Schwarzschild in isotropic coordinates:
 
     psi = 1 + M / (2 rbar),    alpha = (1 - M / (2 rbar)) / (1 + M / (2 rbar)).
+
+Sequences of stars (:func:`mass_radius_sequence`, :func:`maximum_mass_star`,
+:func:`star_of_mass`) and the command line
+
+    python -m source.initialdata.tov --K 100 --gamma 2 --rho-central 1.28e-3
+    python -m source.initialdata.tov --eos-id sly --sequence [--plot mr.png]
+    python -m source.initialdata.tov --eos-id sly --mass 1.4
+
+give stars in physical units (M in Msun, areal R in km, rho_c in g cm^-3 and code units).
 """
 
+import argparse
+import math
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.integrate import solve_ivp
+from scipy.optimize import brentq, minimize_scalar
 
 from source.bssn.bssnstatevariables import (
     NUM_BSSN_VARS,
@@ -62,6 +80,7 @@ _Y_R_SCHW = 0
 _Y_MASS = 1
 _Y_REST_MASS = 2
 _Y_LN_R_ISO = 3
+_NUM_Y = 4
 
 # The integration starts at eta_c - _START_FRACTION * eta_c, from the centre series.
 _START_FRACTION = 1.0e-9
@@ -101,9 +120,110 @@ def _rest_mass_density_of_log_enthalpy(eta, K, Gamma):
 
 
 # ---------------------------------------------------------------------------------------------
+# The EOS as the solver sees it
+# ---------------------------------------------------------------------------------------------
+class _PolytropeEOS:
+    """The cold polytrope through the functions above (the ``TOVSolverIso(K, Gamma)`` path)."""
+
+    log_enthalpy_breaks = ()
+
+    def __init__(self, K, Gamma):
+        self.K = K
+        self.Gamma = Gamma
+
+    def state_of_log_enthalpy(self, eta):
+        """``(rho0, P, e)`` at a scalar log-enthalpy."""
+        rho0 = _rest_mass_density_of_log_enthalpy(eta, self.K, self.Gamma)
+        return rho0, _pressure(rho0, self.K, self.Gamma), _energy_density(rho0, self.K,
+                                                                           self.Gamma)
+
+    def rest_mass_density_of_log_enthalpy(self, eta):
+        return _rest_mass_density_of_log_enthalpy(eta, self.K, self.Gamma)
+
+    def pressure(self, rho0):
+        return _pressure(rho0, self.K, self.Gamma)
+
+    def energy_density(self, rho0):
+        return _energy_density(rho0, self.K, self.Gamma)
+
+    def log_enthalpy(self, rho0):
+        return _log_enthalpy(rho0, self.K, self.Gamma)
+
+
+class _BarotropicEOS:
+    """Any cold barotropic EOS object, seen through the methods the solver needs.
+
+    The object must have ``pressure(rho0)`` and ``specific_internal_energy(rho0)``
+    (vectorised) and an inverse of the log-enthalpy: ``rest_mass_density_of_log_enthalpy(eta)``
+    or, as :class:`source.initialdata.radial_modes.BarotropicEOS`, ``rest_mass_density(eta,
+    rho_max)``. Optional: ``log_enthalpy(rho0)`` (else ``log1p(eps + P / rho0)``),
+    ``state_of_log_enthalpy(eta) -> (rho0, P, e)`` (a fast scalar path for the right-hand side)
+    and ``log_enthalpy_breaks`` (log-enthalpies where the EOS has a kink).
+    """
+
+    def __init__(self, eos, rho_max):
+        self.eos = eos
+        self.rho_max = rho_max
+        self.log_enthalpy_breaks = tuple(sorted(float(b) for b in
+                                                getattr(eos, "log_enthalpy_breaks", ())))
+        self._fast_state = getattr(eos, "state_of_log_enthalpy", None)
+
+    @staticmethod
+    def check(eos):
+        """TypeError unless ``eos`` has the methods listed in the class docstring."""
+        missing = [name for name in ("pressure", "specific_internal_energy")
+                   if not callable(getattr(eos, name, None))]
+        if not (callable(getattr(eos, "rest_mass_density_of_log_enthalpy", None))
+                or callable(getattr(eos, "rest_mass_density", None))):
+            missing.append("rest_mass_density_of_log_enthalpy")
+        if missing:
+            raise TypeError(f"eos must provide {', '.join(missing)} (got "
+                            f"{type(eos).__name__})")
+
+    def rest_mass_density_of_log_enthalpy(self, eta):
+        eta = np.asarray(eta, dtype=np.float64)
+        inverse = getattr(self.eos, "rest_mass_density_of_log_enthalpy", None)
+        if callable(inverse):
+            rho0 = np.asarray(inverse(np.maximum(eta, 0.0)), dtype=np.float64)
+        else:
+            rho0 = np.asarray(self.eos.rest_mass_density(np.maximum(eta, 0.0), self.rho_max),
+                              dtype=np.float64)
+        rho0 = np.where(eta > 0.0, rho0, 0.0)
+        return rho0[()] if rho0.ndim == 0 else rho0
+
+    def _positive(self, function, rho0):
+        rho0 = np.asarray(rho0, dtype=np.float64)
+        safe = np.where(rho0 > 0.0, rho0, 1.0)
+        out = np.where(rho0 > 0.0, np.asarray(function(safe), dtype=np.float64), 0.0)
+        return out[()] if out.ndim == 0 else out
+
+    def pressure(self, rho0):
+        return self._positive(self.eos.pressure, rho0)
+
+    def energy_density(self, rho0):
+        return np.asarray(rho0, dtype=np.float64) * (
+            1.0 + self._positive(self.eos.specific_internal_energy, rho0))
+
+    def log_enthalpy(self, rho0):
+        function = getattr(self.eos, "log_enthalpy", None)
+        if callable(function):
+            return self._positive(function, rho0)
+        rho0 = np.asarray(rho0, dtype=np.float64)
+        h_minus_one = self._positive(
+            lambda x: self.eos.specific_internal_energy(x) + self.eos.pressure(x) / x, rho0)
+        return np.log1p(h_minus_one)
+
+    def state_of_log_enthalpy(self, eta):
+        if self._fast_state is not None:
+            return self._fast_state(eta)
+        rho0 = float(self.rest_mass_density_of_log_enthalpy(eta))
+        return rho0, float(self.pressure(rho0)), float(self.energy_density(rho0))
+
+
+# ---------------------------------------------------------------------------------------------
 # The TOV equations in the log-enthalpy form.
 # ---------------------------------------------------------------------------------------------
-def _tov_rhs_log_enthalpy(eta, y, K, Gamma):
+def _tov_rhs_log_enthalpy(eta, y, eos):
     """Right-hand side d y / d eta of the TOV system, ``y = (r, m, m0, ln rbar)``.
 
     Parameters
@@ -113,14 +233,12 @@ def _tov_rhs_log_enthalpy(eta, y, K, Gamma):
     y : ndarray (4,)
         Areal radius r, gravitational mass m(r), rest mass m0(r), and ``ln rbar`` up to a
         constant.
-    K, Gamma : float
-        Polytropic constant and exponent.
+    eos : _PolytropeEOS or _BarotropicEOS
+        Gives ``(rho0, P, e)`` of ``eta``.
     """
     r = y[_Y_R_SCHW]
     m = y[_Y_MASS]
-    rho0 = _rest_mass_density_of_log_enthalpy(eta, K, Gamma)
-    P = _pressure(rho0, K, Gamma)
-    e = _energy_density(rho0, K, Gamma)
+    rho0, P, e = eos.state_of_log_enthalpy(eta)
 
     r_minus_2m = r - 2.0 * m
     mass_term = m + 4.0 * np.pi * r**3 * P  # m + 4 pi r^3 P
@@ -153,6 +271,36 @@ def _isotropic_radius_of_areal(R, M):
     return 0.5 * (R - M + np.sqrt(R * (R - 2.0 * M)))
 
 
+class _SegmentedDense:
+    """Dense output of an integration restarted at the EOS breaks: ``y(eta)`` over segments.
+
+    Parameters
+    ----------
+    edges : ndarray
+        Increasing segment boundaries ``0 = eta_0 < ... < eta_k = eta_start``.
+    solutions : list of scipy.integrate.OdeSolution
+        ``solutions[j]`` covers ``[edges[j], edges[j + 1]]``.
+    """
+
+    def __init__(self, edges, solutions):
+        self.edges = np.asarray(edges, dtype=np.float64)
+        self.solutions = solutions
+
+    def __call__(self, eta):
+        eta = np.asarray(eta, dtype=np.float64)
+        segment = np.clip(np.searchsorted(self.edges, eta, side="right") - 1, 0,
+                          len(self.solutions) - 1)
+        if eta.ndim == 0:
+            return self.solutions[int(segment)](eta)
+        out = np.empty((_NUM_Y, eta.size))
+        flat_eta = eta.ravel()
+        flat_segment = segment.ravel()
+        for j in np.unique(flat_segment):
+            where = flat_segment == j
+            out[:, where] = self.solutions[j](flat_eta[where])
+        return out.reshape((_NUM_Y,) + eta.shape)
+
+
 # ---------------------------------------------------------------------------------------------
 # Solution
 # ---------------------------------------------------------------------------------------------
@@ -162,8 +310,8 @@ class TOVSolutionIso:
 
     Attributes
     ----------
-    K, Gamma : float
-        Polytropic constant and exponent.
+    K, Gamma : float or None
+        Polytropic constant and exponent (``None`` for a star of a general EOS).
     rho_central : float
         Central rest-mass density.
     M_star : float
@@ -184,6 +332,9 @@ class TOVSolutionIso:
         The interior sampled uniformly in isotropic radius from the centre to the surface
         (both included): isotropic radius, areal radius, enclosed gravitational mass,
         rest-mass density, pressure, lapse and ``exp(4 phi) = psi^4``.
+    eos : object or None
+        The EOS object of a star built with ``TOVSolverIso(eos=...)`` (``None`` for the
+        polytrope given by ``K, Gamma``).
     """
 
     K: float
@@ -204,6 +355,7 @@ class TOVSolutionIso:
     alpha: np.ndarray = field(repr=False)
     exp4phi: np.ndarray = field(repr=False)
     _interior: "_InteriorSolution" = field(repr=False)
+    eos: object = field(default=None, repr=False)
 
     def evaluate(self, r_iso):
         """Evaluate the solution at arbitrary isotropic radii.
@@ -268,13 +420,18 @@ class TOVSolutionIso:
         Returns
         -------
         dict
-            Keys ``K, Gamma, rho_central, M_star, M0, R_schw, R_iso, C, alpha_c, psi4_c``.
+            Keys ``K, Gamma, rho_central, M_star, M0, R_schw, R_iso, C, alpha_c, psi4_c``;
+            for a star of a general EOS ``eos`` (its ``name`` or type) replaces ``K, Gamma``.
         """
         names = (
             "K", "Gamma", "rho_central", "M_star", "M0", "R_schw", "R_iso", "C", "alpha_c",
             "psi4_c",
         )
-        return {name: float(getattr(self, name)) for name in names}
+        if self.eos is None:
+            return {name: float(getattr(self, name)) for name in names}
+        properties = {"eos": str(getattr(self.eos, "name", type(self.eos).__name__))}
+        properties.update({name: float(getattr(self, name)) for name in names[2:]})
+        return properties
 
 
 class _InteriorSolution:
@@ -282,10 +439,10 @@ class _InteriorSolution:
 
     Parameters
     ----------
-    dense : scipy.integrate.OdeSolution
+    dense : scipy.integrate.OdeSolution or _SegmentedDense
         Dense output of ``y = (r, m, m0, ln rbar + const)`` on ``[0, eta_start]``.
-    K, Gamma : float
-        Polytrope.
+    eos : _PolytropeEOS or _BarotropicEOS
+        The EOS.
     eta_c, eta_start : float
         Central log-enthalpy and the (slightly smaller) value where the integration starts.
     ln_r_iso_shift : float
@@ -296,18 +453,17 @@ class _InteriorSolution:
         Central ``psi^4``.
     """
 
-    def __init__(self, dense, K, Gamma, eta_c, eta_start, ln_r_iso_shift, alpha_surface, psi4_c):
+    def __init__(self, dense, eos, eta_c, eta_start, ln_r_iso_shift, alpha_surface, psi4_c):
         self.dense = dense
-        self.K = K
-        self.Gamma = Gamma
+        self.eos = eos
         self.eta_c = eta_c
         self.eta_start = eta_start
         self.ln_r_iso_shift = ln_r_iso_shift
         self.alpha_surface = alpha_surface
         self.psi4_c = psi4_c
-        self.rho0_c = _rest_mass_density_of_log_enthalpy(eta_c, K, Gamma)
-        self.e_c = _energy_density(self.rho0_c, K, Gamma)
-        self.P_c = _pressure(self.rho0_c, K, Gamma)
+        self.rho0_c = eos.rest_mass_density_of_log_enthalpy(eta_c)
+        self.e_c = eos.energy_density(self.rho0_c)
+        self.P_c = eos.pressure(self.rho0_c)
         self.r_iso_start = float(np.exp(dense(eta_start)[_Y_LN_R_ISO] + ln_r_iso_shift))
 
         # Bracketing table for the root finder: rbar is monotonically decreasing in eta.
@@ -356,8 +512,7 @@ class _InteriorSolution:
                 break
             eta_a = eta[active]
             r, m, _, r_iso_a = self.state_at_log_enthalpy(eta_a)
-            P = _pressure(_rest_mass_density_of_log_enthalpy(eta_a, self.K, self.Gamma),
-                          self.K, self.Gamma)
+            P = self.eos.pressure(self.eos.rest_mass_density_of_log_enthalpy(eta_a))
             residual = r_iso_a**2 - target[active] ** 2
             # rbar decreases with eta: residual > 0 means the root is at larger eta.
             root_further_in = residual > 0.0
@@ -414,13 +569,13 @@ class _InteriorSolution:
             m[body] = m_body
             exp4phi[body] = (r / r_iso_body) ** 2
 
-        rho0 = _rest_mass_density_of_log_enthalpy(eta, self.K, self.Gamma)
+        rho0 = self.eos.rest_mass_density_of_log_enthalpy(eta)
         return {
             "eta": eta,
             "r_schw": r_schw,
             "m": m,
             "rho0": rho0,
-            "P": _pressure(rho0, self.K, self.Gamma),
+            "P": self.eos.pressure(rho0),
             "alpha": self.alpha_surface * np.exp(-eta),
             "exp4phi": exp4phi,
         }
@@ -430,17 +585,41 @@ class _InteriorSolution:
 # Solver
 # ---------------------------------------------------------------------------------------------
 class TOVSolverIso:
-    """Solve the TOV equations for a cold polytrope ``P = K rho0^Gamma``.
+    """Solve the TOV equations for a cold polytrope ``P = K rho0^Gamma`` or any cold barotropic
+    EOS.
 
     Parameters
     ----------
-    K : float
+    K : float, optional
         Polytropic constant, > 0.
-    Gamma : float
+    Gamma : float, optional
         Polytropic exponent, > 1.
+    eos : object, optional
+        Instead of ``K, Gamma``: a cold barotropic EOS (e.g. a
+        :class:`~source.matter.hydro.piecewise_polytrope.PiecewisePolytrope`, or a
+        :class:`~source.initialdata.radial_modes.BarotropicEOS`). It must provide
+        ``pressure(rho0)``, ``specific_internal_energy(rho0)`` (vectorised; ``e = rho0 (1 +
+        eps)``, ``eps -> 0`` at ``rho0 -> 0``) and the inverse of the log-enthalpy,
+        ``rest_mass_density_of_log_enthalpy(eta)`` (or ``rest_mass_density(eta, rho_max)``).
+        Optional: ``log_enthalpy(rho0)``, ``state_of_log_enthalpy(eta) -> (rho0, P, e)`` (fast
+        scalar path), ``log_enthalpy_breaks`` (where the integration is restarted) and
+        ``name``.
+
+    ``TOVSolverIso(K, Gamma)`` integrates exactly as before the general EOS existed (the same
+    floating-point operations), so its stars are bit-identical.
     """
 
-    def __init__(self, K, Gamma):
+    def __init__(self, K=None, Gamma=None, eos=None):
+        if eos is not None:
+            if K is not None or Gamma is not None:
+                raise ValueError("give either K and Gamma or eos, not both")
+            _BarotropicEOS.check(eos)
+            self.K = None
+            self.Gamma = None
+            self.eos = eos
+            return
+        if K is None or Gamma is None:
+            raise ValueError("TOVSolverIso needs K and Gamma (polytrope) or eos")
         K = float(K)
         Gamma = float(Gamma)
         if not (np.isfinite(K) and K > 0.0):
@@ -449,6 +628,102 @@ class TOVSolverIso:
             raise ValueError(f"Gamma must be a finite number > 1 (got {Gamma})")
         self.K = K
         self.Gamma = Gamma
+        self.eos = None
+
+    @classmethod
+    def from_eos(cls, eos):
+        """``TOVSolverIso(eos=eos)``."""
+        return cls(eos=eos)
+
+    @property
+    def name(self):
+        """A label of the EOS."""
+        if self.eos is None:
+            return f"polytrope K = {self.K:g}, Gamma = {self.Gamma:g}"
+        return str(getattr(self.eos, "name", type(self.eos).__name__))
+
+    def _eos_for(self, rho_central):
+        if self.eos is None:
+            return _PolytropeEOS(self.K, self.Gamma)
+        return _BarotropicEOS(self.eos, rho_central)
+
+    @staticmethod
+    def _check(rho_central, rtol):
+        rho_central = float(rho_central)
+        if not (np.isfinite(rho_central) and rho_central > 0.0):
+            raise ValueError(f"rho_central must be a positive finite number (got {rho_central})")
+        rtol = float(rtol)
+        if not (np.isfinite(rtol) and 0.0 < rtol < 1.0):
+            raise ValueError(f"rtol must be in (0, 1) (got {rtol})")
+        return rho_central, rtol
+
+    def _integrate(self, rho_central, rtol):
+        """Integrate from the centre to the surface; returns the pieces :meth:`solve` needs."""
+        rho_central, rtol = self._check(rho_central, rtol)
+        eos = self._eos_for(rho_central)
+
+        eta_c = float(eos.log_enthalpy(rho_central))
+        P_c = eos.pressure(rho_central)
+        e_c = eos.energy_density(rho_central)
+        if self.eos is not None:
+            P_c, e_c = float(P_c), float(e_c)
+            if not (np.isfinite(eta_c) and eta_c > 0.0 and P_c > 0.0 and e_c > 0.0):
+                raise ValueError(f"the EOS must give P > 0, e > 0 and h > 1 at rho_central = "
+                                 f"{rho_central} (got P = {P_c}, e = {e_c}, ln h = {eta_c})")
+
+        # Regular centre: leading terms of the series in d_eta = eta_c - eta (Lindblom 1992).
+        d_eta = _START_FRACTION * eta_c
+        eta_start = eta_c - d_eta
+        r_start = np.sqrt(3.0 * d_eta / (2.0 * np.pi * (e_c + 3.0 * P_c)))
+        volume_start = 4.0 * np.pi / 3.0 * r_start**3
+        y_start = np.empty(4)
+        y_start[_Y_R_SCHW] = r_start
+        y_start[_Y_MASS] = volume_start * e_c
+        y_start[_Y_REST_MASS] = volume_start * rho_central
+        y_start[_Y_LN_R_ISO] = np.log(r_start)
+
+        # Restart at every EOS break between the start and the surface (none: one call).
+        breaks = [b for b in eos.log_enthalpy_breaks if 0.0 < b < eta_start]
+        bounds = [eta_start, *sorted(breaks, reverse=True), 0.0]
+        solutions = []
+        y = y_start
+        for eta_from, eta_to in zip(bounds[:-1], bounds[1:], strict=True):
+            result = solve_ivp(
+                _tov_rhs_log_enthalpy,
+                (eta_from, eta_to),
+                y,
+                method="DOP853",
+                rtol=rtol,
+                atol=_ATOL_OVER_RTOL * rtol,
+                dense_output=True,
+                args=(eos,),
+            )
+            if not result.success:
+                raise RuntimeError(f"TOV integration failed: {result.message}")
+            solutions.append(result.sol)
+            y = result.y[:, -1]
+        if len(solutions) == 1:
+            dense = solutions[0]
+        else:
+            dense = _SegmentedDense(bounds[::-1], solutions[::-1])
+        return rho_central, eos, eta_c, eta_start, e_c, r_start, y_start, y, dense
+
+    def global_properties(self, rho_central, rtol=1e-12):
+        """M, M0, R of a star without its profile (cheaper than :meth:`solve`).
+
+        Returns
+        -------
+        dict
+            ``rho_central, M_star, M0, R_schw, R_iso, C`` (code units).
+        """
+        rho_central, _, _, _, _, _, _, y_surface, _ = self._integrate(rho_central, rtol)
+        R_schw = float(y_surface[_Y_R_SCHW])
+        M_star = float(y_surface[_Y_MASS])
+        return {
+            "rho_central": rho_central, "M_star": M_star, "M0": float(y_surface[_Y_REST_MASS]),
+            "R_schw": R_schw, "R_iso": float(_isotropic_radius_of_areal(R_schw, M_star)),
+            "C": M_star / R_schw,
+        }
 
     def solve(self, rho_central, rtol=1e-12, n_samples=2001):
         """Integrate the star from the centre to the surface.
@@ -468,46 +743,13 @@ class TOVSolverIso:
         -------
         TOVSolutionIso
         """
-        rho_central = float(rho_central)
-        if not (np.isfinite(rho_central) and rho_central > 0.0):
-            raise ValueError(f"rho_central must be a positive finite number (got {rho_central})")
-        rtol = float(rtol)
-        if not (np.isfinite(rtol) and 0.0 < rtol < 1.0):
-            raise ValueError(f"rtol must be in (0, 1) (got {rtol})")
+        self._check(rho_central, rtol)
         n_samples = int(n_samples)
         if n_samples < 2:
             raise ValueError(f"n_samples must be at least 2 (got {n_samples})")
-        K, Gamma = self.K, self.Gamma
+        (rho_central, eos, eta_c, eta_start, e_c, r_start, y_start, y_surface,
+         dense) = self._integrate(rho_central, rtol)
 
-        eta_c = float(_log_enthalpy(rho_central, K, Gamma))
-        P_c = _pressure(rho_central, K, Gamma)
-        e_c = _energy_density(rho_central, K, Gamma)
-
-        # Regular centre: leading terms of the series in d_eta = eta_c - eta (Lindblom 1992).
-        d_eta = _START_FRACTION * eta_c
-        eta_start = eta_c - d_eta
-        r_start = np.sqrt(3.0 * d_eta / (2.0 * np.pi * (e_c + 3.0 * P_c)))
-        volume_start = 4.0 * np.pi / 3.0 * r_start**3
-        y_start = np.empty(4)
-        y_start[_Y_R_SCHW] = r_start
-        y_start[_Y_MASS] = volume_start * e_c
-        y_start[_Y_REST_MASS] = volume_start * rho_central
-        y_start[_Y_LN_R_ISO] = np.log(r_start)
-
-        result = solve_ivp(
-            _tov_rhs_log_enthalpy,
-            (eta_start, 0.0),
-            y_start,
-            method="DOP853",
-            rtol=rtol,
-            atol=_ATOL_OVER_RTOL * rtol,
-            dense_output=True,
-            args=(K, Gamma),
-        )
-        if not result.success:
-            raise RuntimeError(f"TOV integration failed: {result.message}")
-
-        y_surface = result.y[:, -1]
         R_schw = float(y_surface[_Y_R_SCHW])
         M_star = float(y_surface[_Y_MASS])
         M0 = float(y_surface[_Y_REST_MASS])
@@ -521,7 +763,7 @@ class TOVSolverIso:
                               + 4.0 * np.pi / 3.0 * e_c * r_start**2))
 
         interior = _InteriorSolution(
-            result.sol, K, Gamma, eta_c, eta_start, ln_r_iso_shift, alpha_surface, psi4_c,
+            dense, eos, eta_c, eta_start, ln_r_iso_shift, alpha_surface, psi4_c,
         )
 
         r_iso_samples = np.linspace(0.0, R_iso, n_samples)
@@ -533,8 +775,8 @@ class TOVSolverIso:
         sampled = {key: np.append(samples[key], value) for key, value in surface.items()}
 
         return TOVSolutionIso(
-            K=K,
-            Gamma=Gamma,
+            K=self.K,
+            Gamma=self.Gamma,
             rho_central=rho_central,
             M_star=M_star,
             M0=M0,
@@ -551,6 +793,7 @@ class TOVSolverIso:
             alpha=sampled["alpha"],
             exp4phi=sampled["exp4phi"],
             _interior=interior,
+            eos=self.eos,
         )
 
 
@@ -597,7 +840,12 @@ def create_initial_data_iso(tov_solution, r, rho_atm, p_atm, tau_atm, eos_gamma=
         ``p_atm``.
     eos_gamma : float, optional
         Adiabatic index used to compute ``eps = P / ((eos_gamma - 1) rho0)``; defaults to the
-        polytropic ``Gamma`` of the star (then ``eps`` is the cold polytropic one).
+        polytropic ``Gamma`` of the star (then ``eps`` is the cold polytropic one). For a star
+        of a general EOS (``tov_solution.eos``) the default is the EOS's own ``eps``: the cold
+        ``eps(rho0)``, plus, where the pressure floor lifts ``P`` above the cold pressure and
+        the EOS has a thermal index ``gamma_th``, the thermal part
+        ``(P - P_cold) / ((gamma_th - 1) rho0)`` (the atmosphere outside gets the same
+        ``rho_atm``, ``p_atm`` and ``eps``; ``tau`` there is ``tau_atm`` as for the polytrope).
 
     Returns
     -------
@@ -622,11 +870,13 @@ def create_initial_data_iso(tov_solution, r, rho_atm, p_atm, tau_atm, eos_gamma=
         raise ValueError(f"p_atm must be a non-negative finite number (got {p_atm})")
     if not (np.isfinite(tau_atm) and tau_atm >= 0.0):
         raise ValueError(f"tau_atm must be a non-negative finite number (got {tau_atm})")
-    if eos_gamma is None:
+    general_eos = tov_solution.eos is not None and eos_gamma is None
+    if eos_gamma is None and not general_eos:
         eos_gamma = tov_solution.Gamma
-    eos_gamma = float(eos_gamma)
-    if not (np.isfinite(eos_gamma) and eos_gamma > 1.0):
-        raise ValueError(f"eos_gamma must be a finite number > 1 (got {eos_gamma})")
+    if not general_eos:
+        eos_gamma = float(eos_gamma)
+        if not (np.isfinite(eos_gamma) and eos_gamma > 1.0):
+            raise ValueError(f"eos_gamma must be a finite number > 1 (got {eos_gamma})")
 
     r_abs = np.abs(r)
     star = tov_solution.evaluate(r_abs)
@@ -634,7 +884,10 @@ def create_initial_data_iso(tov_solution, r, rho_atm, p_atm, tau_atm, eos_gamma=
 
     rho0 = np.where(inside, np.maximum(star["rho0"], rho_atm), rho_atm)
     p = np.where(inside, np.maximum(star["P"], p_atm), p_atm)
-    eps = p / ((eos_gamma - 1.0) * rho0)
+    if general_eos:
+        eps = _eps_of_general_eos(tov_solution.eos, rho0, p)
+    else:
+        eps = p / ((eos_gamma - 1.0) * rho0)
     vr = np.zeros_like(r_abs)
 
     phi = 0.25 * np.log(star["exp4phi"])
@@ -647,3 +900,372 @@ def create_initial_data_iso(tov_solution, r, rho_atm, p_atm, tau_atm, eos_gamma=
     state_2d[idx_Sr] = 0.0
     state_2d[idx_tau] = np.where(inside, sqrt_gamma * rho0 * eps, sqrt_gamma * tau_atm)
     return state_2d, (rho0, vr, p, eps)
+
+
+def _eps_of_general_eos(eos, rho0, p):
+    """Cold ``eps(rho0)`` plus the thermal part of ``P - P_cold(rho0) > 0`` if the EOS has a
+    ``gamma_th`` (see :func:`create_initial_data_iso`)."""
+    eps = np.asarray(eos.specific_internal_energy(rho0), dtype=np.float64)
+    gamma_th = getattr(eos, "gamma_th", None)
+    if gamma_th is not None:
+        excess = np.maximum(p - np.asarray(eos.pressure(rho0), dtype=np.float64), 0.0)
+        eps = eps + excess / ((float(gamma_th) - 1.0) * rho0)
+    return eps
+
+
+# ---------------------------------------------------------------------------------------------
+# Sequences of stars: mass-radius curve, maximum mass, star of a given mass
+# ---------------------------------------------------------------------------------------------
+@dataclass(eq=False)
+class StarSequence:
+    """Stars of one EOS over a range of central densities (code units).
+
+    Attributes
+    ----------
+    name : str
+        The EOS.
+    rho_central, M_star, M0, R_schw, R_iso, C : ndarray
+        Central rest-mass density, gravitational and rest mass, areal and isotropic radius and
+        compactness of each star, by increasing ``rho_central``.
+    maximum : dict or None
+        :meth:`TOVSolverIso.global_properties` of the maximum-mass model (``None`` if
+        ``M(rho_c)`` has no maximum inside the range).
+    """
+
+    name: str
+    rho_central: np.ndarray
+    M_star: np.ndarray
+    M0: np.ndarray
+    R_schw: np.ndarray
+    R_iso: np.ndarray
+    C: np.ndarray
+    maximum: dict = None
+
+
+def _log_density_grid(rho_min, rho_max, num):
+    rho_min, rho_max = float(rho_min), float(rho_max)
+    if not (np.isfinite(rho_min) and np.isfinite(rho_max) and 0.0 < rho_min < rho_max):
+        raise ValueError(f"need 0 < rho_min < rho_max (got {rho_min}, {rho_max})")
+    num = int(num)
+    if num < 3:
+        raise ValueError(f"num must be at least 3 (got {num})")
+    return np.geomspace(rho_min, rho_max, num)
+
+
+def _refine_maximum(solver, x_grid, masses, rtol):
+    """Maximum of ``M(exp(x))`` bracketed by the grid's largest sample (``None`` at an end)."""
+    i = int(np.argmax(masses))
+    if i == 0 or i == masses.size - 1:
+        return None
+    result = minimize_scalar(
+        lambda x: -solver.global_properties(math.exp(x), rtol)["M_star"],
+        bounds=(x_grid[i - 1], x_grid[i + 1]), method="bounded",
+        options={"xatol": 1.0e-10})
+    best = solver.global_properties(math.exp(result.x), rtol)
+    if best["M_star"] < masses[i]:  # never worse than the best sample
+        best = solver.global_properties(math.exp(x_grid[i]), rtol)
+    return best
+
+
+def mass_radius_sequence(solver, rho_min, rho_max, num=60, rtol=1e-12):
+    """Stars at ``num`` central densities spaced logarithmically in ``[rho_min, rho_max]``,
+    with the maximum-mass model located to ``|d ln rho_c| <= 1e-10`` (Brent).
+
+    Parameters
+    ----------
+    solver : TOVSolverIso
+    rho_min, rho_max : float
+        Central-density range (code units).
+    num : int
+    rtol : float
+        Tolerance of each TOV integration.
+
+    Returns
+    -------
+    StarSequence
+    """
+    rho = _log_density_grid(rho_min, rho_max, num)
+    stars = [solver.global_properties(value, rtol) for value in rho]
+    columns = {key: np.array([star[key] for star in stars])
+               for key in ("M_star", "M0", "R_schw", "R_iso", "C")}
+    maximum = _refine_maximum(solver, np.log(rho), columns["M_star"], rtol)
+    return StarSequence(name=solver.name, rho_central=rho, maximum=maximum, **columns)
+
+
+def maximum_mass_star(solver, rho_min, rho_max, num=30, rtol=1e-12):
+    """Global properties of the maximum-mass model with ``rho_min < rho_c < rho_max``.
+
+    Raises
+    ------
+    ValueError
+        If ``M(rho_c)`` increases (or decreases) over the whole range.
+    """
+    sequence = mass_radius_sequence(solver, rho_min, rho_max, num, rtol)
+    if sequence.maximum is None:
+        raise ValueError(f"M(rho_c) has no maximum between rho_c = {rho_min:.6e} and "
+                         f"{rho_max:.6e}; widen the range")
+    return sequence.maximum
+
+
+def star_of_mass(solver, mass, rho_min, rho_max, num=30, rtol=1e-12, sequence=None):
+    """The star of gravitational mass ``mass`` on the stable branch (``rho_c`` below the
+    maximum-mass model), by Brent's method on ``ln rho_c`` to round-off.
+
+    Parameters
+    ----------
+    solver : TOVSolverIso
+    mass : float
+        Gravitational mass (Msun).
+    rho_min, rho_max : float
+        Range of central densities searched; it must contain the maximum-mass model (or
+        ``M(rho_max) > mass`` on an increasing branch) and ``M(rho_min) < mass``.
+    sequence : StarSequence, optional
+        A sequence over the same range to reuse (skips the sampling).
+
+    Returns
+    -------
+    TOVSolutionIso
+    """
+    mass = float(mass)
+    if not (np.isfinite(mass) and mass > 0.0):
+        raise ValueError(f"mass must be a positive finite number (got {mass})")
+    if sequence is None:
+        sequence = mass_radius_sequence(solver, rho_min, rho_max, num, rtol)
+    x = np.log(sequence.rho_central)
+    masses = sequence.M_star
+    if sequence.maximum is not None:
+        x_max = math.log(sequence.maximum["rho_central"])
+        M_max = sequence.maximum["M_star"]
+        stable = x < x_max
+        x = np.append(x[stable], x_max)
+        masses = np.append(masses[stable], M_max)
+        if mass > M_max:
+            raise ValueError(f"mass {mass} is above the maximum mass {M_max:.6f} of "
+                             f"{solver.name}")
+    elif np.all(np.diff(masses) > 0.0):
+        if mass > masses[-1]:
+            raise ValueError(f"mass {mass} is above M(rho_max) = {masses[-1]:.6f}; raise "
+                             f"rho_max")
+    else:
+        raise ValueError("no stable branch found in the range (M(rho_c) decreases)")
+    if masses[0] >= mass:
+        raise ValueError(f"M(rho_min) = {masses[0]:.6f} >= {mass}; lower rho_min")
+    j = int(np.argmax(masses >= mass))
+    if masses[j] == mass:
+        return solver.solve(math.exp(x[j]), rtol=rtol)
+    x_root = brentq(lambda value: solver.global_properties(math.exp(value), rtol)["M_star"]
+                    - mass, x[j - 1], x[j], xtol=1.0e-14, rtol=4.0 * np.finfo(float).eps)
+    return solver.solve(math.exp(x_root), rtol=rtol)
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
+# Default central-density ranges of sequences: catalogue EOSs (g cm^-3), polytropes (code).
+_CATALOGUE_RANGE_CGS = (10.0**14.4, 10.0**15.8)
+_POLYTROPE_RANGE = (1.0e-4, 1.0e-2)
+
+
+def _central_sound_speed_squared(eos, rho_central):
+    function = getattr(eos, "sound_speed_squared", None)
+    if eos is None or not callable(function):
+        return None
+    return float(function(rho_central))
+
+
+def _format_star(star, units):
+    lines = [f"star: {star.eos.name if star.eos is not None else 'polytrope'}"
+             + (f" K = {star.K:g}, Gamma = {star.Gamma:g}" if star.eos is None else "")]
+    lines.append(f"  rho_c   = {star.rho_central:.9e} (code) = "
+                 f"{units.density_to_cgs(star.rho_central):.6e} g/cm^3")
+    lines.append(f"  M       = {star.M_star:.9f} Msun")
+    lines.append(f"  M0      = {star.M0:.9f} Msun")
+    lines.append(f"  R_schw  = {star.R_schw:.9f} = {units.length_to_km(star.R_schw):.6f} km "
+                 f"(areal)")
+    lines.append(f"  R_iso   = {star.R_iso:.9f} = {units.length_to_km(star.R_iso):.6f} km")
+    lines.append(f"  M/R     = {star.C:.9f}")
+    lines.append(f"  alpha_c = {star.alpha_c:.9f},  psi4_c = {star.psi4_c:.9f}")
+    cs2 = _central_sound_speed_squared(star.eos, star.rho_central)
+    if cs2 is not None:
+        lines.append(f"  c_s^2 at the centre = {cs2:.6f}"
+                     + ("  (> 1: acausal)" if cs2 > 1.0 else ""))
+    return "\n".join(lines)
+
+
+def _format_sequence(sequence, eos, units):
+    header = (f"{'rho_c [g/cm^3]':>15} {'rho_c [code]':>13} {'M [Msun]':>10} "
+              f"{'M0 [Msun]':>10} {'R [km]':>9} {'M/R':>8} {'c_s^2(0)':>9}")
+    rows = [(rho, m, m0, r, c, "") for rho, m, m0, r, c in zip(
+        sequence.rho_central, sequence.M_star, sequence.M0, sequence.R_schw, sequence.C,
+        strict=True)]
+    maximum = sequence.maximum
+    if maximum is not None:
+        rows.append((maximum["rho_central"], maximum["M_star"], maximum["M0"],
+                     maximum["R_schw"], maximum["C"], "  <- maximum mass"))
+        rows.sort(key=lambda row: row[0])
+    lines = [f"mass-radius sequence: {sequence.name} (R: areal radius)", header]
+    for rho, m, m0, r, c, mark in rows:
+        cs2 = _central_sound_speed_squared(eos, rho)
+        lines.append(f"{units.density_to_cgs(rho):15.6e} {rho:13.6e} {m:10.6f} {m0:10.6f} "
+                     f"{units.length_to_km(r):9.4f} {c:8.5f} "
+                     f"{'-' if cs2 is None else format(cs2, '.4f'):>9}{mark}")
+    if maximum is None:
+        lines.append("no maximum of M(rho_c) inside the range")
+    else:
+        cs2 = _central_sound_speed_squared(eos, maximum["rho_central"])
+        lines.append(
+            f"maximum mass: M_max = {maximum['M_star']:.6f} Msun, R = "
+            f"{units.length_to_km(maximum['R_schw']):.4f} km, M0 = {maximum['M0']:.6f} Msun, "
+            f"rho_c = {units.density_to_cgs(maximum['rho_central']):.6e} g/cm^3 "
+            f"({maximum['rho_central']:.6e} code), M/R = {maximum['C']:.5f}"
+            + ("" if cs2 is None else f", c_s^2(0) = {cs2:.4f}"
+               + (" (acausal centre)" if cs2 > 1.0 else "")))
+    return "\n".join(lines)
+
+
+def _plot_sequence(sequence, path, units):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
+    rho = sequence.rho_central
+    M, R = sequence.M_star, sequence.R_schw
+    maximum = sequence.maximum
+    if maximum is None:
+        stable = np.ones_like(rho, dtype=bool)
+    else:  # the maximum-mass model closes both branches
+        where = np.searchsorted(rho, maximum["rho_central"])
+        rho = np.insert(rho, where, maximum["rho_central"])
+        M = np.insert(M, where, maximum["M_star"])
+        R = np.insert(R, where, maximum["R_schw"])
+        stable = rho <= maximum["rho_central"]
+    unstable = ~stable
+    if maximum is not None:
+        unstable[where] = True
+    R_km = units.length_to_km(R)
+    rho_cgs = units.density_to_cgs(rho)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    for axis, x_values in ((left, R_km), (right, rho_cgs)):
+        axis.plot(x_values[stable], M[stable], "-", color="C0", label="stable")
+        if np.count_nonzero(unstable) > 1:
+            axis.plot(x_values[unstable], M[unstable], "--", color="C0", label="unstable")
+    if maximum is not None:
+        R_max = units.length_to_km(maximum["R_schw"])
+        rho_max = units.density_to_cgs(maximum["rho_central"])
+        label = f"M_max = {maximum['M_star']:.4f} Msun, R = {R_max:.3f} km"
+        left.plot([R_max], [maximum["M_star"]], "*", color="C3", markersize=12, label=label)
+        right.plot([rho_max], [maximum["M_star"]], "*", color="C3", markersize=12)
+    left.set_xlabel("areal radius R [km]")
+    left.set_ylabel("gravitational mass M [Msun]")
+    left.legend(loc="upper right")
+    right.set_xscale("log")
+    right.xaxis.set_minor_formatter(NullFormatter())
+    right.set_xlabel("central density rho_c [g/cm^3]")
+    right.set_ylabel("M [Msun]")
+    for axis in (left, right):
+        axis.grid(alpha=0.3)
+    figure.suptitle(sequence.name)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def main(argv=None):
+    """``python -m source.initialdata.tov``: one star, a mass-radius sequence or the star of a
+    given mass, for a polytrope or a catalogue EOS."""
+    from source.matter.hydro import eos_catalogue as units
+
+    parser = argparse.ArgumentParser(
+        prog="python -m source.initialdata.tov",
+        description="TOV stars of a polytrope or of a piecewise-polytrope EOS (Read et al. "
+                    "2009) in code units (G = c = Msun = 1) and physical units.")
+    eos_group = parser.add_argument_group("EOS (a polytrope by default)")
+    eos_group.add_argument("--K", type=float, default=100.0, help="polytropic constant")
+    eos_group.add_argument("--gamma", type=float, default=2.0, help="polytropic exponent")
+    eos_group.add_argument("--eos-id", help="catalogue EOS: " + ", ".join(units.list_eos())
+                           + " (case-insensitive)")
+    eos_group.add_argument("--list-eos", action="store_true",
+                           help="list the catalogue and exit")
+    what = parser.add_argument_group("what to compute (default: the star of --rho-central)")
+    what.add_argument("--rho-central", type=float,
+                      help="central rest-mass density, code units (polytrope default 1.28e-3)")
+    what.add_argument("--rho-central-cgs", type=float, help="central density in g/cm^3")
+    what.add_argument("--sequence", action="store_true",
+                      help="mass-radius sequence with the maximum-mass model marked")
+    what.add_argument("--mass", type=float,
+                      help="the star of this gravitational mass (Msun) on the stable branch")
+    what.add_argument("--plot", metavar="FILE.png", help="with --sequence: plot M(R), M(rho_c)")
+    what.add_argument("--num", type=int, default=60, help="stars in the sequence [60]")
+    what.add_argument("--rho-range", type=float, nargs=2, metavar=("MIN", "MAX"),
+                      help="central densities of the sequence, code units [catalogue: "
+                           "10^14.4 - 10^15.8 g/cm^3; polytrope: 1e-4 - 1e-2]")
+    what.add_argument("--rho-range-cgs", type=float, nargs=2, metavar=("MIN", "MAX"),
+                      help="the same in g/cm^3")
+    what.add_argument("--rtol", type=float, default=1e-12, help="ODE tolerance [1e-12]")
+    args = parser.parse_args(argv)
+
+    if args.list_eos:
+        print(f"{'name':6} {'log10 p1 [dyn/cm^2]':>20} {'Gamma1':>7} {'Gamma2':>7} "
+              f"{'Gamma3':>7}   (Read et al. 2009, on the SLy crust)")
+        for name in units.list_eos():
+            entry = units.catalogue_entry(name)
+            print(f"{name:6} {entry['log10_p1_cgs']:20.3f} {entry['Gamma1']:7.3f} "
+                  f"{entry['Gamma2']:7.3f} {entry['Gamma3']:7.3f}")
+        return 0
+    try:
+        if args.eos_id is not None:
+            eos = units.eos_from_catalogue(args.eos_id)
+            solver = TOVSolverIso(eos=eos)
+            default_range = tuple(units.density_to_code(rho) for rho in _CATALOGUE_RANGE_CGS)
+        else:
+            eos = None
+            solver = TOVSolverIso(args.K, args.gamma)
+            default_range = _POLYTROPE_RANGE
+        if args.rho_central is not None and args.rho_central_cgs is not None:
+            raise ValueError("give --rho-central or --rho-central-cgs, not both")
+        rho_central = args.rho_central
+        if args.rho_central_cgs is not None:
+            rho_central = units.density_to_code(args.rho_central_cgs)
+        rho_range = default_range
+        if args.rho_range is not None:
+            rho_range = tuple(args.rho_range)
+        if args.rho_range_cgs is not None:
+            rho_range = tuple(units.density_to_code(rho) for rho in args.rho_range_cgs)
+        if args.plot is not None and not args.sequence:
+            raise ValueError("--plot needs --sequence")
+        if not (args.sequence or args.mass is not None or rho_central is not None):
+            if eos is not None:
+                raise ValueError("with --eos-id give --rho-central[-cgs], --mass or --sequence")
+            rho_central = 1.28e-3
+
+        if eos is not None:
+            print(eos.describe())
+            if math.isfinite(eos.rho_causal):
+                print(f"c_s^2 reaches 1 at rho = {units.density_to_cgs(eos.rho_causal):.6e} "
+                      f"g/cm^3 ({eos.rho_causal:.6e} code)")
+            print()
+        sequence = None
+        if args.sequence:
+            sequence = mass_radius_sequence(solver, *rho_range, num=args.num, rtol=args.rtol)
+            print(_format_sequence(sequence, eos, units))
+            if args.plot is not None:
+                _plot_sequence(sequence, args.plot, units)
+                print(f"wrote {args.plot}")
+        if args.mass is not None:
+            star = star_of_mass(solver, args.mass, *rho_range, num=args.num, rtol=args.rtol,
+                                sequence=sequence)
+            print(f"\nstable star of mass {args.mass:g} Msun:")
+            print(_format_star(star, units))
+        if rho_central is not None:
+            print()
+            print(_format_star(solver.solve(rho_central, rtol=args.rtol), units))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,6 +19,7 @@ from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import (
     C2P_ATMOSPHERE,
     C2P_FAILED,
+    C2P_METHODS,
     C2P_OK,
     Cons2PrimSolver,
     cons_to_prim_array,
@@ -199,10 +200,34 @@ def test_densitised_array_kernel(ideal, spec_sample):
 # ---------------------------------------------------------------------------------------
 # Wide range of states (ultra-relativistic, cold and hot)
 # ---------------------------------------------------------------------------------------
-# With conservative_floor_safety = 1 no physical state is rescaled: for cold fast states
-# S^2 / (tau (tau + 2D)) = 1 - O(eps / (W v)^2) is closer to 1 than the default 0.999999.
-WIDE_ATM = dict(rho_floor=1e-20, p_floor=1e-40, W_max=1e4, v_max=1.0 - 1e-9,
-                conservative_floor_safety=1.0)
+# The default conservative floor (it acts only on S^2 > tau (tau + 2D)); the other floors
+# and caps are moved out of the way of the wide range of states.
+WIDE_ATM = dict(rho_floor=1e-20, p_floor=1e-40, W_max=1e4, v_max=1.0 - 1e-9)
+
+
+@pytest.mark.parametrize("method", ["kastaun", "newton"])
+def test_default_settings_leave_cold_fast_states_alone(method):
+    """With the run's default atmosphere, physical cold fast states, for which
+    S^2 / (tau (tau + 2D)) = 1 - O(eps / (W v)^2) lies above the safety factor 0.999999,
+    are recovered, not rescaled."""
+    atm = AtmosphereParams()                       # the defaults of a run
+    ideal = IdealGasEOS(2.0)
+    rho = np.array([1e-3, 1e-4, 1e-5])
+    W = np.array([10.0, 20.0, 5.0])                # |v| < v_max = 0.999
+    eps = np.array([1e-8, 1e-9, 1e-9])
+    v = np.sqrt(1 - 1 / W**2)
+    p = (2.0 - 1.0) * rho * eps
+    geom = GeometryState(np.ones(3), np.zeros(3), np.ones(3), np.ones(3))
+    D, S, tau = prim_to_cons(rho, v, p, geom, ideal)
+    assert np.all(S**2 / (tau * (tau + 2 * D)) > atm.conservative_floor_safety)
+    out = [np.empty(3) for _ in range(6)]
+    status = np.empty(3, dtype=np.int8)
+    iters = np.empty(3, dtype=np.int32)
+    cons_to_prim_array(D, S, tau, np.ones(3), np.ones(3), 0, 2.0, 0.0, atm.packed(ideal),
+                       C2P_METHODS[method], p, 1e-13, 100, *out, status, iters)
+    assert np.all(status == 0)
+    np.testing.assert_allclose(out[0], rho, rtol=1e-9)
+    np.testing.assert_allclose(out[4], W, rtol=1e-9)
 
 
 def wide_states(n, W_max, seed):

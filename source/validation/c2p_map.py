@@ -98,12 +98,11 @@ def map_atmosphere():
     -------
     AtmosphereParams
         ``rho_floor = 1e-20`` (atmosphere threshold 1e-18, far below rho0 = 1e-12),
-        ``p_floor = 1e-40``, ``v_max = 1 - 1e-12`` (W cap ~7e5), ``W_max = 1e4`` and
-        ``conservative_floor_safety = 1`` (for cold fast states S^2 / (tau (tau + 2D)) is
-        1 - O(eps / z^2), closer to 1 than any safety factor < 1).
+        ``p_floor = 1e-40``, ``v_max = 1 - 1e-12`` (W cap ~7e5), ``W_max = 1e4``; the
+        conservative floor is the run's default (it acts only on unphysical input,
+        S^2 > tau (tau + 2D)).
     """
-    return AtmosphereParams(rho_floor=1e-20, p_floor=1e-40, v_max=1.0 - 1e-12, W_max=1e4,
-                            conservative_floor_safety=1.0)
+    return AtmosphereParams(rho_floor=1e-20, p_floor=1e-40, v_max=1.0 - 1e-12, W_max=1e4)
 
 
 # ---------------------------------------------------------------------------------------

@@ -274,14 +274,23 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
         rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
         return rho, vr, p, eps, W, h, C2P_ATMOSPHERE, 0
 
-    # conservative floors (physical variables): tau >= tau_min, S^2 <= safety tau (tau + 2D)
-    if tau < atm.tau_min:
-        tau = atm.tau_min
+    # Conservative floors, on unphysical input only (physical variables). Every state with
+    # rho0 > 0, |v| < 1 and eps >= 0 has S^2 < tau (tau + 2D); cold fast states come within
+    # O(eps / (W v)^2) of the bound, so anything below it is left alone (a safety factor
+    # applied to every state would alter physical ones). A momentum above the bound by more
+    # than round-off is unphysical and rescaled to safety times the bound; one within
+    # round-off of it (a cold ultra-relativistic state computed in floating point) to the
+    # bound itself. The barotropic recovery ignores tau, so it is not limited by tau.
     S2 = Sr * Sr / gamma_rr
-    S2_max = atm.cons_safety * tau * (tau + 2.0 * D)
-    if S2 > S2_max:
-        Sr = Sr * math.sqrt(S2_max / S2)
-        S2 = S2_max
+    if eos_kind != EOS_POLYTROPE:
+        if tau < atm.tau_min:
+            tau = atm.tau_min
+        S2_bound = tau * (tau + 2.0 * D)
+        if S2 > S2_bound:
+            S2_max = S2_bound if S2 <= S2_bound * (1.0 + 1e-12) else \
+                atm.cons_safety * S2_bound
+            Sr = Sr * math.sqrt(S2_max / S2)
+            S2 = S2_max
 
     ok = False
     iters = 0

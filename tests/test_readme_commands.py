@@ -63,6 +63,8 @@ def test_readme_command_runs(command, tmp_path):
     if "TOVEvolution.py" in argv:
         argv[argv.index("TOVEvolution.py")] = str(ROOT / "TOVEvolution.py")
         argv = shorten(argv) + ["--quiet"]
+    # paths into the repository (examples/...) are resolved against it
+    argv = [str(ROOT / a) if "/" in a and (ROOT / a).exists() else a for a in argv]
     needs = set()
     if "--restart-from" in argv:
         needs.add(argv[argv.index("--restart-from") + 1])

@@ -161,6 +161,7 @@ def test_failures_resume_and_summary(tmp_path):
     assert g["H1_linear"] == pytest.approx(4.549, abs=1e-3)
     assert g["F_measured"] is None                 # 40 steps: far too short for a spectrum
     assert g["steps"] == 40 and g["numba_threads"] == 1 and g["wall_seconds"] > 0
+    assert all(row["worker_threads"] == 1 for row in rows.values())    # pinned workers
     assert abs(g["rest_mass_drift"]) < 1e-6 and g["c2p_failures"] == 0
     assert g["ham_l2_star"] is None and np.isnan(rows_h5[good.name]["ham_l2_star"])
     assert rows_h5[good.name]["M"] == g["M"]
@@ -231,7 +232,7 @@ def test_existing_scheduler_and_convergence_study(tmp_path):
     assert "rho_c: observed order" in (out / "convergence.txt").read_text()
     rows = read_summary(out / "summary.h5")
     assert [r["num_points"] for r in rows] == [100, 200, 400]
-    assert all(r["numba_threads"] == 1 for r in rows)
+    assert all(r["numba_threads"] == 1 and r["worker_threads"] == 1 for r in rows)
     # everything finished: a rerun starts no cluster and only redoes the study
     LOG.clear()
     assert run_sweep(sweep, log=_log).code == 0

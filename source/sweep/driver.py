@@ -218,35 +218,43 @@ def run_sweep(sweep, scheduler=None, n_workers=None, log=print, task=None, study
     return SweepResult(code, rows, paths, study_result, wall, counts)
 
 
+def _warm(client, todo, token, log):
+    """Warm the Numba cache with two-step runs in one worker (see ``tasks.warm_cache``)."""
+    t0 = time.perf_counter()
+    specs = warm_specs(todo)
+    log(f"warming the Numba cache in one worker ({len(specs)} two-step "
+        f"run{'s' if len(specs) != 1 else ''}) ...")
+    warm = client.submit(warm_cache, specs, key=f"tovflow-warm-{token}", pure=False)
+    try:
+        for line in warm.result():
+            log(f"  {line}")
+    except Exception as e:  # noqa: BLE001 - the runs compile for themselves then
+        log(f"  warm-up failed ({type(e).__name__}: {e}); the runs compile on their own")
+    warm.release()    # not to be recomputed if its worker dies later
+    log(f"  cache ready after {_fmt_seconds(time.perf_counter() - t0)}")
+
+
 def _execute(sweep, todo, rows, kept, task, scheduler, n_workers, log):
     """Run ``todo`` on the cluster; fills ``rows``; returns EXIT_OK or EXIT_INTERRUPTED."""
     from distributed import as_completed
 
     total = len(sweep.runs)
+    futures = {}
+    done_now = 0
     with sweep_client(scheduler, n_workers, log) as client:
-        threads = client.run(numba_threads)
-        if threads:
-            seen = sorted({f"{t} (NUMBA_NUM_THREADS={n})" for t, n in threads.values()})
-            log(f"workers' Numba threads: {', '.join(seen)}")
-        t0 = time.perf_counter()
-        token = uuid.uuid4().hex[:8]
-        specs = warm_specs(todo)
-        warm = client.submit(warm_cache, specs, key=f"tovflow-warm-{token}", pure=False)
-        log(f"warming the Numba cache in one worker ({len(specs)} two-step "
-            f"run{'s' if len(specs) != 1 else ''}) ...")
-        for line in warm.result():
-            log(f"  {line}")
-        warm.release()    # not to be recomputed if its worker dies later
-        log(f"  cache ready after {_fmt_seconds(time.perf_counter() - t0)}")
-        order = sorted(todo, key=run_cost, reverse=True)
-        futures = {}
-        for rank, run in enumerate(order):
-            fut = client.submit(task, run.spec(), key=f"tovflow-{run.name}-{token}",
-                                pure=False, retries=0, priority=len(order) - rank)
-            futures[fut] = run
-        t_submit = time.perf_counter()
-        done_now = 0
         try:
+            threads = client.run(numba_threads)
+            if threads:
+                seen = sorted({f"{t} (NUMBA_NUM_THREADS={n})" for t, n in threads.values()})
+                log(f"workers' Numba threads: {', '.join(seen)}")
+            token = uuid.uuid4().hex[:8]
+            _warm(client, todo, token, log)
+            order = sorted(todo, key=run_cost, reverse=True)
+            for rank, run in enumerate(order):
+                fut = client.submit(task, run.spec(), key=f"tovflow-{run.name}-{token}",
+                                    pure=False, retries=0, priority=len(order) - rank)
+                futures[fut] = run
+            t_submit = time.perf_counter()
             for fut in as_completed(futures):
                 run = futures[fut]
                 try:

@@ -32,7 +32,9 @@ Columns (``columns(varied)``): ``name``, the varied parameters, then ``COLUMNS``
 ``alpha_c_min``            dynamic: smallest central lapse
 ``wall_seconds``           the evolution's wall time (output attribute)
 ``task_seconds``           the worker's time for the task (set-up, compile, analysis)
-``numba_threads``          Numba threads of the run
+``numba_threads``          Numba threads of the run (output attribute)
+``worker_threads``         ``numba.get_num_threads()`` in the task on the worker (1 on
+                           the local cluster: its workers have ``NUMBA_NUM_THREADS=1``)
 ``worker``                 host:pid of the worker that ran it
 ``output``                 the run's HDF5 file
 =========================  ===========================================================
@@ -59,7 +61,7 @@ COLUMNS = (
     ("ham_l2_star_0", float), ("ham_l2_star", float), ("ham_l2_star_max", float),
     ("mom_l2_star", float), ("mom_l2_star_max", float), ("adm_mass_drift", float),
     ("alpha_c_min", float), ("wall_seconds", float), ("task_seconds", float),
-    ("numba_threads", int), ("worker", str), ("output", str),
+    ("numba_threads", int), ("worker_threads", int), ("worker", str), ("output", str),
 )
 CSV_NAME, H5_NAME = "summary.csv", "summary.h5"
 

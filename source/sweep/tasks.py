@@ -113,6 +113,7 @@ def run_task(spec):
     from source.evolution.simulation import RunConfig
 
     t0 = time.perf_counter()
+    threads = numba_threads()[0]
     output = Path(spec["output"])
     config = spec["config"]
     action = plan_run(output, config)
@@ -132,14 +133,14 @@ def run_task(spec):
     except Exception as e:  # noqa: BLE001 - a failed run is a row of the summary
         row = failed_row(spec, f"{type(e).__name__}: {e}", action="ran")
         row["traceback"] = traceback.format_exc(limit=6)
-        row["task_seconds"] = time.perf_counter() - t0
+        row.update(task_seconds=time.perf_counter() - t0, worker_threads=threads)
         return row
     row = summary_row(spec, output)
     row["action"] = action
     if error and not row.get("error"):
         row["error"] = error
-    row["task_seconds"] = time.perf_counter() - t0
-    row["worker"] = _worker_name()
+    row.update(task_seconds=time.perf_counter() - t0, worker=_worker_name(),
+               worker_threads=threads)
     save_row_cache(output, row)
     return row
 

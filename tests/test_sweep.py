@@ -239,14 +239,32 @@ def test_existing_scheduler_and_convergence_study(tmp_path):
     assert not any("Dask" in line for line in LOG) and "3 finished before" in LOG[0]
 
 
-def die_for_cfl_02(spec):
-    """A task whose worker process dies for one run (as in an out-of-memory kill)."""
-    if spec["params"].get("cfl") == 0.2:
+def _exit_at_step(step):
+    def reporter(cfg, sim, row0):
+        def check(s, wall, rate):
+            if s.step >= step:
+                os._exit(3)
+        return check
+    return reporter
+
+
+def dying_task(spec):
+    """A task whose worker process dies (as in an out-of-memory kill): always for the run
+    with cfl = 0.2, once in the middle of its run (step 20 of 40) for cfl = 0.3."""
+    cfl = spec["params"].get("cfl")
+    if cfl == 0.2:
         os._exit(3)
+    marker = Path(spec["output"] + ".died")
+    if cfl == 0.3 and not marker.exists():
+        marker.touch()
+        run(RunConfig(**spec["config"]), spec["output"], overwrite=True, log=_log,
+            progress=_exit_at_step(20))
     return run_task(spec)
 
 
 def test_dead_worker_loses_only_its_run(tmp_path):
+    """A worker that dies takes only its run: Dask runs it again on another worker, which
+    continues from the run's checkpoint; after allowed-failures deaths it is failed."""
     import dask
 
     body = FOUR_RUNS.replace('"cowling", "cowling", "cowling", "dynamic"',
@@ -255,13 +273,15 @@ def test_dead_worker_loses_only_its_run(tmp_path):
         "cfl = [0.1, 0.2, 0.1, 1.0]", "cfl = [0.1, 0.2, 0.3, 0.4]")
     sweep = load_sweep(_sweep_file(tmp_path, body))
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        result = run_sweep(sweep, n_workers=2, log=_log, task=die_for_cfl_02)
+        result = run_sweep(sweep, n_workers=2, log=_log, task=dying_task)
     assert result.code == 1
-    status = {name: row["status"] for name, row in result.rows.items()}
-    dead = sweep.runs[1].name
-    assert status.pop(dead).startswith("failed: worker died") and "KilledWorker" in \
-        result.rows[dead]["error"]
-    assert set(status.values()) == {"completed"}
+    rows = [result.rows[r.name] for r in sweep.runs]
+    assert rows[1]["status"].startswith("failed: worker died") and "KilledWorker" in \
+        rows[1]["error"]                               # died twice: given up
+    assert rows[2]["status"] == "completed" and rows[2]["action"] == "continued"
+    with h5py.File(sweep.runs[2].output) as f:         # retried from its checkpoint
+        assert f.attrs["restart_step"] >= 20 and f["timeseries/step"][-1] == 40
+    assert rows[0]["status"] == rows[3]["status"] == "completed"
 
 
 @pytest.mark.slow

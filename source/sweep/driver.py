@@ -9,9 +9,9 @@
    threads, and warms the shared Numba cache with a two-step run of each kind of run
    (mode and path) in *one* worker, so that the other workers load the compiled kernels
    instead of all compiling at once;
-3. submits one task per remaining run, the most expensive first, and as each finishes
-   writes the summary table (CSV and HDF5, atomically) and prints a progress line (runs
-   done/total, elapsed, ETA);
+3. submits one task per remaining run, the most expensive first and one per worker
+   thread at a time, and as each finishes writes the summary table (CSV and HDF5,
+   atomically) and prints a progress line (runs done/total, elapsed, ETA);
 4. runs the study (``convergence`` or ``sequence``) on the finished runs.
 
 A run that fails (an exception in the worker, or an evolution that stops) is a row with
@@ -234,12 +234,24 @@ def _warm(client, todo, token, log):
     log(f"  cache ready after {_fmt_seconds(time.perf_counter() - t0)}")
 
 
+def _slots(client):
+    """Tasks to keep in flight: one per worker thread (at least one, so that a cluster
+    that is still starting its workers gets the first run)."""
+    return max(1, sum(client.nthreads().values()))
+
+
 def _execute(sweep, todo, rows, kept, task, scheduler, n_workers, log):
-    """Run ``todo`` on the cluster; fills ``rows``; returns EXIT_OK or EXIT_INTERRUPTED."""
-    from distributed import as_completed
+    """Run ``todo`` on the cluster; fills ``rows``; returns EXIT_OK or EXIT_INTERRUPTED.
+
+    The runs are submitted the most expensive first and only as many at a time as the
+    workers have threads: a worker then holds just the task it runs, so a worker that dies
+    takes no queued task with it, and a finished task's result is released at once (Dask
+    would otherwise recompute the results a dead worker held)."""
+    from distributed import wait
 
     total = len(sweep.runs)
-    futures = {}
+    queue = sorted(todo, key=run_cost, reverse=True)
+    inflight = {}
     done_now = 0
     with sweep_client(scheduler, n_workers, log) as client:
         try:
@@ -249,30 +261,37 @@ def _execute(sweep, todo, rows, kept, task, scheduler, n_workers, log):
                 log(f"workers' Numba threads: {', '.join(seen)}")
             token = uuid.uuid4().hex[:8]
             _warm(client, todo, token, log)
-            order = sorted(todo, key=run_cost, reverse=True)
-            for rank, run in enumerate(order):
-                fut = client.submit(task, run.spec(), key=f"tovflow-{run.name}-{token}",
-                                    pure=False, retries=0, priority=len(order) - rank)
-                futures[fut] = run
             t_submit = time.perf_counter()
-            for fut in as_completed(futures):
-                run = futures[fut]
+            while queue or inflight:
+                while queue and len(inflight) < _slots(client):
+                    run = queue.pop(0)
+                    fut = client.submit(task, run.spec(), key=f"tovflow-{run.name}-{token}",
+                                        pure=False, retries=0)
+                    inflight[fut] = run
                 try:
-                    row = fut.result()
-                except Exception as e:  # noqa: BLE001 - the worker died, or similar
-                    row = _killed_row(run, e)
-                rows[run.name] = row
-                summary_table.write_summary(sweep, rows)
-                done_now += 1
-                elapsed = time.perf_counter() - t_submit
-                eta = elapsed / done_now * (len(todo) - done_now)
-                log(progress_line(row, kept + done_now, total, elapsed, eta))
-                if row.get("traceback") and "ConfigError" not in row.get("error", ""):
-                    log(row["traceback"].rstrip())
+                    finished, _ = wait(list(inflight), timeout=5,
+                                       return_when="FIRST_COMPLETED")
+                except TimeoutError:    # look again for workers that joined meanwhile
+                    continue
+                for fut in finished:
+                    run = inflight.pop(fut)
+                    try:
+                        row = fut.result()
+                    except Exception as e:  # noqa: BLE001 - the worker died, or similar
+                        row = _killed_row(run, e)
+                    fut.release()
+                    rows[run.name] = row
+                    summary_table.write_summary(sweep, rows)
+                    done_now += 1
+                    elapsed = time.perf_counter() - t_submit
+                    eta = elapsed / done_now * (len(todo) - done_now)
+                    log(progress_line(row, kept + done_now, total, elapsed, eta))
+                    if row.get("traceback") and "ConfigError" not in row.get("error", ""):
+                        log(row["traceback"].rstrip())
         except KeyboardInterrupt:
             log(f"\ninterrupted: {len(todo) - done_now} runs unfinished; their outputs keep "
                 "their last checkpoint, rerun the sweep to continue them")
-            for fut in futures:
+            for fut in inflight:
                 fut.cancel()
             for run in todo:
                 if rows[run.name].get("action") == "pending":

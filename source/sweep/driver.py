@@ -21,6 +21,7 @@ task again on another worker (which continues from the run's last checkpoint) up
 failed (``KilledWorker``) and the next invocation of the sweep runs it again.
 """
 
+import asyncio
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -271,7 +272,7 @@ def _execute(sweep, todo, rows, kept, task, scheduler, n_workers, log):
                 try:
                     finished, _ = wait(list(inflight), timeout=5,
                                        return_when="FIRST_COMPLETED")
-                except TimeoutError:    # look again for workers that joined meanwhile
+                except (TimeoutError, asyncio.TimeoutError):   # look again for new workers
                     continue
                 for fut in finished:
                     run = inflight.pop(fut)

@@ -95,6 +95,14 @@ def test_invalid_sweep_is_one_line_naming_the_key_exit_2(tmp_path, capsys, body,
     assert not (tmp_path / "out").exists()         # nothing written, no cluster started
 
 
+def test_csv_cells_are_plain_numbers():
+    from source.sweep.summary import _csv_text
+
+    assert _csv_text(np.float64(2.5)) == "2.5" and _csv_text(np.int64(3)) == "3"
+    assert _csv_text(float("nan")) == _csv_text(None) == ""
+    assert _csv_text(True) == "true"
+
+
 def test_orders_and_richardson_on_a_model():
     h = np.array([0.2, 0.1, 0.05])
     q = 1.5 + 3.0 * h**2

@@ -86,8 +86,10 @@ def _csv_text(value):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, float):          # numpy floats too, written as plain numbers
+        return repr(float(value))
+    if isinstance(value, int):
+        return str(int(value))
     return str(value)
 
 

@@ -171,9 +171,10 @@ def measured_modes(t, rho_c, expected):
     if t[-1] - t[0] < 2.0 / (expected["F"] * 1e3 * MSUN_SECONDS):
         return {}
     try:
-        return mode_frequencies(t, rho_c, bands_around(expected))
+        found = mode_frequencies(t, rho_c, bands_around(expected))
     except ValueError:
         return {}
+    return {k: float(v) for k, v in found.items() if np.isfinite(v)}
 
 
 def _time_mean(t, y):

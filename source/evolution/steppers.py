@@ -35,17 +35,62 @@ from .cowling import apply_atmosphere_reset, get_rhs_cowling
 MAX_C2P_ITER = 100
 
 
-class CowlingStepper:
+class Stepper:
+    """What every stepper shares: the run, the solver memory (the (6, N) primitives; the
+    pressure is the Newton guess) and the method choices handed to the kernels."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.prim = np.zeros((6, sim.grid.N))
+
+    def _methods(self):
+        sim = self.sim
+        h = sim.hydro
+        kind, gamma, K = sim.eos.params
+        return (h.reconstructor.method_id, h.riemann_solver.solver_id,
+                h.valencia.formulation_id, kind, gamma, K, h.atm_packed,
+                h.cons2prim_solver.method_id, sim.config.c2p_tol, MAX_C2P_ITER)
+
+    def _allocate_fused_work(self, rows):
+        """Scratch of the compiled drivers: k1..k4, stage and previous state, face fluxes,
+        c2p status, static-vacuum flags."""
+        n = self.sim.grid.N
+        self.work = np.zeros((6, rows, n))
+        self.flux = np.zeros((3, n - 1))
+        self.status = np.zeros(n, dtype=np.int8)
+        self.vacuum = np.zeros(n, dtype=np.bool_)
+
+    def solver_memory(self):
+        return self.prim.copy()
+
+    def set_solver_memory(self, prim):
+        self.prim[:] = prim
+
+
+class ModularMemory:
+    """The modular paths keep the Newton guess in the fluid's pressure cache."""
+
+    def solver_memory(self):
+        prim = self.prim.copy()
+        cache = self.sim.hydro.pressure_cache
+        prim[2] = cache if cache is not None else 0.0
+        return prim
+
+    def set_solver_memory(self, prim):
+        self.prim[:] = prim
+        # zeros are what a missing cache means too
+        self.sim.hydro.pressure_cache = prim[2].copy()
+
+
+class CowlingStepper(Stepper):
     """Cowling: the hydro rows on the frozen t = 0 metric (``GeometryCache``)."""
 
     mode = "cowling"
     ts_fields = fused.TS_FIELDS
 
     def __init__(self, sim):
-        self.sim = sim
-        n = sim.grid.N
+        super().__init__(sim)
         self.gc, self.gf = sim.cache.packed()
-        self.prim = np.zeros((6, n))   # c2p output; prim[2] is the Newton guess
 
     @staticmethod
     def evolved_state(sim):
@@ -83,31 +128,13 @@ class CowlingStepper:
         """Metric fields of the snapshots."""
         return {"alpha": self.sim.cache.alpha}
 
-    def solver_memory(self):
-        return self.prim.copy()
-
-    def set_solver_memory(self, prim):
-        self.prim[:] = prim
-
 
 class CowlingFusedStepper(CowlingStepper):
     """Compiled driver: fused RHS passes, many RK4 steps per call."""
 
     def __init__(self, sim):
         super().__init__(sim)
-        n = sim.grid.N
-        self.work = np.zeros((6, 3, n))
-        self.flux = np.zeros((3, n - 1))
-        self.status = np.zeros(n, dtype=np.int8)
-        self.vacuum = np.zeros(n, dtype=np.bool_)
-
-    def _methods(self):
-        sim = self.sim
-        h = sim.hydro
-        kind, gamma, K = sim.eos.params
-        return (h.reconstructor.method_id, h.riemann_solver.solver_id,
-                h.valencia.formulation_id, kind, gamma, K, h.atm_packed,
-                h.cons2prim_solver.method_id, sim.config.c2p_tol, MAX_C2P_ITER)
+        self._allocate_fused_work(3)
 
     def evaluate_rhs(self, U, rhs):
         sim = self.sim
@@ -152,7 +179,7 @@ class CowlingFusedStepper(CowlingStepper):
         return fused.RUN_OK, done_total, rows_total, -1
 
 
-class CowlingModularStepper(CowlingStepper):
+class CowlingModularStepper(ModularMemory, CowlingStepper):
     """The reference interface: ``get_rhs_cowling`` on the flattened 15-row state, classic
     RK4 in Python with the atmosphere reset and the books after every step."""
 
@@ -173,17 +200,6 @@ class CowlingModularStepper(CowlingStepper):
         sim = self.sim
         get_rhs_cowling(0.0, self._full_state(sim.U).reshape(-1), sim.grid, None, sim.hydro)
         sim.hydro.pressure_cache = None
-
-    def solver_memory(self):
-        prim = self.prim.copy()
-        cache = self.sim.hydro.pressure_cache
-        prim[2] = cache if cache is not None else 0.0
-        return prim
-
-    def set_solver_memory(self, prim):
-        self.prim[:] = prim
-        # zeros are what a missing cache means too
-        self.sim.hydro.pressure_cache = prim[2].copy()
 
     def advance(self, num_steps, ts_buffer):
         sim = self.sim
@@ -242,7 +258,7 @@ class CowlingModularStepper(CowlingStepper):
         return fused.RUN_OK, num_steps, rows, -1
 
 
-class DynamicStepper:
+class DynamicStepper(Stepper):
     """Dynamic: the 12 BSSN rows and the 3 hydro rows evolved together (``dynamic``); the
     geometry seen by the fluid is recomputed from the BSSN rows at every stage."""
 
@@ -250,10 +266,9 @@ class DynamicStepper:
     ts_fields = dynamic.DYNAMIC_TS_FIELDS
 
     def __init__(self, sim):
-        self.sim = sim
+        super().__init__(sim)
         n = sim.grid.N
         self.gc, self.gf = sim.cache.packed()    # r-only rows kept; metric rows per stage
-        self.prim = np.zeros((6, n))
         self.matter = np.zeros((5, n))
         self.diag = np.zeros((3, n))   # H, M^r and the expansion of the last recorded row
         self.outer_bc = dynamic.OUTER_BC[sim.config.outer_bc]
@@ -265,14 +280,6 @@ class DynamicStepper:
     @staticmethod
     def evolved_state(sim):
         return np.ascontiguousarray(sim.state0.copy())
-
-    def _methods(self):
-        sim = self.sim
-        h = sim.hydro
-        kind, gamma, K = sim.eos.params
-        return (h.reconstructor.method_id, h.riemann_solver.solver_id,
-                h.valencia.formulation_id, kind, gamma, K, h.atm_packed,
-                h.cons2prim_solver.method_id, sim.config.c2p_tol, MAX_C2P_ITER)
 
     def diagnostics_row(self, U, t):
         sim = self.sim
@@ -314,23 +321,13 @@ class DynamicStepper:
         fields["expansion"] = self.diag[2].copy()
         return fields
 
-    def solver_memory(self):
-        return self.prim.copy()
-
-    def set_solver_memory(self, prim):
-        self.prim[:] = prim
-
 
 class DynamicFusedStepper(DynamicStepper):
     """Compiled driver (``dynamic.rk4_chunk``): many RK4 steps per call."""
 
     def __init__(self, sim):
         super().__init__(sim)
-        n = sim.grid.N
-        self.work = np.zeros((6, sim.U.shape[0], n))
-        self.flux = np.zeros((3, n - 1))
-        self.status = np.zeros(n, dtype=np.int8)
-        self.vacuum = np.zeros(n, dtype=np.bool_)
+        self._allocate_fused_work(sim.U.shape[0])
         if self.frozen:   # the sources of the initial data, kept for the whole run
             self.frozen = False
             self.evaluate_rhs(sim.U.copy(), np.zeros_like(sim.U))
@@ -360,7 +357,7 @@ class DynamicFusedStepper(DynamicStepper):
     advance = CowlingFusedStepper.advance
 
 
-class DynamicModularStepper(DynamicStepper):
+class DynamicModularStepper(ModularMemory, DynamicStepper):
     """The readable reference of the dynamic mode: geometry, hydro (``PerfectFluid``), matter
     sources (``PerfectFluid.get_emtensor``) and BSSN (``bssnrhs.bssn_rhs``) as separate
     whole-grid calls, classic RK4 in NumPy. Tested equal to the fused path."""
@@ -398,12 +395,6 @@ class DynamicModularStepper(DynamicStepper):
     def warmup(self):
         self._rhs(self.sim.U)
         self.sim.hydro.pressure_cache = None
-
-    def solver_memory(self):
-        return CowlingModularStepper.solver_memory(self)
-
-    def set_solver_memory(self, prim):
-        CowlingModularStepper.set_solver_memory(self, prim)
 
     def advance(self, num_steps, ts_buffer):
         sim = self.sim

@@ -145,7 +145,7 @@ class ConfigFileError(ValueError):
     """A configuration file that cannot be used (message names the file and the key)."""
 
 
-def _coerce(option, value, where):
+def coerce_value(option, value, where):
     """``value`` from a TOML file as the option's type, or ConfigFileError."""
     t = option.type
     if t is bool:
@@ -177,16 +177,23 @@ def read_config_file(path):
         raise ConfigFileError(f"--config: {str(path)!r} does not exist") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigFileError(f"--config: {path}: not valid TOML ({e})") from None
+    return flat_options(data, path)
+
+
+def flat_options(table, where):
+    """Run options of a TOML table as a dict of ``RunConfig`` fields (sub-tables only group
+    them); unknown keys, keys set twice and values of the wrong type raise ConfigFileError
+    naming ``where`` and the key."""
     flat = {}
-    for key, value in data.items():
+    for key, value in table.items():
         items = value.items() if isinstance(value, dict) else [(key, value)]
         for k, v in items:
             if k not in BY_NAME:
-                raise ConfigFileError(f"{path}: unknown key {k!r} (known: "
+                raise ConfigFileError(f"{where}: unknown key {k!r} (known: "
                                       f"{', '.join(BY_NAME)})")
             if k in flat:
-                raise ConfigFileError(f"{path}: {k} is set twice")
-            flat[k] = _coerce(BY_NAME[k], v, path)
+                raise ConfigFileError(f"{where}: {k} is set twice")
+            flat[k] = coerce_value(BY_NAME[k], v, where)
     return flat
 
 

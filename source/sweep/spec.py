@@ -36,7 +36,13 @@ from pathlib import Path
 
 import numpy as np
 
-from source.evolution.options import BY_NAME, ConfigFileError, _coerce, read_config_file
+from source.evolution.options import (
+    BY_NAME,
+    ConfigFileError,
+    coerce_value,
+    flat_options,
+    read_config_file,
+)
 from source.evolution.simulation import ConfigError, RunConfig
 
 STUDIES = ("convergence", "sequence")
@@ -94,23 +100,15 @@ class Sweep:
 
 def _flat_options(table, where):
     """Run options of a table (sub-tables only group, as in configuration files)."""
-    flat = {}
-    for key, value in table.items():
-        items = value.items() if isinstance(value, dict) else [(key, value)]
-        for k, v in items:
-            option = BY_NAME.get(k)
-            if option is None:
-                raise SweepError(f"{where}: unknown run option {k!r} (known: "
-                                 f"{', '.join(BY_NAME)})")
-            if k in flat:
-                raise SweepError(f"{where}: {k} is set twice")
-            flat[k] = _coerce_value(option, v, where)
-    return flat
+    try:
+        return flat_options(table, where)
+    except ConfigFileError as e:
+        raise SweepError(str(e)) from None
 
 
 def _coerce_value(option, value, where):
     try:
-        return _coerce(option, value, where)
+        return coerce_value(option, value, where)
     except ConfigFileError as e:
         raise SweepError(str(e)) from None
 

@@ -186,9 +186,8 @@ def test_densitised_array_kernel(ideal, spec_sample):
     out = [np.empty(n) for _ in range(6)]
     status = np.empty(n, dtype=np.int8)
     iters = np.empty(n, dtype=np.int32)
-    kind, g, K = ideal.params
     cons_to_prim_array(e6 * s["D"][:n], e6 * s["S_r"][:n], e6 * s["tau"][:n],
-                       s["gamma_rr"][:n].copy(), e6, kind, g, K,
+                       s["gamma_rr"][:n].copy(), e6, ideal.params,
                        AtmosphereParams().packed(ideal), 0, np.zeros(n), 1e-13, 100,
                        *out, status, iters)
     assert np.all(status == C2P_OK)
@@ -223,7 +222,7 @@ def test_default_settings_leave_cold_fast_states_alone(method):
     out = [np.empty(3) for _ in range(6)]
     status = np.empty(3, dtype=np.int8)
     iters = np.empty(3, dtype=np.int32)
-    cons_to_prim_array(D, S, tau, np.ones(3), np.ones(3), 0, 2.0, 0.0, atm.packed(ideal),
+    cons_to_prim_array(D, S, tau, np.ones(3), np.ones(3), ideal.params, atm.packed(ideal),
                        C2P_METHODS[method], p, 1e-13, 100, *out, status, iters)
     assert np.all(status == 0)
     np.testing.assert_allclose(out[0], rho, rtol=1e-9)
@@ -318,7 +317,9 @@ def test_kastaun_solve_converges_at_w50():
     z = math.sqrt(W * W - 1.0)
     D, S, tau = forward_rz(np.array([rho]), np.array([z]), np.array([eps]))
     q, r2 = tau[0] / D[0], (S[0] / D[0]) ** 2
-    mu, W_out, eps_out, iterations, ok = kastaun_solve(q, r2, GAMMA, 1.0 - 1e-9, 1e-13, 100)
+    eos = IdealGasEOS(GAMMA).params
+    mu, W_out, eps_out, iterations, ok = kastaun_solve(D[0], q, r2, eos, 1.0 - 1e-9, 1e-13,
+                                                       100)
     h = 1.0 + GAMMA * eps
     assert mu == pytest.approx(1.0 / (h * W), rel=1e-14)   # the root is found ...
     assert ok                                             # ... and reported as converged
@@ -462,16 +463,17 @@ def test_kastaun_master_root_and_bracket():
     z = np.sqrt(W * W - 1.0)
     D, S, tau = forward_rz(rho, z, eps)
     h = 1.0 + GAMMA * eps
+    eos = IdealGasEOS(GAMMA).params
     for i in range(n):
         q, r2 = tau[i] / D[i], (S[i] / D[i]) ** 2
         cap = r2 / (1.0 + r2)
         mu_true = 1.0 / (h[i] * W[i])
-        f, W_hat, eps_hat = kastaun_master(mu_true, q, r2, GAMMA, cap)
+        f, W_hat, eps_hat = kastaun_master(mu_true, D[i], q, r2, eos, cap)
         assert abs(f) <= 1e-14
         assert W_hat == pytest.approx(W[i], rel=1e-12)
         assert eps_hat == pytest.approx(eps[i], rel=1e-9, abs=1e-15 * W[i] ** 2)
-        f_lo = kastaun_master(0.0, q, r2, GAMMA, cap)[0]
-        f_hi = kastaun_master(1.0 / math.sqrt(1.0 + r2), q, r2, GAMMA, cap)[0]
+        f_lo = kastaun_master(0.0, D[i], q, r2, eos, cap)[0]
+        f_hi = kastaun_master(1.0 / math.sqrt(1.0 + r2), D[i], q, r2, eos, cap)[0]
         assert f_lo < 0.0 < f_hi
 
 

@@ -1,6 +1,9 @@
 """Unit tests of the equations of state (source/matter/hydro/eos.py).
 
 Expected values come from the closed-form Gamma-law / polytrope relations written here.
+The compiled point functions take one ``EOSKernelParams(kind, gamma_th, pieces)`` (the
+``params`` of an EOS object); the interface across the three kinds (ideal gas, barotropic,
+hybrid) is tested in tests/test_eos_interface.py.
 """
 
 import numpy as np
@@ -9,14 +12,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from source.matter.hydro.eos import (
+    EOS_BAROTROPIC,
     EOS_IDEAL_GAS,
-    EOS_POLYTROPE,
+    MAX_PIECES,
+    EOSKernelParams,
     IdealGasEOS,
     PolytropicEOS,
     create_eos,
+    eos_cold,
     eos_eps_from_rho_p,
     eos_pressure,
     eos_sound_speed_squared,
+)
+from source.matter.hydro.piecewise_polytrope import (
+    NUM_PIECE_ROWS,
+    PIECE_GAMMA,
+    PIECE_K,
+    PIECE_RHO,
 )
 
 RNG = np.random.default_rng(20240601)
@@ -65,7 +77,15 @@ def test_ideal_gas_derivatives():
 
 def test_ideal_gas_params_and_name():
     eos = IdealGasEOS(1.4)
-    assert eos.params == (EOS_IDEAL_GAS, 1.4, 0.0)
+    assert isinstance(eos.params, EOSKernelParams)
+    assert eos.params.kind == EOS_IDEAL_GAS
+    assert eos.params.gamma_th == 1.4
+    # no cold part: six rows padded to MAX_PIECES, and P_cold = eps_cold = 0 at any density
+    assert len(eos.params.pieces) == NUM_PIECE_ROWS
+    assert all(len(row) == MAX_PIECES for row in eos.params.pieces)
+    for rho in (1e-12, 1e-3, 1.0, 1e3):
+        p_cold, eps_cold, _ = eos_cold(eos.params, rho)
+        assert p_cold == 0.0 and eps_cold == 0.0
     assert eos.name.startswith("ideal_gas")
     assert IdealGasEOS().gamma == 1.4
 
@@ -121,7 +141,17 @@ def test_polytrope_sound_speed_below_one_even_when_hot():
 
 def test_polytrope_params_and_name():
     eos = PolytropicEOS(100.0, 2.0)
-    assert eos.params == (EOS_POLYTROPE, 2.0, 100.0)
+    assert isinstance(eos.params, EOSKernelParams)
+    assert eos.params.kind == EOS_BAROTROPIC
+    # one piece (K = 100, Gamma = 2 from rho = 0), padded to MAX_PIECES with pieces that
+    # start at infinite density
+    pieces = eos.params.pieces
+    assert len(pieces) == NUM_PIECE_ROWS
+    assert all(len(row) == MAX_PIECES for row in pieces)
+    assert pieces[PIECE_K][0] == 100.0 and pieces[PIECE_GAMMA][0] == 2.0
+    assert pieces[PIECE_RHO][0] == 0.0
+    assert all(r == float("inf") for r in pieces[PIECE_RHO][1:])
+    assert eos.K == 100.0 and eos.gamma == 2.0
     assert eos.name.startswith("polytropic")
 
 
@@ -154,17 +184,22 @@ def test_create_eos():
 @given(rho=st.floats(1e-14, 1e2), eps=st.floats(1e-12, 1e2),
        gamma=st.floats(1.05, 3.0), K=st.floats(1e-3, 1e3))
 def test_point_functions_match_formulas(rho, eps, gamma, K):
-    p_ideal = eos_pressure(EOS_IDEAL_GAS, gamma, K, rho, eps)
+    ideal = IdealGasEOS(gamma).params
+    poly = PolytropicEOS(K, gamma).params
+    p_ideal = eos_pressure(ideal, rho, eps)
     assert p_ideal == pytest.approx((gamma - 1.0) * rho * eps, rel=1e-15)
-    assert eos_eps_from_rho_p(EOS_IDEAL_GAS, gamma, K, rho, p_ideal) == pytest.approx(eps,
-                                                                                      rel=1e-15)
-    p_poly = eos_pressure(EOS_POLYTROPE, gamma, K, rho, eps)
+    assert eos_eps_from_rho_p(ideal, rho, p_ideal) == pytest.approx(eps, rel=1e-15)
+    p_poly = eos_pressure(poly, rho, eps)
     assert p_poly == pytest.approx(K * rho**gamma, rel=1e-14)
-    assert eos_eps_from_rho_p(EOS_POLYTROPE, gamma, K, rho, 7.0) == pytest.approx(
-        K * rho ** (gamma - 1.0) / (gamma - 1.0), rel=1e-14)
+    eps_poly = K * rho ** (gamma - 1.0) / (gamma - 1.0)
+    assert eos_eps_from_rho_p(poly, rho, 7.0) == pytest.approx(eps_poly, rel=1e-14)
     h = 1.0 + eps + p_ideal / rho
-    assert eos_sound_speed_squared(gamma, rho, p_ideal, h) == pytest.approx(
+    assert eos_sound_speed_squared(ideal, rho, eps, p_ideal, h) == pytest.approx(
         gamma * (gamma - 1.0) * eps / h, rel=1e-14)
+    # barotropic: c_s^2 = Gamma P / (rho h) of the polytrope, whatever (eps, P, h) are passed
+    h_poly = 1.0 + eps_poly + K * rho ** (gamma - 1.0)
+    assert eos_sound_speed_squared(poly, rho, eps_poly, p_poly, h_poly) == pytest.approx(
+        gamma * K * rho ** (gamma - 1.0) / h_poly, rel=1e-14)
 
 
 def test_point_functions_agree_with_classes():
@@ -172,14 +207,12 @@ def test_point_functions_agree_with_classes():
     ideal = IdealGasEOS(5.0 / 3.0)
     poly = PolytropicEOS(100.0, 2.0)
     for i in range(rho.size):
-        kind, g, K = ideal.params
-        p = eos_pressure(kind, g, K, rho[i], eps[i])
+        p = eos_pressure(ideal.params, rho[i], eps[i])
         assert p == ideal.pressure(rho[i], eps[i])
-        assert eos_eps_from_rho_p(kind, g, K, rho[i], p) == ideal.eps_from_rho_p(rho[i], p)
-        kind, g, K = poly.params
-        assert eos_pressure(kind, g, K, rho[i], eps[i]) == pytest.approx(
+        assert eos_eps_from_rho_p(ideal.params, rho[i], p) == ideal.eps_from_rho_p(rho[i], p)
+        assert eos_pressure(poly.params, rho[i], eps[i]) == pytest.approx(
             float(poly.pressure(rho[i])), rel=1e-15)
-        assert eos_eps_from_rho_p(kind, g, K, rho[i], 0.0) == pytest.approx(
+        assert eos_eps_from_rho_p(poly.params, rho[i], 0.0) == pytest.approx(
             float(poly.eps_from_rho(rho[i])), rel=1e-15)
 
 

@@ -37,9 +37,8 @@ def recover(state, eos, atmosphere):
     n = state.shape[1]
     out = [np.empty(n) for _ in range(6)]
     status = np.empty(n, dtype=np.int8)
-    kind, gamma, K = eos.params
     cons_to_prim_array(*(np.ascontiguousarray(state[i]) for i in (12, 13, 14)), gamma_rr,
-                       e6phi, kind, gamma, K, atmosphere.packed(eos), C2P_KASTAUN,
+                       e6phi, eos.params, atmosphere.packed(eos), C2P_KASTAUN,
                        np.zeros(n), 1e-13, 100, *out, status, np.empty(n, dtype=np.int32))
     rho0, vr, p, eps, W, _ = out
     return rho0, vr, p, eps, W, status

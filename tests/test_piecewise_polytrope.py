@@ -11,12 +11,15 @@ import numpy as np
 import pytest
 from numba import njit
 
+from source.matter.hydro.eos import (
+    HybridEOS,
+    eos_eps_from_rho_p,
+    eos_pressure,
+    eos_sound_speed_squared,
+)
 from source.matter.hydro.eos_catalogue import eos_from_catalogue, list_eos, sly_crust
 from source.matter.hydro.piecewise_polytrope import (
     PiecewisePolytrope,
-    hybrid_pressure,
-    hybrid_sound_speed_squared,
-    hybrid_specific_internal_energy,
     pwp_enthalpy,
     pwp_log_enthalpy,
     pwp_pressure,
@@ -329,22 +332,24 @@ def test_with_thermal_keeps_the_cold_curve():
 # The point functions inside compiled code
 # ---------------------------------------------------------------------------------------------
 @njit(cache=False)
-def _kernel(rho, eps, pieces, gamma_th):
-    """A compiled caller: the pieces travel as a tuple by value."""
+def _kernel(rho, eps, pieces, hybrid):
+    """A compiled caller: the pieces travel as a flat tuple by value, the hybrid EOS as its
+    kernel parameters."""
     P_cold = pwp_pressure(rho, pieces)
     eta = pwp_log_enthalpy(rho, pieces)
     rho_back = pwp_rest_mass_density_of_log_enthalpy(eta, pieces)
-    P_hot = hybrid_pressure(rho, eps, pieces, gamma_th)
-    eps_back = hybrid_specific_internal_energy(rho, P_hot, pieces, gamma_th)
+    P_hot = eos_pressure(hybrid, rho, eps)
+    eps_back = eos_eps_from_rho_p(hybrid, rho, P_hot)
+    h_hot = 1.0 + eps + P_hot / rho
     return (P_cold, pwp_specific_internal_energy(rho, pieces), pwp_enthalpy(rho, pieces),
             pwp_sound_speed_squared(rho, pieces), rho_back, P_hot, eps_back,
-            hybrid_sound_speed_squared(rho, eps, pieces, gamma_th))
+            eos_sound_speed_squared(hybrid, rho, eps, P_hot, h_hot))
 
 
 def test_point_functions_in_a_compiled_caller():
     eos = eos_from_catalogue("SLy", gamma_th=1.75)
     rho, eps = 1.1e-3, 0.2
-    values = _kernel(rho, eps, eos.pieces, eos.gamma_th)
+    values = _kernel(rho, eps, eos.flat_pieces, HybridEOS(eos, eos.gamma_th).params)
     assert values[0] == eos.pressure(rho)
     assert values[1] == eos.specific_internal_energy(rho)
     assert values[2] == eos.enthalpy(rho)
@@ -353,11 +358,11 @@ def test_point_functions_in_a_compiled_caller():
     assert values[5] == eos.pressure_of_rho_eps(rho, eps)
     assert values[6] == pytest.approx(eps, rel=1e-15)
     assert values[7] == eos.sound_speed_squared_of_rho_eps(rho, eps)
-    rho0, P, e = pwp_state_of_log_enthalpy(0.1, eos.pieces)
+    rho0, P, e = pwp_state_of_log_enthalpy(0.1, eos.flat_pieces)
     assert rho0 == eos.rest_mass_density_of_log_enthalpy(0.1)
     assert P == eos.pressure(rho0)
     assert e == pytest.approx(eos.energy_density(rho0), rel=1e-15)
-    assert pwp_state_of_log_enthalpy(0.0, eos.pieces) == (0.0, 0.0, 0.0)
+    assert pwp_state_of_log_enthalpy(0.0, eos.flat_pieces) == (0.0, 0.0, 0.0)
 
 
 def test_radial_mode_eos_adapter():

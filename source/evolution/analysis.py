@@ -89,11 +89,12 @@ def expected_modes(config, num_modes=3):
     """Linear radial modes (kHz) of a run's own star: {"F": f, "H1": f, ...}, Cowling for
     Cowling runs and the coupled (full GR) problem for dynamic runs
     (``source.initialdata.radial_modes``); unstable modes (omega^2 < 0) are left out."""
-    from source.initialdata.radial_modes import polytrope_radial_modes
+    from source.initialdata.radial_modes import star_radial_modes
+    from source.matter.hydro.eos_catalogue import POLYTROPE_ID, star_cold_eos
 
     kind = "coupled" if config.get("mode", "cowling") == "dynamic" else "cowling"
-    modes = polytrope_radial_modes(config["K"], config["gamma"], config["rho_central"],
-                                   num_modes, kind)
+    cold = star_cold_eos(config.get("eos_id", POLYTROPE_ID), config["K"], config["gamma"])
+    modes = star_radial_modes(cold, config["rho_central"], num_modes, kind)
     return {name: float(f) for name, f in zip(modes.names, modes.frequency_khz, strict=True)
             if np.isfinite(f)}
 

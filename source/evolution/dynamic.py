@@ -230,7 +230,7 @@ def fill_state_ghosts(state):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                        solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
+                        solver, formulation, eos, atm, c2p_method, tol,
                         max_iter, eta, outer_bc, background, frozen_matter):
     """One dynamic RHS evaluation of the (15, N) state ``U`` into ``rhs`` (ghosts
     included): geometry, hydro, matter sources, BSSN, boundaries.
@@ -244,7 +244,7 @@ def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, d
                 rhs[v, i] = 0.0
     else:
         _rhs_passes(U[NUM_BSSN_VARS:], rhs[NUM_BSSN_VARS:], prim, status, vacuum, flux, gc,
-                    gf, dx, recon, solver, formulation, eos_kind, gamma, K, atm, c2p_method,
+                    gf, dx, recon, solver, formulation, eos, atm, c2p_method,
                     tol, max_iter)
         _matter_pass(U, prim, gc, matter)
     bssn_rhs_pass(U, r, dx, matter, eta, rhs, 1.0)
@@ -253,31 +253,31 @@ def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, d
 
 @njit(cache=True, error_model="numpy")
 def _dynamic_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                        solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
+                        solver, formulation, eos, atm, c2p_method, tol,
                         max_iter, eta, outer_bc, background, frozen_matter):
     _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                        solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
+                        solver, formulation, eos, atm, c2p_method, tol,
                         max_iter, eta, outer_bc, background, frozen_matter)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _dynamic_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                          solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
+                          solver, formulation, eos, atm, c2p_method, tol,
                           max_iter, eta, outer_bc, background, frozen_matter):
     _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                        solver, formulation, eos_kind, gamma, K, atm, c2p_method, tol,
+                        solver, formulation, eos, atm, c2p_method, tol,
                         max_iter, eta, outer_bc, background, frozen_matter)
 
 
 def dynamic_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon, solver,
-                formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, eta,
+                formulation, eos, atm, c2p_method, tol, max_iter, eta,
                 outer_bc, background, frozen_matter, use_parallel):
     """Dynamic RHS of the (15, N) state ``U`` into ``rhs`` (ghosts included); the work
     arrays are those of ``fused.fused_rhs`` plus ``matter`` (5, N) and the geometry
     ``gc``/``gf``, which are overwritten with the metric of ``U``."""
     kernel = _dynamic_rhs_parallel if use_parallel else _dynamic_rhs_serial
     kernel(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon, solver,
-           formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, eta, outer_bc,
+           formulation, eos, atm, c2p_method, tol, max_iter, eta, outer_bc,
            background, frozen_matter)
 
 
@@ -303,7 +303,7 @@ def geometry_of_state(U, dx, gc, gf):
 
 
 @njit(cache=True, error_model="numpy")
-def record_dynamic_diagnostics(U, r, dx, gc, gf, eos_kind, gamma, K, atm, tol, max_iter,
+def record_dynamic_diagnostics(U, r, dx, gc, gf, eos, atm, tol, max_iter,
                                r_star, prim_diag, status_diag, matter, ham, mom, theta, t,
                                row):
     """Columns 0-5 and 10-15 of ``DYNAMIC_TS_FIELDS`` from the (15, N) state ``U`` (own
@@ -313,8 +313,8 @@ def record_dynamic_diagnostics(U, r, dx, gc, gf, eos_kind, gamma, K, atm, tol, m
     n = U.shape[1]
     _geometry_pass(U, dx, gc, gf)
     H = U[NUM_BSSN_VARS:]
-    record_diagnostics(H, gc, t, eos_kind, gamma, K, atm, tol, max_iter, prim_diag, row)
-    _c2p_pass(H, prim_diag, status_diag, gc, eos_kind, gamma, K, atm, 0, tol, max_iter)
+    record_diagnostics(H, gc, t, eos, atm, tol, max_iter, prim_diag, row)
+    _c2p_pass(H, prim_diag, status_diag, gc, eos, atm, 0, tol, max_iter)
     _matter_pass(U, prim_diag, gc, matter)
     constraints(U, r, dx, matter, ham, mom)
     h2 = 0.0
@@ -411,9 +411,8 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
                    books, stop_on_c2p_failure):
     """The body of ``rk4_chunk`` (inlined into its serial and parallel builds).
     ``scheme`` = (recon, solver, formulation, c2p_method, max_iter, outer_bc,
-    frozen_matter), ``eos`` = (eos_kind, gamma, K)."""
+    frozen_matter), ``eos`` the EOS's ``EOSKernelParams``."""
     recon, solver, formulation, c2p_method, max_iter, outer_bc, frozen = scheme
-    eos_kind, gamma, K = eos
     k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
     n = U.shape[1]
     face_out = n - NUM_GHOSTS - 1
@@ -433,7 +432,7 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
             src = U if stage == 0 else Y
             k = (k1, k2, k3, k4)[stage]
             _dynamic_rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, matter, r, dx,
-                                recon, solver, formulation, eos_kind, gamma, K, atm,
+                                recon, solver, formulation, eos, atm,
                                 c2p_method, tol, max_iter, eta, outer_bc, background,
                                 frozen != 0)
             nfail, bad = count_failures(status, nfail, bad, first)
@@ -450,7 +449,7 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
             return code, step, rows, cell
         if (step + 1) % record_every == 0:
             row = ts[rows]
-            record_dynamic_diagnostics(U, r, dx, gc, gf, eos_kind, gamma, K, atm, tol,
+            record_dynamic_diagnostics(U, r, dx, gc, gf, eos, atm, tol,
                                        max_iter, r_star, prim_diag, status_diag, matter,
                                        diag[0], diag[1], diag[2], (step0 + step + 1) * dt,
                                        row)
@@ -484,7 +483,7 @@ def _rk4_chunk_parallel(U, step0, dt, num_steps, record_every, r, gc, gf, dx, sc
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solver,
-              formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, eta, outer_bc,
+              formulation, eos, atm, c2p_method, tol, max_iter, eta, outer_bc,
               background, frozen_matter, r_star, use_parallel, prim, work, flux, status,
               matter, diag, ts, books, stop_on_c2p_failure):
     """Advance the (15, N) state ``U`` by up to ``num_steps`` RK4 steps, in place (the
@@ -501,6 +500,6 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solve
     scheme = (int(recon), int(solver), int(formulation), int(c2p_method), int(max_iter),
               int(outer_bc), int(bool(frozen_matter)))
     return driver(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
-                  (int(eos_kind), float(gamma), float(K)), atm, tol, eta, background,
+                  eos, atm, tol, eta, background,
                   float(r_star), prim, work, flux, status, matter, diag, ts, books,
                   stop_on_c2p_failure)

@@ -88,18 +88,18 @@ def choose_threads(work_cells, threads="auto", threshold=PARALLEL_MIN_WORK_CELLS
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _c2p_pass(U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
+def _c2p_pass(U, prim, status, gc, eos, atm, c2p_method, tol, max_iter):
     """cons2prim of every cell (ghosts included) into ``prim`` / ``status``."""
     for i in prange(U.shape[1]):
         inv = 1.0 / gc[G_E6PHI, i]
         (prim[0, i], prim[1, i], prim[2, i], prim[3, i], prim[4, i], prim[5, i], status[i],
          _) = cons_to_prim_point(U[0, i] * inv, U[1, i] * inv, U[2, i] * inv, gc[G_GRR, i],
-                                 eos_kind, gamma, K, atm, c2p_method, prim[2, i], tol,
+                                 eos, atm, c2p_method, prim[2, i], tol,
                                  max_iter)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _face_pass(prim, vacuum, gf, recon, solver, eos_kind, gamma, K, atm, flux):
+def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
     """Flux at every face touching a non-vacuum interior cell; face f lies between cells
     f-1 and f and is stored at k = f - 1.
 
@@ -131,7 +131,7 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos_kind, gamma, K, atm, flux):
         rR, vR, pR = limit_face_state(rR, velocity_from_wv(zR, grr), pR, grr, atm)
         flux[0, k], flux[1, k], flux[2, k] = face_flux(
             solver, rL, vL, pL, rR, vR, pR, gf[F_ALPHA, k], gf[F_BETA, k], grr,
-            gf[F_E6PHI, k], eos_kind, gamma, K, atm)
+            gf[F_E6PHI, k], eos, atm)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -170,11 +170,11 @@ def fill_hydro_ghosts(A):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-                eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
+                eos, atm, c2p_method, tol, max_iter):
     """One fused RHS evaluation: the three passes, the static-vacuum flags, RHS ghosts."""
-    _c2p_pass(U, prim, status, gc, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+    _c2p_pass(U, prim, status, gc, eos, atm, c2p_method, tol, max_iter)
     find_static_vacuum(status, vacuum)
-    _face_pass(prim, vacuum, gf, recon, solver, eos_kind, gamma, K, atm, flux)
+    _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux)
     _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, rhs)
     fill_hydro_ghosts(rhs)
 
@@ -186,20 +186,20 @@ def _rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, f
 # different processes, crashed. See ``tests/test_fused.py::test_parallel_cache_reuse``.)
 @njit(cache=True, error_model="numpy")
 def _fused_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
-                      formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
+                      formulation, eos, atm, c2p_method, tol, max_iter):
     _rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-                eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+                eos, atm, c2p_method, tol, max_iter)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _fused_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
-                        formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter):
+                        formulation, eos, atm, c2p_method, tol, max_iter):
     _rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-                eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+                eos, atm, c2p_method, tol, max_iter)
 
 
 def fused_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-              eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel):
+              eos, atm, c2p_method, tol, max_iter, use_parallel):
     """Cowling RHS of the hydro rows ``U`` (3, N) into ``rhs`` (3, N), ghosts included.
 
     ``prim`` (6, N) receives (rho0, v^r, P, eps, W, h) and holds the previous pressure as
@@ -210,11 +210,11 @@ def fused_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, for
     """
     kernel = _fused_rhs_parallel if use_parallel else _fused_rhs_serial
     kernel(U, rhs, prim, status, vacuum, flux, gc, gf, dx, recon, solver, formulation,
-           eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+           eos, atm, c2p_method, tol, max_iter)
 
 
 @njit(cache=True, error_model="numpy")
-def record_diagnostics(U, gc, t, eos_kind, gamma, K, atm, tol, max_iter, prim_diag, row):
+def record_diagnostics(U, gc, t, eos, atm, tol, max_iter, prim_diag, row):
     """Fill one time-series row (columns 0-5 of ``TS_FIELDS``) from the state ``U``.
 
     Uses its own primitive array (Kastaun, no guess) so diagnostics never feed back into
@@ -228,7 +228,7 @@ def record_diagnostics(U, gc, t, eos_kind, gamma, K, atm, tol, max_iter, prim_di
     for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
         inv = 1.0 / gc[G_E6PHI, i]
         r = cons_to_prim_point(U[0, i] * inv, U[1, i] * inv, U[2, i] * inv, gc[G_GRR, i],
-                               eos_kind, gamma, K, atm, 0, 0.0, tol, max_iter)
+                               eos, atm, 0, 0.0, tol, max_iter)
         prim_diag[0, i] = r[0]
         prim_diag[1, i] = r[1]
         if r[0] > rho_max:
@@ -345,12 +345,12 @@ def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
 
 
 @njit(cache=True, error_model="numpy")
-def _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol, max_iter,
+def _maybe_record(step, step0, dt, record_every, U, gc, eos, atm, tol, max_iter,
                   scratch, ts, rows, books):
     if (step + 1) % record_every != 0:
         return rows
     row = ts[rows]
-    record_diagnostics(U, gc, (step0 + step + 1) * dt, eos_kind, gamma, K, atm, tol, max_iter,
+    record_diagnostics(U, gc, (step0 + step + 1) * dt, eos, atm, tol, max_iter,
                        scratch, row)
     for j in range(4):
         row[6 + j] = books[j]
@@ -361,7 +361,7 @@ def _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm,
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
-               eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim, work, flux, status,
+               eos, atm, c2p_method, tol, max_iter, prim, work, flux, status,
                ts, books, stop_on_c2p_failure):
     """The body of ``rk4_chunk`` (inlined into its serial and parallel builds)."""
     k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
@@ -376,7 +376,7 @@ def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
             src = U if stage == 0 else Y
             k = (k1, k2, k3, k4)[stage]
             _rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
-                        formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter)
+                        formulation, eos, atm, c2p_method, tol, max_iter)
             nfail, bad = count_failures(status, nfail, bad, 0)
             fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
             if stage < 3:
@@ -386,7 +386,7 @@ def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
                               atm, dt, fsum, nfail, bad, stop_on_c2p_failure, books, 0)
         if code != RUN_OK:
             return code, step, rows, cell
-        rows = _maybe_record(step, step0, dt, record_every, U, gc, eos_kind, gamma, K, atm, tol,
+        rows = _maybe_record(step, step0, dt, record_every, U, gc, eos, atm, tol,
                              max_iter, U_prev, ts, rows, books)
     return RUN_OK, num_steps, rows, -1
 
@@ -395,24 +395,24 @@ def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
 # inside one driver would compile the parallel kernels (about 17 s) for every serial run.
 @njit(cache=True, error_model="numpy")
 def _rk4_chunk_serial(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
-                      formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
+                      formulation, eos, atm, c2p_method, tol, max_iter, prim,
                       work, flux, status, ts, books, stop_on_c2p_failure):
     return _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
-                      formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
+                      formulation, eos, atm, c2p_method, tol, max_iter, prim,
                       work, flux, status, ts, books, stop_on_c2p_failure)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _rk4_chunk_parallel(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
-                        formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
+                        formulation, eos, atm, c2p_method, tol, max_iter, prim,
                         work, flux, status, ts, books, stop_on_c2p_failure):
     return _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
-                      formulation, eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim,
+                      formulation, eos, atm, c2p_method, tol, max_iter, prim,
                       work, flux, status, ts, books, stop_on_c2p_failure)
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
-              eos_kind, gamma, K, atm, c2p_method, tol, max_iter, use_parallel, prim, work,
+              eos, atm, c2p_method, tol, max_iter, use_parallel, prim, work,
               flux, status, ts, books, stop_on_c2p_failure):
     """Advance the hydro rows ``U`` (3, N) by up to ``num_steps`` RK4 steps, in place,
     without returning to Python (compiled driver; ``use_parallel`` picks the kernel).
@@ -447,5 +447,5 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, 
     """
     driver = _rk4_chunk_parallel if use_parallel else _rk4_chunk_serial
     return driver(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
-                  eos_kind, gamma, K, atm, c2p_method, tol, max_iter, prim, work, flux, status,
+                  eos, atm, c2p_method, tol, max_iter, prim, work, flux, status,
                   ts, books, stop_on_c2p_failure)

@@ -46,7 +46,13 @@ def _paths():
 
 
 def _eos():
-    return ("ideal", "polytrope")
+    from source.matter.hydro.eos import EVOLUTION_EOS
+    return EVOLUTION_EOS
+
+
+def _eos_ids():
+    from source.matter.hydro.eos_catalogue import star_eos_ids
+    return star_eos_ids()
 
 
 def _recon():
@@ -91,11 +97,18 @@ OPTIONS = (
            "BSSN)", choices=_modes),
     Option("K", float, PHYSICS, "polytropic constant"),
     Option("gamma", float, PHYSICS, "adiabatic index (polytrope and evolution EOS)"),
-    Option("rho_central", float, PHYSICS, "central rest-mass density"),
-    Option("eos", str, PHYSICS, "evolution EOS: ideal (P = (Gamma-1) rho eps) or polytrope "
-           "(barotropic); initial data is always the polytrope", choices=_eos),
-    Option("rho_floor", float, PHYSICS, "atmosphere density (pressure floor "
-           "K rho_floor^Gamma)"),
+    Option("eos_id", str, PHYSICS, "the star's cold EOS: polytrope (K, gamma) or a piecewise "
+           "polytrope of the Read et al. (2009) catalogue", choices=_eos_ids),
+    Option("rho_central", float, PHYSICS, "central rest-mass density (code units)"),
+    Option("mass", float, PHYSICS, "gravitational mass (M_sun): the stable star of this mass "
+           "(its rho_central is found and recorded; replaces --rho-central)"),
+    Option("eos", str, PHYSICS, "evolution EOS: ideal (P = (Gamma-1) rho eps, polytropic "
+           "star), polytrope (barotropic: the star's cold EOS), hybrid (cold EOS + thermal "
+           "part Gamma_th), auto (ideal for a polytrope, hybrid for a catalogue EOS)",
+           choices=_eos),
+    Option("gamma_th", float, PHYSICS, "hybrid EOS: thermal index Gamma_th"),
+    Option("rho_floor", float, PHYSICS, "atmosphere density (pressure floor: the cold "
+           "pressure at rho_floor)"),
     Option("outer_bc", str, PHYSICS, "dynamic mode, BSSN rows at r_max: sommerfeld "
            "(radiative) or extrapolation (reference code)", choices=_outer_bc),
     Option("eta", float, PHYSICS, "dynamic mode: Gamma-driver damping eta"),

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from source import __version__
+from source.matter.hydro import eos_catalogue as units
+from source.matter.hydro.eos_catalogue import POLYTROPE_ID
 
 from . import fused
 from .options import BY_NAME
@@ -175,12 +177,15 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
     for w in caught:
         err(f"warning: {w.message}")
     tov = sim.tov
+    cfg = sim.config            # with rho_central of the star of --mass
     log(f"tovflow {__version__}: TOV star, {cfg.mode} evolution, {cfg.path} path")
-    log(f"  EOS (ID) polytrope K = {cfg.K:g}, Gamma = {cfg.gamma:g}; evolution EOS: "
-        f"{cfg.eos}")
-    log(f"  star: rho_c = {cfg.rho_central:.6g}, M = {tov.M_star:.6f}, M0 = {tov.M0:.6f}, "
-        f"R_schw = {tov.R_schw:.6f}, R_iso = {tov.R_iso:.6f}, C = {tov.C:.6f}, "
-        f"alpha_c = {tov.alpha_c:.6f}")
+    star_eos = (f"polytrope K = {cfg.K:g}, Gamma = {cfg.gamma:g}"
+                if cfg.eos_id == POLYTROPE_ID else cfg.cold_eos().name)
+    log(f"  EOS: star {star_eos}; evolution {sim.eos.name}")
+    log(f"  star: rho_c = {cfg.rho_central:.6g} = {units.density_to_cgs(cfg.rho_central):.4e} "
+        f"g/cm^3, M = {tov.M_star:.6f} M_sun, M0 = {tov.M0:.6f}, "
+        f"R = {tov.R_schw:.6f} = {units.length_to_km(tov.R_schw):.4f} km (areal), "
+        f"R_iso = {tov.R_iso:.6f}, M/R = {tov.C:.6f}, alpha_c = {tov.alpha_c:.6f}")
     log(f"  grid: N = {cfg.num_points} (3+3 ghosts), r_max = {cfg.r_max:g}, "
         f"dr = {cfg.dr:.6g}; dt = {cfg.dt:.6g} (CFL {cfg.cfl:g}), "
         f"{cfg.total_steps} RK4 steps to t = {cfg.total_steps * cfg.dt:.6g}")
@@ -193,6 +198,7 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
 
     writer = RunWriter(out, {**cfg.to_dict(), "output": str(out)}, tov.properties(),
                        sim.grid.r, cfg.dr, sim.timeseries_fields)
+    writer.f.attrs["eos"] = json.dumps(sim.eos.describe(), sort_keys=True)
     writer.f.attrs["numba_threads"] = sim.num_threads
     writer.f.attrs["kernels"] = "parallel" if sim.use_parallel else "serial"
     row0 = sim.diagnostics_row()

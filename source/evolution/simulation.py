@@ -9,7 +9,7 @@ writes the HDF5 output between chunks and stops cleanly on NaN or c2p failure.
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numba
 import numpy as np
@@ -18,9 +18,14 @@ from source.core.grid import Grid
 from source.core.spacing import LinearSpacing
 from source.core.statevector import StateVector
 from source.initialdata.perturbations import PERTURBATIONS, perturb
-from source.initialdata.tov import TOVSolverIso, create_initial_data_iso
+from source.initialdata.tov import (
+    TOVSolverIso,
+    central_density_of_mass,
+    create_initial_data_iso,
+)
 from source.matter.hydro.atmosphere import AtmosphereParams
-from source.matter.hydro.eos import IdealGasEOS, PolytropicEOS
+from source.matter.hydro.eos import EOS_IDEAL_GAS, evolution_eos
+from source.matter.hydro.eos_catalogue import POLYTROPE_ID, star_cold_eos
 from source.matter.hydro.geometry import GeometryCache
 from source.matter.hydro.perfect_fluid import PerfectFluid
 from source.matter.hydro.reconstruction import Reconstruction
@@ -51,7 +56,10 @@ class RunConfig:
     K: float = 100.0
     gamma: float = 2.0
     rho_central: float = 1.28e-3
-    eos: str = "ideal"
+    eos_id: str = "polytrope"
+    mass: float | None = None
+    eos: str = "auto"
+    gamma_th: float = 1.8
     recon: str = "mp5"
     riemann: str = "hll"
     c2p: str = "kastaun"
@@ -74,6 +82,15 @@ class RunConfig:
     stop_on_horizon: bool = False
     stop_after_horizon: float | None = None
 
+    def cold_eos(self):
+        """The star's cold EOS (``PiecewisePolytrope``): ``eos_id``, or the polytrope
+        ``K``, ``gamma``."""
+        return star_cold_eos(self.eos_id, self.K, self.gamma)
+
+    def evolution_eos(self):
+        """The evolution EOS object (``eos`` built on the star's cold EOS)."""
+        return evolution_eos(self.eos, self.cold_eos(), self.gamma, self.gamma_th)
+
     def validate(self):
         """Raise ``ConfigError`` naming the first bad parameter."""
 
@@ -95,6 +112,19 @@ class RunConfig:
                 bad(name, f"must be a positive number (got {v})")
         if not (math.isfinite(self.gamma) and 1.0 < self.gamma <= 3.0):
             bad("gamma", f"must be in (1, 3] (got {self.gamma})")
+        if not (isinstance(self.gamma_th, int | float) and math.isfinite(self.gamma_th)
+                and 1.0 < self.gamma_th <= 3.0):
+            bad("gamma_th", f"must be in (1, 3] (got {self.gamma_th})")
+        if self.mass is not None and not (isinstance(self.mass, int | float)
+                                          and math.isfinite(self.mass) and self.mass > 0):
+            bad("mass", f"must be a positive mass in M_sun (got {self.mass})")
+        try:
+            self.evolution_eos()
+        except ValueError as e:
+            bad("eos", str(e).removeprefix("eos: "))
+        if self.c2p == "newton" and self.evolution_eos().kind != EOS_IDEAL_GAS:
+            bad("c2p", "newton is the ideal-gas solver; the hybrid and barotropic EOS use "
+                "kastaun (their own solvers)")
         if not (math.isfinite(self.cfl) and 0.0 < self.cfl <= 1.0):
             bad("cfl", f"must be in (0, 1] (got {self.cfl})")
         if self.steps is not None:
@@ -289,7 +319,15 @@ class Simulation:
 def build_simulation(config):
     """Validate ``config`` and build the star, grid, initial data and geometry."""
     config.validate()
-    solver = TOVSolverIso(config.K, config.gamma)
+    cold = config.cold_eos()
+    polytrope = config.eos_id == POLYTROPE_ID
+    solver = TOVSolverIso(config.K, config.gamma) if polytrope else TOVSolverIso(eos=cold)
+    if config.mass is not None:       # the stable star of that mass: its rho_c is recorded
+        try:
+            rho_central = central_density_of_mass(solver, config.mass)
+        except ValueError as e:
+            raise ConfigError(f"--mass: {e}") from None
+        config = replace(config, rho_central=rho_central)
     # The dynamic mode differentiates the metric twice: the TOV solution's ODE jitter
     # (~rtol) enters the Hamiltonian constraint as rtol/dr^2, so it is solved tighter there
     # (rtol 1e-12 spoils the constraint's 4th-order convergence beyond N = 200 on r_max = 20).
@@ -306,12 +344,9 @@ def build_simulation(config):
     if tov_up.M_star < tov.M_star:
         warnings.warn(f"rho_central = {config.rho_central} is beyond the maximum-mass model "
                       "(dM/drho_c < 0): the star is on the unstable branch", stacklevel=2)
-    if config.eos == "ideal":
-        eos = IdealGasEOS(config.gamma)
-    else:
-        eos = PolytropicEOS(config.K, config.gamma)
+    eos = config.evolution_eos()
     atmosphere = AtmosphereParams(rho_floor=config.rho_floor,
-                                  p_floor=config.K * config.rho_floor**config.gamma)
+                                  p_floor=float(cold.pressure(config.rho_floor)))
     spacing = LinearSpacing(config.num_points, config.r_max)
     recon = Reconstruction(config.recon)
     riemann = create_riemann_solver(config.riemann, atmosphere)
@@ -320,7 +355,7 @@ def build_simulation(config):
                          formulation=config.formulation, c2p_tol=config.c2p_tol)
     grid = Grid(spacing, StateVector(hydro))
     state0, _ = create_initial_data_iso(tov, grid.r, atmosphere.rho_floor, atmosphere.p_floor,
-                                        atmosphere.tau_atm)
+                                        atmosphere.tau_atm(eos))
     if config.perturbation != "none":
         state0 = perturb(state0, grid.r, tov, eos, atmosphere, config.perturbation,
                          **config.perturbation_params())

@@ -46,9 +46,9 @@ class Stepper:
     def _methods(self):
         sim = self.sim
         h = sim.hydro
-        kind, gamma, K = sim.eos.params
+        eos = sim.eos.params
         return (h.reconstructor.method_id, h.riemann_solver.solver_id,
-                h.valencia.formulation_id, kind, gamma, K, h.atm_packed,
+                h.valencia.formulation_id, eos, h.atm_packed,
                 h.cons2prim_solver.method_id, sim.config.c2p_tol, MAX_C2P_ITER)
 
     def _allocate_fused_work(self, rows):
@@ -101,8 +101,8 @@ class CowlingStepper(Stepper):
         """Time-series row (``ts_fields``) of ``U`` at time ``t`` (books included)."""
         sim = self.sim
         row = np.zeros(fused.NUM_TS)
-        kind, gamma, K = sim.eos.params
-        fused.record_diagnostics(U, self.gc, t, kind, gamma, K, sim.hydro.atm_packed,
+        eos = sim.eos.params
+        fused.record_diagnostics(U, self.gc, t, eos, sim.hydro.atm_packed,
                                  sim.config.c2p_tol, MAX_C2P_ITER,
                                  np.zeros((6, sim.grid.N)), row)
         row[6:] = sim.books[:4]
@@ -116,11 +116,10 @@ class CowlingStepper(Stepper):
         out = [np.empty(n) for _ in range(6)]
         status = np.empty(n, dtype=np.int8)
         iters = np.empty(n, dtype=np.int32)
-        kind, gamma, K = sim.eos.params
         H = U.copy()
         fused.fill_hydro_ghosts(H)
-        cons_to_prim_array(H[0], H[1], H[2], sim.cache.gamma_rr, sim.cache.e6phi, kind,
-                           gamma, K, sim.hydro.atm_packed, 0, np.zeros(n),
+        cons_to_prim_array(H[0], H[1], H[2], sim.cache.gamma_rr, sim.cache.e6phi,
+                           sim.eos.params, sim.hydro.atm_packed, 0, np.zeros(n),
                            sim.config.c2p_tol, MAX_C2P_ITER, *out, status, iters)
         return out, status, H
 
@@ -138,17 +137,17 @@ class CowlingFusedStepper(CowlingStepper):
 
     def evaluate_rhs(self, U, rhs):
         sim = self.sim
-        (recon, solver, form, kind, gamma, K, atm, c2p, tol, max_iter) = self._methods()
+        (recon, solver, form, eos, atm, c2p, tol, max_iter) = self._methods()
         fused.fused_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
-                        self.gf, sim.grid.dx, recon, solver, form, kind, gamma, K, atm, c2p,
+                        self.gf, sim.grid.dx, recon, solver, form, eos, atm, c2p,
                         tol, max_iter, sim.use_parallel)
         return rhs
 
     def _chunk(self, U, step0, num_steps, record_every, ts, books):
         sim = self.sim
-        (recon, solver, form, kind, gamma, K, atm, c2p, tol, max_iter) = self._methods()
+        (recon, solver, form, eos, atm, c2p, tol, max_iter) = self._methods()
         return fused.rk4_chunk(U, step0, sim.config.dt, num_steps, record_every, self.gc,
-                               self.gf, sim.grid.dx, recon, solver, form, kind, gamma, K, atm,
+                               self.gf, sim.grid.dx, recon, solver, form, eos, atm,
                                c2p, tol, max_iter, sim.use_parallel, self.prim, self.work,
                                self.flux, self.status, ts, books,
                                sim.config.stop_on_c2p_failure)
@@ -285,10 +284,10 @@ class DynamicStepper(Stepper):
         sim = self.sim
         n = sim.grid.N
         row = np.zeros(dynamic.NUM_TS_DYNAMIC)
-        kind, gamma, K = sim.eos.params
+        eos = sim.eos.params
         gc, gf = self.gc.copy(), self.gf.copy()
         dynamic.record_dynamic_diagnostics(
-            U, sim.grid.r, sim.grid.dx, gc, gf, kind, gamma, K, sim.hydro.atm_packed,
+            U, sim.grid.r, sim.grid.dx, gc, gf, eos, sim.hydro.atm_packed,
             sim.config.c2p_tol, MAX_C2P_ITER, self.r_star, np.zeros((6, n)),
             np.zeros(n, dtype=np.int8),
             np.zeros((5, n)), self.diag[0], self.diag[1], self.diag[2], t, row)
@@ -302,13 +301,13 @@ class DynamicStepper(Stepper):
         out = [np.empty(n) for _ in range(6)]
         status = np.empty(n, dtype=np.int8)
         iters = np.empty(n, dtype=np.int32)
-        kind, gamma, K = sim.eos.params
+        eos = sim.eos.params
         S = U.copy()
         dynamic.fill_state_ghosts(S)
         gc, gf = self.gc.copy(), self.gf.copy()
         dynamic.geometry_of_state(S, sim.grid.dx, gc, gf)
         H = S[NUM_BSSN_VARS:]
-        cons_to_prim_array(H[0], H[1], H[2], gc[G_GRR], gc[G_E6PHI], kind, gamma, K,
+        cons_to_prim_array(H[0], H[1], H[2], gc[G_GRR], gc[G_E6PHI], eos,
                            sim.hydro.atm_packed, 0, np.zeros(n), sim.config.c2p_tol,
                            MAX_C2P_ITER, *out, status, iters)
         return out, status, H
@@ -335,19 +334,19 @@ class DynamicFusedStepper(DynamicStepper):
 
     def evaluate_rhs(self, U, rhs):
         sim = self.sim
-        (recon, solver, form, kind, gamma, K, atm, c2p, tol, max_iter) = self._methods()
+        (recon, solver, form, eos, atm, c2p, tol, max_iter) = self._methods()
         dynamic.dynamic_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
                             self.gf, self.matter, sim.grid.r, sim.grid.dx, recon, solver,
-                            form, kind, gamma, K, atm, c2p, tol, max_iter, sim.config.eta,
+                            form, eos, atm, c2p, tol, max_iter, sim.config.eta,
                             self.outer_bc, self.background, self.frozen, sim.use_parallel)
         return rhs
 
     def _chunk(self, U, step0, num_steps, record_every, ts, books):
         sim = self.sim
-        (recon, solver, form, kind, gamma, K, atm, c2p, tol, max_iter) = self._methods()
+        (recon, solver, form, eos, atm, c2p, tol, max_iter) = self._methods()
         return dynamic.rk4_chunk(U, step0, sim.config.dt, num_steps, record_every,
                                  sim.grid.r, self.gc, self.gf, sim.grid.dx, recon, solver,
-                                 form, kind, gamma, K, atm, c2p, tol, max_iter,
+                                 form, eos, atm, c2p, tol, max_iter,
                                  sim.config.eta, self.outer_bc, self.background,
                                  self.frozen, self.r_star, sim.use_parallel, self.prim,
                                  self.work, self.flux, self.status, self.matter, self.diag,

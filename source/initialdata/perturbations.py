@@ -55,8 +55,8 @@ Perturbations (``PERTURBATIONS``; ``perturb`` validates the parameters and dispa
     of the polytropes the maximum is at the surface). The stored Valencia velocity is
     ``v^r = (d rbar/dt + beta^r) / alpha`` with the lapse and shift of the state (zero
     shift for TOV data: ``alpha v^r`` has exactly the eigenfunction's shape). The
-    eigenfunctions are those of the initial polytrope (``tov.K, tov.Gamma, tov.rho_central``,
-    ``Gamma_1 = Gamma``), full GR (``"coupled"``) or with the metric frozen (``"cowling"``);
+    eigenfunctions are those of the initial star (its cold EOS, ``Gamma_1`` the local
+    polytropic exponent), full GR (``"coupled"``) or with the metric frozen (``"cowling"``);
     pick the kind of the evolution. ``omega`` is absorbed in ``amplitude``; ``rho0, P, eps``
     are kept, so in the coupled case the metric velocity perturbation (extrinsic
     curvature) is not included.
@@ -81,9 +81,10 @@ from source.matter.hydro.cons2prim import (
     DEFAULT_TOL,
     cons_to_prim_array,
 )
-from source.matter.hydro.eos import EOS_POLYTROPE
+from source.matter.hydro.eos import EOS_BAROTROPIC, EOSKernelParams
+from source.matter.hydro.piecewise_polytrope import PiecewisePolytrope
 
-from .radial_modes import KINDS, mode_name, polytrope_radial_modes
+from .radial_modes import KINDS, mode_name, star_radial_modes
 from .tov import TOVSolutionIso, idx_D, idx_Sr, idx_tau
 
 NUM_STATE_ROWS = 15
@@ -174,7 +175,8 @@ def _atmosphere_params(atmosphere_threshold, tov):
     if threshold <= 0.0:
         raise ValueError(f"atmosphere_threshold: must be > 0 (got {threshold})")
     # a bare threshold: the atmosphere of build_simulation with rho_floor = threshold
-    return AtmosphereParams(rho_floor=threshold, p_floor=tov.K * threshold**tov.Gamma,
+    return AtmosphereParams(rho_floor=threshold,
+                            p_floor=float(_cold_eos(tov).pressure(threshold)),
                             threshold_factor=1.0)
 
 
@@ -206,11 +208,9 @@ def _prepare(state, r, tov, eos, atmosphere_threshold):
         raise ValueError("r: must be finite")
     if not isinstance(tov, TOVSolutionIso):
         raise ValueError(f"tov: must be a TOVSolutionIso (got {type(tov).__name__})")
-    try:
-        eos_kind, gamma, K = eos.params
-    except AttributeError:
-        raise ValueError(f"eos: must be an EOS object with .params (got "
-                         f"{type(eos).__name__})") from None
+    if not isinstance(getattr(eos, "params", None), EOSKernelParams):
+        raise ValueError(f"eos: must be an EOS object of source.matter.hydro.eos (got "
+                         f"{type(eos).__name__})")
     atmosphere = _atmosphere_params(atmosphere_threshold, tov)
     atm = atmosphere.packed(eos)
 
@@ -222,7 +222,7 @@ def _prepare(state, r, tov, eos, atmosphere_threshold):
     rho0, vr, press, eps, W, h = (np.empty(n) for _ in range(6))
     status = np.empty(n, dtype=np.int8)
     iters = np.empty(n, dtype=np.int32)
-    cons_to_prim_array(D, Sr, tau, gamma_rr, e6phi, eos_kind, gamma, K, atm, C2P_KASTAUN,
+    cons_to_prim_array(D, Sr, tau, gamma_rr, e6phi, eos.params, atm, C2P_KASTAUN,
                        np.zeros(n), DEFAULT_TOL, DEFAULT_MAX_ITER, rho0, vr, press, eps, W, h,
                        status, iters)
     r_abs = _mirrored_abs(r)
@@ -283,9 +283,9 @@ def pressure_scale(state, r, tov, eos, atmosphere_threshold, factor=0.995):
     the EOS (``eps = P / ((Gamma - 1) rho0)`` for the ideal gas). Returns a new state."""
     factor = check_factor(factor)
     star = _prepare(state, r, tov, eos, atmosphere_threshold)
-    if eos.params[0] == EOS_POLYTROPE:
-        raise ValueError("eos: pressure_scale needs the ideal-gas evolution EOS (a polytrope "
-                         "ties P to rho0)")
+    if eos.kind == EOS_BAROTROPIC:
+        raise ValueError("eos: pressure_scale needs an evolution EOS with a thermal part "
+                         "(ideal or hybrid; the barotropic EOS ties P to rho0)")
     return _rebuild(state, star, eos, press_new=factor * star.press)
 
 
@@ -303,8 +303,15 @@ def velocity_kick(state, r, tov, eos, atmosphere_threshold, amplitude=0.01):
 
 
 @lru_cache(maxsize=16)
-def _modes(K, Gamma, rho_central, n_modes, kind):
-    return polytrope_radial_modes(K, Gamma, rho_central, n_modes=n_modes, kind=kind)
+def _modes(cold, rho_central, n_modes, kind):
+    return star_radial_modes(cold, rho_central, n_modes=n_modes, kind=kind)
+
+
+def _cold_eos(tov):
+    """The star's cold EOS: its general EOS, or the polytrope ``tov.K, tov.Gamma``."""
+    if tov.eos is not None:
+        return tov.eos
+    return PiecewisePolytrope.polytrope(float(tov.K), float(tov.Gamma))
 
 
 def mode_profile(tov, mode="F", kind="cowling"):
@@ -320,7 +327,7 @@ def mode_profile(tov, mode="F", kind="cowling"):
     """
     k = check_mode(mode)
     kind = check_kind(kind)
-    modes = _modes(float(tov.K), float(tov.Gamma), float(tov.rho_central), k + 1, kind)
+    modes = _modes(_cold_eos(tov), float(tov.rho_central), k + 1, kind)
     r_iso, xi_iso = modes.r_iso, modes.xi_iso[k]
     scale = np.max(np.abs(xi_iso))
     u = np.empty_like(r_iso)

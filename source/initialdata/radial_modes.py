@@ -674,6 +674,17 @@ def polytrope_radial_modes(K, Gamma, rho_central, n_modes=3, kind="coupled", **o
                         kind=kind, **options)
 
 
+def star_radial_modes(cold, rho_central, n_modes=3, kind="coupled", **options):
+    """:func:`radial_modes` of the star of central density ``rho_central`` built on the cold
+    EOS ``cold`` (a ``PiecewisePolytrope``; adiabatic index of the perturbations = the
+    local ``Gamma_i``, which is also that of a hybrid EOS on its cold curve)."""
+    if cold.n_pieces == 1:
+        return polytrope_radial_modes(cold.K[0], cold.Gamma[0], rho_central, n_modes, kind,
+                                      **options)
+    return radial_modes(solve_background(cold.barotropic_eos(), rho_central),
+                        n_modes=n_modes, kind=kind, **options)
+
+
 # ---------------------------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------------------------

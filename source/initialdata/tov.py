@@ -1058,12 +1058,30 @@ def star_of_mass(solver, mass, rho_min, rho_max, num=30, rtol=1e-12, sequence=No
     return solver.solve(math.exp(x_root), rtol=rtol)
 
 
-# ---------------------------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------------------------
 # Default central-density ranges of sequences: catalogue EOSs (g cm^-3), polytropes (code).
 _CATALOGUE_RANGE_CGS = (10.0**14.4, 10.0**15.8)
 _POLYTROPE_RANGE = (1.0e-4, 1.0e-2)
+
+
+def default_density_range(solver):
+    """Central densities (code units) searched for sequences and stars of a given mass:
+    10^14.4-10^15.8 g cm^-3 for a general (catalogue) EOS, 1e-4-1e-2 for a polytrope."""
+    if solver.eos is None:
+        return _POLYTROPE_RANGE
+    from source.matter.hydro import eos_catalogue as units
+
+    return tuple(units.density_to_code(rho) for rho in _CATALOGUE_RANGE_CGS)
+
+
+def central_density_of_mass(solver, mass, rtol=1e-12):
+    """Central density of the stable star of gravitational mass ``mass`` (Msun), searched in
+    :func:`default_density_range` (ValueError above the maximum mass)."""
+    return star_of_mass(solver, mass, *default_density_range(solver), rtol=rtol).rho_central
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------
 
 
 def _central_sound_speed_squared(eos, rho_central):
@@ -1218,11 +1236,10 @@ def main(argv=None):
         if args.eos_id is not None:
             eos = units.eos_from_catalogue(args.eos_id)
             solver = TOVSolverIso(eos=eos)
-            default_range = tuple(units.density_to_code(rho) for rho in _CATALOGUE_RANGE_CGS)
         else:
             eos = None
             solver = TOVSolverIso(args.K, args.gamma)
-            default_range = _POLYTROPE_RANGE
+        default_range = default_density_range(solver)
         if args.rho_central is not None and args.rho_central_cgs is not None:
             raise ValueError("give --rho-central or --rho-central-cgs, not both")
         rho_central = args.rho_central

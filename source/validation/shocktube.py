@@ -304,7 +304,6 @@ class PlanarSlab:
     # ---------------------------------------------------------------- state
     def set_primitives(self, rho, v, p):
         """Set the interior state from primitives (arrays of length N) and fill the ghosts."""
-        kind, gamma, K = self.eos_params
         shape = (self.num_cells,)
         rho, v, p = (np.ascontiguousarray(np.broadcast_to(np.asarray(a, float), shape))
                      for a in (rho, v, p))
@@ -330,10 +329,10 @@ class PlanarSlab:
             If any cell returns ``C2P_FAILED``; the message names the time, the cell and its
             conserved variables.
         """
-        kind, gamma, K = self.eos_params
+        eos = self.eos_params
         rho, v, p, eps, W, h = self.prim
-        cons_to_prim_array(U[0], U[1], U[2], self._ones_cells, self._ones_cells, kind, gamma,
-                           K, self.atm, C2P_KASTAUN, p, DEFAULT_TOL, DEFAULT_MAX_ITER,
+        cons_to_prim_array(U[0], U[1], U[2], self._ones_cells, self._ones_cells,
+                           eos, self.atm, C2P_KASTAUN, p, DEFAULT_TOL, DEFAULT_MAX_ITER,
                            rho, v, p, eps, W, h, self.status, self.iters)
         failed = np.flatnonzero(self.status == C2P_FAILED)
         if failed.size:
@@ -375,11 +374,11 @@ class PlanarSlab:
         # solver face k lies between cells k and k+1: the faces of the interior cells
         faces = slice(NUM_GHOSTS - 1, NUM_GHOSTS + self.num_cells)
         rL, vL, pL, rR, vR, pR = (a[faces].copy() for a in states)
-        kind, gamma, K = self.eos_params
+        eos = self.eos_params
         F = self._flux
         face_fluxes_array(self.riemann_id, rL, vL, pL, rR, vR, pR, self._ones_faces,
-                          self._zeros_faces, self._ones_faces, self._ones_faces, kind, gamma,
-                          K, self.atm, F[0], F[1], F[2])
+                          self._zeros_faces, self._ones_faces, self._ones_faces, eos,
+                          self.atm, F[0], F[1], F[2])
         return F
 
     def rhs(self, U, t):

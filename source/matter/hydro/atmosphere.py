@@ -19,7 +19,7 @@ AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
     "p_floor",          # pressure floor
     "v_max",            # speed cap |v| = sqrt(gamma_rr) |v^r| <= v_max
     "W_max",            # Lorentz-factor cap accepted by cons2prim
-    "tau_atm",          # tau written into reset cells (tau_atm_factor * p_floor)
+    "tau_atm",          # tau written into reset cells: tau_atm_factor * rho_floor * eps_atm
     "eps_atm",          # eps(rho_floor, p_floor)
     "cons_safety",      # S^2 <= cons_safety * tau (tau + 2D)
     "tau_min",          # conservative floor on physical tau: rho_floor * eps_atm
@@ -36,13 +36,15 @@ class AtmosphereParams:
     rho_floor : float
         Atmosphere rest-mass density.
     p_floor : float
-        Atmosphere pressure (for the TOV runs K rho_floor^Gamma).
+        Atmosphere pressure (for the TOV runs the cold pressure at rho_floor).
     v_max : float
         Speed cap, |v| = sqrt(gamma_rr) |v^r| <= v_max.
     W_max : float
         Lorentz-factor cap accepted by cons2prim.
     tau_atm_factor : float
-        tau written into reset cells is ``tau_atm_factor * p_floor`` (x e^{6 phi}).
+        tau written into reset cells is ``tau_atm_factor`` times ``rho_floor eps_atm``, the
+        tau of the atmosphere state at rest (x e^{6 phi}); ``eps_atm = eps(rho_floor,
+        p_floor)`` of the evolution EOS.
     conservative_floor_safety : float
         S^2 is limited to ``safety * tau (tau + 2 D)`` before recovery.
     threshold_factor : float
@@ -71,26 +73,35 @@ class AtmosphereParams:
         if not self.threshold_factor >= 1:
             raise ValueError("threshold_factor must be >= 1")
 
-    @property
-    def tau_atm(self):
-        return self.tau_atm_factor * self.p_floor
+    def eps_atm(self, eos):
+        """Specific internal energy of the atmosphere, ``eps(rho_floor, p_floor)``."""
+        return float(eos_eps_from_rho_p(eos.params, self.rho_floor, self.p_floor))
+
+    def tau_atm(self, eos):
+        """tau (not densitised) of the atmosphere at rest: W = 1, tau = rho_floor eps_atm,
+        times ``tau_atm_factor``."""
+        return self.tau_atm_factor * self.rho_floor * self.eps_atm(eos)
 
     def packed(self, eos):
         """The parameters for the compiled kernels (``AtmosphereKernelParams``)."""
-        kind, gamma, K = eos.params
-        eps_atm = float(eos_eps_from_rho_p(kind, gamma, K, self.rho_floor, self.p_floor))
+        eps_atm = self.eps_atm(eos)
         return AtmosphereKernelParams(
             rho_floor=float(self.rho_floor), p_floor=float(self.p_floor),
-            v_max=float(self.v_max), W_max=float(self.W_max), tau_atm=float(self.tau_atm),
-            eps_atm=eps_atm, cons_safety=float(self.conservative_floor_safety),
+            v_max=float(self.v_max), W_max=float(self.W_max),
+            tau_atm=float(self.tau_atm(eos)), eps_atm=eps_atm,
+            cons_safety=float(self.conservative_floor_safety),
             tau_min=float(self.rho_floor * eps_atm),
             rho_threshold=float(self.threshold_factor * self.rho_floor))
 
 
-def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0):
-    """TOV atmosphere: rho_floor (default 1e-13) and p_floor = K rho_floor^Gamma."""
+def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0, cold_eos=None):
+    """TOV atmosphere: rho_floor (default 1e-13) and p_floor = P_cold(rho_floor) of the
+    star's cold EOS (``cold_eos``, any EOS object with ``cold_pressure``; default the
+    polytrope ``K rho_floor^Gamma``)."""
     rho_floor = 1e-13 if rho_floor is None else float(rho_floor)
-    return AtmosphereParams(rho_floor=rho_floor, p_floor=K * rho_floor**gamma)
+    p_floor = K * rho_floor**gamma if cold_eos is None else \
+        float(cold_eos.cold_pressure(rho_floor))
+    return AtmosphereParams(rho_floor=rho_floor, p_floor=p_floor)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -124,8 +135,8 @@ class FloorApplicator:
     def __init__(self, atmosphere, eos):
         self.atmosphere = atmosphere
         self.eos = eos
-        self.tau_atm = atmosphere.tau_atm
-        self.eps_atm = float(eos.eps_from_rho_p(atmosphere.rho_floor, atmosphere.p_floor))
+        self.tau_atm = atmosphere.tau_atm(eos)
+        self.eps_atm = atmosphere.eps_atm(eos)
 
     def apply_primitive_floors(self, rho0, vr, p, gamma_rr):
         a = self.atmosphere

@@ -10,16 +10,19 @@ S^2 = S_r^2 / gamma_rr, v^r = v_r / gamma_rr.
 Solvers (point-wise ``@njit`` functions, shared by the modular and the fused kernels):
 
 * **Kastaun** (Kastaun, Kalinani & Ciolfi 2021, PRD 103, 023018, "KKC" below), pure hydro
-  (B = 0) for the Gamma-law EOS: a bracketed root of the master function f(mu) with
-  mu = 1/(h W). It follows the paper: nu = max(nu_A, nu_B) (eq. 41-42 analogues for B = 0),
-  the cancellation-free eps (eq. 38), velocity bound from z_0 = r/h_0, bracket
-  [0, 1/sqrt(h_0^2 + r^2)] (h W = sqrt(h^2 + r^2) >= sqrt(h_0^2 + r^2)), and an
-  Illinois-type regula falsi (Anderson-Bjorck) that always keeps a bracket.
-* **Newton** on the pressure (Gamma-law) with a *relative* stopping test
-  |dP| <= tol P, started from a guess (the previous pressure of the cell);
+  (B = 0) for any EOS with a thermal degree of freedom (ideal gas, hybrid): a bracketed root
+  of the master function f(mu) with mu = 1/(h W). It follows the paper: rho_hat = D / W_hat,
+  eps_hat from the cancellation-free formula (eq. 38) clamped to the EOS validity range
+  eps >= eps_cold(rho_hat) (0 for the ideal gas), nu = max(nu_A, nu_B) (eq. 41-42 analogues
+  for B = 0), velocity bound from z_0 = r/h_0 with h_0 = 1 (the enthalpy of every state of
+  these EOS is >= 1), bracket [0, 1/sqrt(h_0^2 + r^2)] (h W = sqrt(h^2 + r^2) >=
+  sqrt(h_0^2 + r^2)), and an Illinois-type regula falsi (Anderson-Bjorck) that always keeps
+  a bracket.
+* **Newton** on the pressure (ideal gas only; Kastaun for the other EOS) with a *relative*
+  stopping test |dP| <= tol P, started from a guess (the previous pressure of the cell);
   any failure (no convergence, unphysical iterate) falls back to Kastaun.
-* **Barotropic** (polytrope): the thermodynamics is slaved to rho0, so tau is not needed;
-  with r = S/D, z = W v = r/h(rho0) and rho0 W(rho0) = D we solve
+* **Barotropic** (cold curve only): the thermodynamics is slaved to rho0, so tau is not
+  needed; with r = S/D, z = W v = r/h(rho0) and rho0 W(rho0) = D we solve
   g(rho0) = rho0 sqrt(1 + (r/h(rho0))^2) - D = 0, bracketed in [D/sqrt(1+r^2), D].
 
 Status codes (per cell, never exceptions): ``C2P_OK``, ``C2P_ATMOSPHERE`` (vacuum cell set
@@ -35,7 +38,15 @@ import math
 import numpy as np
 from numba import njit
 
-from .eos import EOS_POLYTROPE, eos_eps_from_rho_p, eos_pressure
+from .eos import (
+    EOS_BAROTROPIC,
+    EOS_IDEAL_GAS,
+    eos_cold,
+    eos_eps_from_rho_p,
+    eos_pieces,
+    eos_pressure,
+)
+from .piecewise_polytrope import pwp_enthalpy_minus_one
 
 C2P_OK = 0
 C2P_ATMOSPHERE = 1
@@ -67,13 +78,13 @@ def prim_to_cons_point(rho0, vr, press, eps, gamma_rr, e6phi):
 
 
 # ---------------------------------------------------------------------------------------
-# Kastaun et al. (2021), B = 0, Gamma-law
+# Kastaun et al. (2021), B = 0
 # ---------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
-def kastaun_master(mu, q, r2, gamma, v2_cap):
-    """Master function f(mu) = mu - mu_hat(mu) of KKC 2021 for B = 0 (Gamma-law EOS).
+def kastaun_master(mu, D, q, r2, eos, v2_cap):
+    """Master function f(mu) = mu - mu_hat(mu) of KKC 2021 for B = 0.
 
-    Parameters: q = tau/D, r2 = S^2/D^2, ``v2_cap`` = upper bound of v^2.
+    Parameters: D (physical), q = tau/D, r2 = S^2/D^2, ``v2_cap`` = upper bound of v^2.
     Returns (f, W_hat, eps_hat). Always finite for 0 <= mu <= 1/sqrt(1 + r2).
     """
     v2 = mu * mu * r2
@@ -83,9 +94,19 @@ def kastaun_master(mu, q, r2, gamma, v2_cap):
     # eps_hat, cancellation-free form: W (q - mu r^2) + W^2 v^2 / (1 + W)   (KKC eq. 38)
     # with W^2 v^2 / (1 + W) = v^2 / (s (1 + s))
     eps = (q - mu * r2) / s + v2 / (s * (1.0 + s))
-    if eps < 0.0:  # clamp to the EOS validity range of the Gamma-law, eps >= 0
-        eps = 0.0
-    a = (gamma - 1.0) * eps / (1.0 + eps)          # a = P / (rho (1 + eps))
+    if eos.kind == EOS_IDEAL_GAS:
+        if eps < 0.0:  # the validity range of the ideal gas: eps >= 0
+            eps = 0.0
+        a = (eos.gamma_th - 1.0) * eps / (1.0 + eps)    # a = P / (rho (1 + eps))
+    else:
+        rho = D * s                                     # rho_hat = D / W_hat, clamped to
+        if rho > eos.rho_max:                           # the validity range
+            rho = eos.rho_max
+        p_cold, eps_cold, _ = eos_cold(eos, rho)
+        if eps < eps_cold:  # the validity range: eps >= eps_cold(rho_hat)
+            eps = eps_cold
+        press = p_cold + (eos.gamma_th - 1.0) * rho * (eps - eps_cold)
+        a = press / (rho * (1.0 + eps))
     h = (1.0 + eps) * (1.0 + a)
     nu_a = h * s                                    # h / W
     nu_b = (1.0 + a) * (1.0 + q - mu * r2)
@@ -94,14 +115,14 @@ def kastaun_master(mu, q, r2, gamma, v2_cap):
 
 
 @njit(cache=True, error_model="numpy")
-def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
+def kastaun_solve(D, q, r2, eos, v_max, tol, max_iter):
     """Root mu of the KKC master function; returns (mu, W, eps, iterations, ok), with W and
     eps those of the master function at the returned mu.
 
-    Bracket [0, 1/sqrt(1 + r^2)] (h_0 = 1 for the Gamma-law); f(0) = -1/(1 + Gamma q) in
-    closed form (v = 0 there and nu_A = nu_B). Illinois/Anderson-Bjorck regula falsi,
-    stopped when the bracket width times W^2 is below tol * mu (the error of v then is
-    below tol), when the bracket is at round-off, or when f vanishes.
+    Bracket [0, 1/sqrt(1 + r^2)] (h_0 = 1); f(0) < 0 always (v = 0 there, nu_A = nu_B = h,
+    f = -1/h). Illinois/Anderson-Bjorck regula falsi, stopped when the bracket width times
+    W^2 is below tol * mu (the error of v then is below tol), when the bracket is at
+    round-off, or when f vanishes.
     """
     # velocity bound: z <= z_0 = r / h_0 -> v_0^2 = r^2 / (1 + r^2); also the user cap
     v2_cap = r2 / (1.0 + r2)
@@ -109,9 +130,8 @@ def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
         v2_cap = v_max * v_max
     a = 0.0
     b = 1.0 / math.sqrt(1.0 + r2)
-    qc = q if q > 0.0 else 0.0
-    fa = -1.0 / (1.0 + gamma * qc)
-    fb, Wb, eb = kastaun_master(b, q, r2, gamma, v2_cap)
+    fa = kastaun_master(0.0, D, q, r2, eos, v2_cap)[0]
+    fb, Wb, eb = kastaun_master(b, D, q, r2, eos, v2_cap)
     if not (fa == fa and fb == fb):
         return 0.0, 1.0, 0.0, 0, False
     if fb <= 0.0:  # root at the upper end (round-off): accept it
@@ -124,7 +144,7 @@ def kastaun_solve(q, r2, gamma, v_max, tol, max_iter):
         x = (a * fb - b * fa) / (fb - fa)
         if not (a < x < b):
             x = 0.5 * (a + b)
-        fx, Wx, ex = kastaun_master(x, q, r2, gamma, v2_cap)
+        fx, Wx, ex = kastaun_master(x, D, q, r2, eos, v2_cap)
         if fx != fx:
             return x, Wx, ex, it, False
         if fx == 0.0:
@@ -196,15 +216,21 @@ def newton_pressure_solve(D, S2, tau, gamma, p_guess, p_floor, W_max, tol, max_i
 # Barotropic (polytrope) recovery
 # ---------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy")
-def barotropic_solve(D, S2, gamma, K, tol, max_iter):
-    """Root rho0 of g = rho0 sqrt(1 + S^2/(D h(rho0))^2) - D on [D/sqrt(1+r^2), D]."""
+def barotropic_solve(D, S2, eos, tol, max_iter):
+    """Root rho0 of g = rho0 sqrt(1 + S^2/(D h(rho0))^2) - D on [D/sqrt(1+r^2), D], with
+    h(rho0) the enthalpy of the cold curve of ``eos``, searched only up to its ``rho_max``:
+    dg/drho0 is proportional to 1 + (r/h)^2 (1 - c_s^2), so g increases (one root) while the
+    EOS is causal; above its causal limit g can cross zero again (fast states of the
+    catalogue EOS) and the root there is not the state's."""
     r2 = S2 / (D * D)
     lo = D / math.sqrt(1.0 + r2)
-    hi = D
-    cpoly = gamma * K / (gamma - 1.0)
+    hi = D if D < eos.rho_max else eos.rho_max
+    pieces = eos_pieces(eos)
+    if lo > hi:
+        lo = hi
 
     def g(rho):
-        h = 1.0 + cpoly * rho ** (gamma - 1.0)
+        h = 1.0 + pwp_enthalpy_minus_one(rho, pieces)
         return rho * math.sqrt(1.0 + r2 / (h * h)) - D
 
     glo = g(lo)
@@ -245,9 +271,9 @@ def barotropic_solve(D, S2, gamma, K, tol, max_iter):
 # Full recovery of one cell
 # ---------------------------------------------------------------------------------------
 @njit(cache=True, error_model="numpy", inline="always")
-def _atmosphere_prims(eos_kind, gamma, K, atm):
+def _atmosphere_prims(eos, atm):
     rho = atm.rho_floor
-    p = eos_pressure(eos_kind, gamma, K, rho, atm.eps_atm)
+    p = eos_pressure(eos, rho, atm.eps_atm)
     if p < atm.p_floor:
         p = atm.p_floor
     eps = atm.eps_atm
@@ -256,8 +282,7 @@ def _atmosphere_prims(eos_kind, gamma, K, atm):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_guess,
-                       tol, max_iter):
+def cons_to_prim_point(D, Sr, tau, gamma_rr, eos, atm, method, p_guess, tol, max_iter):
     """Recover the primitives of one cell from *physical* (D, S_r, tau).
 
     Returns
@@ -268,10 +293,10 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
     iterations : int
     """
     if not (math.isfinite(D) and math.isfinite(Sr) and math.isfinite(tau)):
-        rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
+        rho, vr, p, eps, W, h = _atmosphere_prims(eos, atm)
         return rho, vr, p, eps, W, h, C2P_FAILED, 0
     if D < atm.rho_threshold:
-        rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
+        rho, vr, p, eps, W, h = _atmosphere_prims(eos, atm)
         return rho, vr, p, eps, W, h, C2P_ATMOSPHERE, 0
 
     # Conservative floors, on unphysical input only (physical variables). Every state with
@@ -282,7 +307,7 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
     # round-off of it (a cold ultra-relativistic state computed in floating point) to the
     # bound itself. The barotropic recovery ignores tau, so it is not limited by tau.
     S2 = Sr * Sr / gamma_rr
-    if eos_kind != EOS_POLYTROPE:
+    if eos.kind != EOS_BAROTROPIC:
         if tau < atm.tau_min:
             tau = atm.tau_min
         S2_bound = tau * (tau + 2.0 * D)
@@ -294,37 +319,36 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
 
     ok = False
     iters = 0
-    if eos_kind == EOS_POLYTROPE:
-        rho, iters, ok = barotropic_solve(D, S2, gamma, K, tol, max_iter)
+    if eos.kind == EOS_BAROTROPIC:
+        rho, iters, ok = barotropic_solve(D, S2, eos, tol, max_iter)
         if ok:
-            eps = K * rho ** (gamma - 1.0) / (gamma - 1.0)
-            p = K * rho**gamma
-            h = 1.0 + gamma * eps
+            p, eps, _ = eos_cold(eos, rho)
+            h = 1.0 + eps + p / rho
             z = math.sqrt(S2) / (D * h)       # z = W v
             W = math.sqrt(1.0 + z * z)
     else:
-        if method == 1:  # C2P_NEWTON fast path
+        if method == C2P_NEWTON and eos.kind == EOS_IDEAL_GAS:  # the fast path
             p, iters, ok = newton_pressure_solve(
-                D, S2, tau, gamma, p_guess, atm.p_floor, atm.W_max, tol, max_iter
+                D, S2, tau, eos.gamma_th, p_guess, atm.p_floor, atm.W_max, tol, max_iter
             )
             if ok:
                 Q = tau + D + p
                 W = 1.0 / math.sqrt(1.0 - S2 / (Q * Q))
                 rho = D / W
-                eps = p / ((gamma - 1.0) * rho)
+                eps = eos_eps_from_rho_p(eos, rho, p)
                 h = 1.0 + eps + p / rho
                 ok = math.isfinite(h) and W <= atm.W_max   # else: Kastaun decides
         if not ok:
             q = tau / D
             r2 = S2 / (D * D)
-            mu, W, eps, it2, ok = kastaun_solve(q, r2, gamma, atm.v_max, tol, max_iter)
+            mu, W, eps, it2, ok = kastaun_solve(D, q, r2, eos, atm.v_max, tol, max_iter)
             iters += it2
             if ok:
                 rho = D / W
-                p = (gamma - 1.0) * rho * eps
+                p = eos_pressure(eos, rho, eps)
                 h = 1.0 + eps + p / rho
     if not ok or W > atm.W_max:
-        rho, vr, p, eps, W, h = _atmosphere_prims(eos_kind, gamma, K, atm)
+        rho, vr, p, eps, W, h = _atmosphere_prims(eos, atm)
         return rho, vr, p, eps, W, h, C2P_FAILED, iters
 
     # velocity from the momentum: v_r = S_r / (rho h W^2), v^r = v_r / gamma_rr
@@ -350,8 +374,8 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
             W = 1.0 / math.sqrt(1.0 - v_max * v_max)
             changed = True
     if changed:
-        eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho, p)
-        p = eos_pressure(eos_kind, gamma, K, rho, eps)
+        eps = eos_eps_from_rho_p(eos, rho, p)
+        p = eos_pressure(eos, rho, eps)
         if p < atm.p_floor:
             p = atm.p_floor
         h = 1.0 + eps + p / rho
@@ -359,8 +383,8 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos_kind, gamma, K, atm, method, p_
 
 
 @njit(cache=True, parallel=False, error_model="numpy")
-def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm, method,
-                       p_guess, tol, max_iter, rho0, vr, press, eps, W, h, status, iters):
+def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos, atm, method, p_guess, tol,
+                       max_iter, rho0, vr, press, eps, W, h, status, iters):
     """Recover all cells of *densitised* (D~, S~_r, tau~) (divided by e^{6 phi} here).
 
     Outputs are written into the preallocated arrays; ``p_guess`` may alias ``press``.
@@ -368,7 +392,7 @@ def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos_kind, gamma, K, atm, 
     for i in range(Dt.shape[0]):
         inv = 1.0 / e6phi[i]
         r = cons_to_prim_point(Dt[i] * inv, Srt[i] * inv, taut[i] * inv, gamma_rr[i],
-                               eos_kind, gamma, K, atm, method, p_guess[i], tol, max_iter)
+                               eos, atm, method, p_guess[i], tol, max_iter)
         rho0[i], vr[i], press[i], eps[i], W[i], h[i], status[i], iters[i] = r
 
 
@@ -387,7 +411,7 @@ def prim_to_cons(rho0, vr, pressure, geom, eos):
     ----------
     rho0, vr, pressure : array_like
     geom : GeometryState (uses ``gamma_rr`` and ``e6phi``)
-    eos : IdealGasEOS or PolytropicEOS
+    eos : an EOS of :mod:`source.matter.hydro.eos`
     """
     rho0, vr, pressure, gamma_rr, e6phi = np.broadcast_arrays(
         *(np.asarray(x, dtype=np.float64) for x in (rho0, vr, pressure, geom.gamma_rr,
@@ -407,14 +431,14 @@ class Cons2PrimSolver:
 
     Parameters
     ----------
-    eos : IdealGasEOS or PolytropicEOS
+    eos : an EOS of :mod:`source.matter.hydro.eos`
     atmosphere : AtmosphereParams
     tol : float
         Relative tolerance (default 1e-13).
     max_iter : int
     solver_method : {"kastaun", "newton"}
-        "newton" = Newton fast path with Kastaun fallback (Gamma-law only; the polytrope
-        always uses the barotropic bracketed solver).
+        "newton" = Newton fast path with Kastaun fallback (ideal gas only; the hybrid EOS
+        uses Kastaun, the barotropic EOS its bracketed solver).
     """
 
     def __init__(self, eos, atmosphere, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER,
@@ -455,11 +479,10 @@ class Cons2PrimSolver:
         status = np.empty(n, dtype=np.int8)
         iters = np.empty(n, dtype=np.int32)
         guess = np.zeros(n) if p_guess is None else np.ascontiguousarray(p_guess, np.float64)
-        kind, gamma, K = self.eos.params
         cons_to_prim_array(D, np.ascontiguousarray(Sr, np.float64),
-                           np.ascontiguousarray(tau, np.float64), gamma_rr, ones, kind, gamma,
-                           K, self.atm_packed, self.method_id, guess, self.tol, self.max_iter,
-                           *out, status, iters)
+                           np.ascontiguousarray(tau, np.float64), gamma_rr, ones,
+                           self.eos.params, self.atm_packed, self.method_id, guess, self.tol,
+                           self.max_iter, *out, status, iters)
         self.last_iterations = iters
         self.stats["total_calls"] += 1
         self.stats["cells"] += n

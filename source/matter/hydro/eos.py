@@ -1,70 +1,244 @@
-"""Equations of state: ideal gas (Gamma-law) and cold polytrope.
+r"""Equations of state: one interface for the compiled kernels and for Python.
 
-Each EOS exists twice, written once: the point-wise ``@njit`` functions below (used by every
-compiled kernel, dispatched on an integer ``eos_kind``) and thin classes with the reference
-names (``IdealGasEOS``, ``PolytropicEOS``) whose vectorised methods call the same functions.
+Three kinds, all described by one named tuple of floats ``EOSKernelParams(kind, gamma_th,
+rho_max, <pieces>)`` that every compiled kernel takes *by value* (no arrays: no per-call
+reference counting; only floats, because Numba's parallel loops accept flat tuples of scalars
+and nothing nested):
 
-* ideal gas:  P = (Gamma - 1) rho0 eps
-* polytrope:  P = K rho0^Gamma,  eps = K rho0^(Gamma-1) / (Gamma - 1)  (barotropic: eps is
-  slaved to rho0 and the energy equation is redundant)
+* **ideal gas** (``EOS_IDEAL_GAS``): ``P = (Gamma - 1) rho eps`` with ``Gamma = gamma_th``;
+  no cold part (``eps >= 0``).
+* **barotropic** (``EOS_BAROTROPIC``): the cold curve alone, ``P = P_cold(rho)``,
+  ``eps = eps_cold(rho)``; the energy equation is redundant. The cold curve is a piecewise
+  polytrope (Read, Lackey, Owen & Friedman 2009, PRD 79, 124032; one piece = the polytrope
+  ``P = K rho^Gamma``), see :mod:`source.matter.hydro.piecewise_polytrope`.
+* **hybrid** (``EOS_HYBRID``): the cold curve plus a thermal ideal-gas part (Shibata,
+  Taniguchi & Uryu 2005, PRD 71, 084021, eq. 2.6 ff.; Bauswein, Janka & Oechslin 2010)
 
-For both, h = 1 + eps + P/rho0 and c_s^2 = Gamma P / (rho0 h).
+      P(rho, eps) = P_cold(rho) + (Gamma_th - 1) rho (eps - eps_cold(rho)),
+      c_s^2 h     = Gamma_i P_cold / rho + Gamma_th (Gamma_th - 1) (eps - eps_cold),
+
+  valid for ``eps >= eps_cold(rho)`` (the cons2prim solver clamps to that range).
+
+For every kind ``h = 1 + eps + P / rho`` and ``c_s^2 = (dP/drho|_eps + P/rho^2 dP/deps|_rho)
+/ h``. The ideal gas with ``Gamma`` and the hybrid of the polytrope ``K rho^Gamma`` with
+``Gamma_th = Gamma`` are the same EOS (analytically).
+
+The pieces are the piecewise polytrope's six rows (``flat_pieces``), each padded to
+``MAX_PIECES`` entries (unused pieces start at infinite density), so that every EOS has the
+same Numba type and the kernels compile once for all of them; ``params.pieces`` (Python,
+six rows) and ``eos_pieces(params)`` (compiled, flat) return them.
+
+Point-wise functions (``@njit``, used by cons2prim, the Riemann solvers, the atmosphere and
+initial data): ``eos_cold``, ``eos_pressure``, ``eos_eps_from_rho_p``, ``eos_thermo`` and
+``eos_sound_speed_squared``. The Python classes (``IdealGasEOS``, ``PolytropicEOS``,
+``BarotropicEOS``, ``HybridEOS``) hold the parameters and apply the same functions to arrays.
 """
 
+import math
+from collections import namedtuple
+
 import numpy as np
-from numba import njit, vectorize
+from numba import njit
+
+from .piecewise_polytrope import (
+    NUM_PIECE_ROWS,
+    PIECE_ETA,
+    PIECE_GAMMA,
+    PIECE_RHO,
+    PiecewisePolytrope,
+    pwp_cold_state,
+)
 
 EOS_IDEAL_GAS = 0
-EOS_POLYTROPE = 1
+EOS_BAROTROPIC = 1
+EOS_HYBRID = 2
+EOS_KIND_NAMES = {EOS_IDEAL_GAS: "ideal_gas", EOS_BAROTROPIC: "barotropic",
+                  EOS_HYBRID: "hybrid"}
+
+#: Pieces the compiled kernels hold (the SLy-crust fits of the catalogue use 7).
+MAX_PIECES = 8
+
+_SCALARS = ("kind",      # EOS_IDEAL_GAS, EOS_BAROTROPIC or EOS_HYBRID (as a float)
+            "gamma_th",  # Gamma of the ideal gas / thermal index of the hybrid
+            "rho_max")   # validity range 0 < rho <= rho_max (the cold curve's causal limit)
+_PIECES_START = len(_SCALARS)
 
 
-@njit(cache=True, error_model="numpy")
-def eos_pressure(eos_kind, gamma, K, rho0, eps):
-    """Pressure P(rho0, eps)."""
-    if eos_kind == EOS_POLYTROPE:
-        return K * rho0**gamma
-    return (gamma - 1.0) * rho0 * eps
+class EOSKernelParams(namedtuple("EOSKernelParams", _SCALARS + tuple(
+        f"piece_{row}_{i}" for row in range(NUM_PIECE_ROWS) for i in range(MAX_PIECES)))):
+    """The EOS as the compiled kernels see it (floats only)."""
 
+    __slots__ = ()
 
-@njit(cache=True, error_model="numpy")
-def eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press):
-    """Specific internal energy eps(rho0, P) (the polytrope ignores P)."""
-    if eos_kind == EOS_POLYTROPE:
-        return K * rho0 ** (gamma - 1.0) / (gamma - 1.0)
-    return press / ((gamma - 1.0) * rho0)
-
-
-@njit(cache=True, error_model="numpy")
-def eos_sound_speed_squared(gamma, rho0, press, h):
-    """c_s^2 = Gamma P / (rho0 h), valid for both EOS kinds."""
-    return gamma * press / (rho0 * h)
-
-
-@vectorize(["float64(int64, float64, float64, float64, float64)"], cache=True)
-def _pressure_ufunc(eos_kind, gamma, K, rho0, eps):
-    return eos_pressure(eos_kind, gamma, K, rho0, eps)
-
-
-@vectorize(["float64(int64, float64, float64, float64, float64)"], cache=True)
-def _eps_ufunc(eos_kind, gamma, K, rho0, press):
-    return eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press)
-
-
-class _EOSBase:
-    kind = -1
-
-    def _check_gamma(self, gamma):
-        if not np.isfinite(gamma) or gamma <= 1.0:
-            raise ValueError(f"gamma must be > 1 (got {gamma})")
-        return float(gamma)
+    @classmethod
+    def build(cls, kind, gamma_th, rho_max, pieces):
+        """From a piecewise polytrope's six rows ``pieces`` (padded here)."""
+        return cls(float(kind), float(gamma_th), float(rho_max), *pad_pieces(pieces))
 
     @property
-    def params(self):
-        """``(eos_kind, gamma, K)``: the arguments every compiled kernel takes."""
-        return self.kind, self.gamma, self.K
+    def pieces(self):
+        """The six padded rows ``(rho_start, K, Gamma, eps_start, q_start, eta_start)``
+        (Python; the kernels read them flat with ``eos_pieces``)."""
+        flat = self[_PIECES_START:]
+        return tuple(tuple(flat[row * MAX_PIECES:(row + 1) * MAX_PIECES])
+                     for row in range(NUM_PIECE_ROWS))
+
+
+def pad_pieces(pieces):
+    """A piecewise polytrope's six rows ``pieces`` padded to ``MAX_PIECES`` each and laid out
+    flat: unused pieces start at infinite density and log-enthalpy, so that the piece search
+    never enters them."""
+    n = len(pieces[PIECE_RHO])
+    if n > MAX_PIECES:
+        raise ValueError(f"the compiled kernels hold at most {MAX_PIECES} pieces (got {n})")
+    flat = []
+    for row_index, row in enumerate(pieces):
+        fill = math.inf if row_index in (PIECE_RHO, PIECE_ETA) else \
+            (1.0 if row_index == PIECE_GAMMA else 0.0)
+        flat.extend(float(x) for x in row)
+        flat.extend([fill] * (MAX_PIECES - n))
+    return tuple(flat)
+
+
+_NO_COLD_PART = ((0.0,), (0.0,), (2.0,), (0.0,), (0.0,), (0.0,))
+
+
+@njit(cache=True, error_model="numpy")
+def eos_pieces(eos):
+    """The flat padded pieces of ``eos`` (compiled; call it outside parallel loop bodies'
+    inlined code: a tuple cannot cross into a parallel region)."""
+    return eos[_PIECES_START:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Point-wise functions (compiled)
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def eos_cold(eos, rho):
+    """Cold part ``(P_cold, eps_cold, Gamma_i)`` at ``rho`` (zeros for the ideal gas and for
+    ``rho <= 0``; ``Gamma_i`` is the exponent of the piece holding ``rho``)."""
+    if eos.kind == EOS_IDEAL_GAS or not rho > 0.0:
+        return 0.0, 0.0, 1.0
+    return pwp_cold_state(rho, eos_pieces(eos))
+
+
+@njit(cache=True, error_model="numpy")
+def eos_pressure(eos, rho, eps):
+    """``P(rho, eps)`` (the barotropic EOS ignores ``eps``)."""
+    if eos.kind == EOS_IDEAL_GAS:
+        return (eos.gamma_th - 1.0) * rho * eps
+    p_cold, eps_cold, _ = eos_cold(eos, rho)
+    if eos.kind == EOS_BAROTROPIC:
+        return p_cold
+    return p_cold + (eos.gamma_th - 1.0) * rho * (eps - eps_cold)
+
+
+@njit(cache=True, error_model="numpy")
+def eos_eps_from_rho_p(eos, rho, press):
+    """``eps(rho, P)`` (the barotropic EOS ignores ``P``)."""
+    if eos.kind == EOS_IDEAL_GAS:
+        return press / ((eos.gamma_th - 1.0) * rho)
+    p_cold, eps_cold, _ = eos_cold(eos, rho)
+    if eos.kind == EOS_BAROTROPIC:
+        return eps_cold
+    return eps_cold + (press - p_cold) / ((eos.gamma_th - 1.0) * rho)
+
+
+@njit(cache=True, error_model="numpy")
+def eos_sound_speed_squared(eos, rho, eps, press, h):
+    """``c_s^2`` of a state ``(rho, eps, P, h)`` that satisfies the EOS (not clipped)."""
+    if eos.kind == EOS_IDEAL_GAS:
+        return eos.gamma_th * press / (rho * h)
+    p_cold, eps_cold, gamma = eos_cold(eos, rho)
+    if eos.kind == EOS_BAROTROPIC:
+        return gamma * p_cold / (rho * h)
+    gth = eos.gamma_th
+    return (gamma * p_cold / rho + gth * (gth - 1.0) * (eps - eps_cold)) / h
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def eos_thermo(eos, rho, press):
+    """``(P, eps, h, c_s^2)`` of a state given by ``(rho, P)`` (a reconstructed face state).
+
+    The barotropic EOS replaces ``P`` by ``P_cold(rho)``: its pressure is a function of the
+    density, and taking it from a separately reconstructed ``P`` would give a face state off
+    the EOS. The hybrid's ``eps`` is not allowed below the cold curve."""
+    if eos.kind == EOS_IDEAL_GAS:
+        p_over_rho = press / rho
+        eps = p_over_rho / (eos.gamma_th - 1.0)
+        h = 1.0 + eps + p_over_rho
+        return press, eps, h, eos.gamma_th * p_over_rho / h
+    p_cold, eps_cold, gamma = eos_cold(eos, rho)
+    if eos.kind == EOS_BAROTROPIC:
+        h = 1.0 + eps_cold + p_cold / rho
+        return p_cold, eps_cold, h, gamma * p_cold / (rho * h)
+    gth = eos.gamma_th
+    eps_th = (press - p_cold) / ((gth - 1.0) * rho)
+    if eps_th < 0.0:
+        eps_th = 0.0
+        press = p_cold
+    eps = eps_cold + eps_th
+    h = 1.0 + eps + press / rho
+    return press, eps, h, (gamma * p_cold / rho + gth * (gth - 1.0) * eps_th) / h
+
+
+@njit(cache=True, error_model="numpy")
+def _apply(which, eos, x, y, out):
+    for k in range(x.size):
+        if which == 0:
+            out[k] = eos_pressure(eos, x[k], y[k])
+        elif which == 1:
+            out[k] = eos_eps_from_rho_p(eos, x[k], y[k])
+        elif which == 2:
+            out[k] = eos_cold(eos, x[k])[0]
+        elif which == 3:
+            out[k] = eos_cold(eos, x[k])[1]
+        else:
+            p = eos_pressure(eos, x[k], y[k])
+            out[k] = eos_sound_speed_squared(eos, x[k], y[k], p, 1.0 + y[k] + p / x[k])
+
+
+_PRESSURE, _EPS, _COLD_PRESSURE, _COLD_EPS, _CS2 = range(5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Python classes
+# ---------------------------------------------------------------------------------------------
+class _EOSBase:
+    """Holds ``params`` (the kernels' ``EOSKernelParams``) and applies the point functions to
+    arrays."""
+
+    kind = -1
+
+    def _map(self, which, x, y=None):
+        x = np.asarray(x, dtype=np.float64)
+        y = np.zeros_like(x) if y is None else np.asarray(y, dtype=np.float64)
+        x, y = np.broadcast_arrays(x, y)
+        out = np.empty(x.shape)
+        _apply(which, self.params, np.ascontiguousarray(x).ravel(),
+               np.ascontiguousarray(y).ravel(), out.reshape(-1))
+        return out if out.ndim else float(out)
+
+    @staticmethod
+    def _check_gamma(gamma, name="gamma"):
+        gamma = float(gamma)
+        if not math.isfinite(gamma) or gamma <= 1.0:
+            raise ValueError(f"{name} must be > 1 (got {gamma})")
+        return gamma
+
+    def pressure_from_rho_eps(self, rho0, eps):
+        """``P(rho, eps)``."""
+        return self._map(_PRESSURE, rho0, eps)
 
     def eps_from_rho_p(self, rho0, p):
-        return _eps_ufunc(self.kind, self.gamma, self.K, rho0, p)
+        """``eps(rho, P)``."""
+        return self._map(_EPS, rho0, p)
+
+    def cold_pressure(self, rho0):
+        return self._map(_COLD_PRESSURE, rho0)
+
+    def cold_eps(self, rho0):
+        return self._map(_COLD_EPS, rho0)
 
     def enthalpy(self, rho0, p, eps):
         return 1.0 + eps + p / rho0
@@ -73,19 +247,24 @@ class _EOSBase:
         return self.enthalpy(rho0, p, self.eps_from_rho_p(rho0, p))
 
     def sound_speed_squared(self, rho0, p, eps):
-        h = self.enthalpy(rho0, p, eps)
-        return np.clip(self.gamma * p / (rho0 * h), 0.0, 1.0)
+        """``c_s^2`` of states ``(rho, P, eps)`` on the EOS (``P`` is recomputed from
+        ``(rho, eps)``), clipped to ``[0, 1]``."""
+        return np.clip(self._map(_CS2, rho0, eps), 0.0, 1.0)
 
     def validate_state(self, rho0, p, eps=None):
-        """True where the state is physical (rho0 > 0, P >= 0, finite)."""
+        """True where the state is physical (rho0 > 0, P >= 0, finite, eps >= eps_cold)."""
         ok = np.isfinite(rho0) & np.isfinite(p) & (rho0 > 0) & (p >= 0)
         if eps is not None:
-            ok &= np.isfinite(eps) & (eps >= 0)
+            ok &= np.isfinite(eps) & (eps >= self.cold_eps(np.where(ok, rho0, 1.0)))
         return ok
+
+    def describe(self):
+        """JSON-able description (stored with every run)."""
+        return {"kind": EOS_KIND_NAMES[self.kind], "name": self.name}
 
 
 class IdealGasEOS(_EOSBase):
-    """Gamma-law EOS P = (Gamma - 1) rho0 eps."""
+    """Gamma-law EOS ``P = (Gamma - 1) rho0 eps``."""
 
     kind = EOS_IDEAL_GAS
 
@@ -94,11 +273,11 @@ class IdealGasEOS(_EOSBase):
         self.gamma_minus_1 = self.gamma - 1.0
         self.K = 0.0
         self.name = f"ideal_gas_gamma_{gamma}"
+        self.params = EOSKernelParams.build(EOS_IDEAL_GAS, self.gamma, math.inf,
+                                            _NO_COLD_PART)
 
     def pressure(self, rho0, eps):
-        return _pressure_ufunc(self.kind, self.gamma, 0.0, rho0, eps)
-
-    pressure_from_rho_eps = pressure
+        return self.pressure_from_rho_eps(rho0, eps)
 
     def deps_dp(self, rho0, p):
         return 1.0 / (self.gamma_minus_1 * rho0)
@@ -106,29 +285,44 @@ class IdealGasEOS(_EOSBase):
     def deps_drho(self, rho0, p):
         return -p / (self.gamma_minus_1 * rho0**2)
 
+    def describe(self):
+        return {**super().describe(), "gamma": self.gamma}
 
-class PolytropicEOS(_EOSBase):
-    """Cold polytrope P = K rho0^Gamma (barotropic)."""
 
-    kind = EOS_POLYTROPE
+class BarotropicEOS(_EOSBase):
+    """The cold curve of a piecewise polytrope (``cold``) as the evolution EOS."""
+
+    kind = EOS_BAROTROPIC
+
+    def __init__(self, cold, name=None):
+        if not isinstance(cold, PiecewisePolytrope):
+            raise TypeError("cold must be a PiecewisePolytrope")
+        self.cold = cold
+        self.name = name or f"barotropic_{cold.name}"
+        self.params = EOSKernelParams.build(self.kind, 0.0, cold.rho_max, cold.pieces)
+
+    def pressure(self, rho0, eps=None):
+        return self.cold_pressure(rho0)
+
+    def eps_from_rho(self, rho0):
+        return self.cold_eps(rho0)
+
+    def describe(self):
+        return {**super().describe(), "cold": _describe_cold(self.cold)}
+
+
+class PolytropicEOS(BarotropicEOS):
+    """Cold polytrope ``P = K rho0^Gamma`` (barotropic)."""
 
     def __init__(self, K, gamma):
         if not np.isfinite(K) or K <= 0:
             raise ValueError(f"K must be > 0 (got {K})")
         self.K = float(K)
         self.gamma = self._check_gamma(gamma)
-        self.name = f"polytropic_K_{K}_gamma_{gamma}"
+        super().__init__(PiecewisePolytrope.polytrope(self.K, self.gamma),
+                         name=f"polytropic_K_{K}_gamma_{gamma}")
 
-    def pressure(self, rho0, eps=None):
-        return self.K * np.asarray(rho0, dtype=float) ** self.gamma
-
-    pressure_from_rho = pressure
-
-    def pressure_from_rho_eps(self, rho0, eps):
-        return self.pressure(rho0)
-
-    def eps_from_rho(self, rho0):
-        return self.K * np.asarray(rho0, dtype=float) ** (self.gamma - 1.0) / (self.gamma - 1.0)
+    pressure_from_rho = BarotropicEOS.pressure
 
     def enthalpy(self, rho0, p=None, eps=None):
         return 1.0 + self.gamma * self.eps_from_rho(rho0)
@@ -147,11 +341,79 @@ class PolytropicEOS(_EOSBase):
         return ((np.asarray(h, dtype=float) - 1.0) * (self.gamma - 1.0)
                 / (self.gamma * self.K)) ** (1.0 / (self.gamma - 1.0))
 
+    def describe(self):
+        return {**super().describe(), "K": self.K, "gamma": self.gamma}
+
+
+class HybridEOS(_EOSBase):
+    """Cold piecewise polytrope ``cold`` plus a thermal part of index ``gamma_th``."""
+
+    kind = EOS_HYBRID
+
+    def __init__(self, cold, gamma_th, name=None):
+        if not isinstance(cold, PiecewisePolytrope):
+            raise TypeError("cold must be a PiecewisePolytrope")
+        self.cold = cold
+        self.gamma_th = self._check_gamma(gamma_th, "gamma_th")
+        self.name = name or f"hybrid_{cold.name}_gamma_th_{self.gamma_th}"
+        self.params = EOSKernelParams.build(self.kind, self.gamma_th, cold.rho_max,
+                                            cold.pieces)
+
+    def pressure(self, rho0, eps):
+        return self.pressure_from_rho_eps(rho0, eps)
+
+    def describe(self):
+        return {**super().describe(), "gamma_th": self.gamma_th,
+                "cold": _describe_cold(self.cold)}
+
+
+def _describe_cold(cold):
+    """The cold curve as numbers that rebuild it: ``PiecewisePolytrope(K0, gammas,
+    rho_dividing)``."""
+    return {"name": cold.name, "K0": cold.K[0], "gammas": list(cold.Gamma),
+            "rho_dividing": list(cold.rho_start[1:])}
+
+
+#: Evolution EOS of a run (``--eos``), built from the star's cold curve.
+EVOLUTION_EOS = ("auto", "ideal", "polytrope", "hybrid")
+
+
+def evolution_eos(name, cold, gamma=None, gamma_th=None):
+    """The evolution EOS ``name`` of :data:`EVOLUTION_EOS` for a star whose cold EOS is
+    ``cold`` (a ``PiecewisePolytrope``):
+
+    * ``"ideal"``: ``P = (Gamma - 1) rho eps`` with ``gamma`` (only for a one-piece polytrope
+      of the same ``Gamma``: then it contains the star's cold curve);
+    * ``"polytrope"``: barotropic, the cold curve itself;
+    * ``"hybrid"``: the cold curve plus the thermal part ``gamma_th``;
+    * ``"auto"``: ``"ideal"`` for a polytrope, ``"hybrid"`` for a piecewise polytrope.
+    """
+    if name == "auto":
+        name = "ideal" if cold.n_pieces == 1 else "hybrid"
+    if name == "ideal":
+        if cold.n_pieces != 1 or gamma is None or float(gamma) != cold.Gamma[0]:
+            raise ValueError("eos: ideal (P = (Gamma - 1) rho eps) does not contain the "
+                             "star's cold EOS; use hybrid or polytrope")
+        return IdealGasEOS(gamma)
+    if name == "polytrope":
+        if cold.n_pieces == 1:
+            return PolytropicEOS(cold.K[0], cold.Gamma[0])
+        return BarotropicEOS(cold)
+    if name == "hybrid":
+        return HybridEOS(cold, gamma_th)
+    raise ValueError(f"eos: must be one of {', '.join(EVOLUTION_EOS)} (got {name!r})")
+
 
 def create_eos(eos_type="ideal", **kw):
-    """Factory: ``"ideal"`` (kw: gamma) or ``"polytropic"``/``"polytrope"`` (kw: K, gamma)."""
+    """Factory: ``"ideal"`` (kw: gamma), ``"polytrope"`` (kw: K, gamma), ``"barotropic"``
+    (kw: cold) or ``"hybrid"`` (kw: cold, gamma_th)."""
     if eos_type in ("ideal", "ideal_gas"):
         return IdealGasEOS(kw.get("gamma", 1.4))
     if eos_type in ("polytropic", "polytrope"):
         return PolytropicEOS(kw["K"], kw["gamma"])
-    raise ValueError(f"eos_type must be 'ideal' or 'polytrope' (got {eos_type!r})")
+    if eos_type == "barotropic":
+        return BarotropicEOS(kw["cold"])
+    if eos_type == "hybrid":
+        return HybridEOS(kw["cold"], kw["gamma_th"])
+    raise ValueError(f"eos_type must be 'ideal', 'polytrope', 'barotropic' or 'hybrid' "
+                     f"(got {eos_type!r})")

@@ -200,3 +200,21 @@ def eos_from_catalogue(name, gamma_th=None):
     key = _lookup(name)
     return read_parametrized_eos(*READ_2009_FITS[key], gamma_th=gamma_th,
                                  name=f"{key} (Read et al. 2009)")
+
+
+#: The star's EOS choices of a run (``--eos-id``): the polytrope of ``--K``/``--gamma`` or a
+#: catalogue EOS (lower case).
+POLYTROPE_ID = "polytrope"
+
+
+def star_eos_ids():
+    """Allowed ``eos_id`` values of a run: ``"polytrope"`` and the catalogue, lower case."""
+    return (POLYTROPE_ID,) + tuple(name.lower() for name in READ_2009_FITS)
+
+
+def star_cold_eos(eos_id=POLYTROPE_ID, K=100.0, gamma=2.0):
+    """The cold EOS a run's star is built on: the polytrope ``K rho^gamma`` (one piece) for
+    ``eos_id = "polytrope"``, else the catalogue's piecewise polytrope (cold only)."""
+    if eos_id == POLYTROPE_ID:
+        return PiecewisePolytrope.polytrope(float(K), float(gamma))
+    return eos_from_catalogue(eos_id)

@@ -138,11 +138,10 @@ class PerfectFluid:
         status = np.empty(n, dtype=np.int8)
         iters = np.empty(n, dtype=np.int32)
         guess = self.pressure_cache if self.pressure_cache is not None else np.zeros(n)
-        kind, gamma, K = self.eos.params
         s = self.cons2prim_solver
-        cons_to_prim_array(self.D, self.Sr, self.tau, geom.gamma_rr, geom.e6phi, kind, gamma,
-                           K, self.atm_packed, s.method_id, guess, s.tol, s.max_iter, *out,
-                           status, iters)
+        cons_to_prim_array(self.D, self.Sr, self.tau, geom.gamma_rr, geom.e6phi,
+                           self.eos.params, self.atm_packed, s.method_id, guess, s.tol, s.max_iter,
+                           *out, status, iters)
         self.pressure_cache = out[2].copy()
         self.last_primitives = (*out, status)
         self.last_status = status

@@ -55,13 +55,18 @@ For hot matter the cold curve is supplemented by an ideal-gas part with adiabati
 with ``h = 1 + eps + P / rho``. States below the cold curve (``eps < eps_cold``) are outside
 the model; the functions evaluate the formulas there without clamping.
 
+These formulas are implemented once, in :mod:`source.matter.hydro.eos` (``HybridEOS``,
+the point functions every kernel uses); the class's ``pressure_of_rho_eps`` & co. call them.
+
 Layout
 ------
-The point-wise functions (``pwp_*``, ``hybrid_*``) are ``@njit(cache=True)`` and take the
-pieces by value as one tuple of six tuples of floats (no arrays), built once by
-:class:`PiecewisePolytrope` (its attribute ``pieces``)::
+The point-wise functions (``pwp_*``) are ``@njit(cache=True)`` and take the
+pieces by value as one flat tuple of floats (no arrays; a flat tuple, not a tuple of tuples,
+because Numba's parallel loops accept only flat tuples of scalars), built once by
+:class:`PiecewisePolytrope` (its attribute ``flat_pieces``; ``pieces`` holds the same rows
+as six tuples)::
 
-    pieces = (rho_start, K, Gamma, eps_start, q_start, eta_start)
+    pieces = rho_start + K + Gamma + eps_start + q_start + eta_start     (6 n floats)
 
 with ``rho_start[0] = 0``, ``eps_start[i] = eps(rho_i)``, ``q_start[i] = P(rho_i) / rho_i``,
 ``eta_start[i] = ln h(rho_i)`` (all 0 for the lowest piece). The class holds the pieces and
@@ -86,6 +91,12 @@ NUM_PIECE_ROWS = 6
 # ---------------------------------------------------------------------------------------------
 # Point-wise functions (compiled)
 # ---------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy", inline="always")
+def _at(pieces, row, i):
+    """Entry ``i`` of row ``row`` of the flat ``pieces`` tuple (rows of equal length)."""
+    return pieces[row * (len(pieces) // NUM_PIECE_ROWS) + i]
+
+
 @njit(cache=True, error_model="numpy")
 def _expm1_ratio(g, x):
     """``expm1(g x) / g``, and its limit ``x`` at ``g = 0``."""
@@ -108,10 +119,9 @@ def _log1p_ratio(g, y):
 @njit(cache=True, error_model="numpy")
 def pwp_piece_of_density(rho, pieces):
     """Index ``i`` of the piece with ``rho_i <= rho < rho_{i+1}`` (0 for ``rho <= 0``)."""
-    rho_start = pieces[PIECE_RHO]
     i = 0
-    for j in range(1, len(rho_start)):
-        if rho >= rho_start[j]:
+    for j in range(1, len(pieces) // NUM_PIECE_ROWS):
+        if rho >= _at(pieces, PIECE_RHO, j):
             i = j
         else:
             break
@@ -121,10 +131,9 @@ def pwp_piece_of_density(rho, pieces):
 @njit(cache=True, error_model="numpy")
 def pwp_piece_of_log_enthalpy(eta, pieces):
     """Index of the piece containing the log-enthalpy ``eta`` (``eta_i <= eta < eta_{i+1}``)."""
-    eta_start = pieces[PIECE_ETA]
     i = 0
-    for j in range(1, len(eta_start)):
-        if eta >= eta_start[j]:
+    for j in range(1, len(pieces) // NUM_PIECE_ROWS):
+        if eta >= _at(pieces, PIECE_ETA, j):
             i = j
         else:
             break
@@ -137,7 +146,7 @@ def pwp_pressure(rho, pieces):
     if rho <= 0.0:
         return 0.0
     i = pwp_piece_of_density(rho, pieces)
-    return pieces[PIECE_K][i] * rho ** pieces[PIECE_GAMMA][i]
+    return _at(pieces, PIECE_K, i) * rho ** _at(pieces, PIECE_GAMMA, i)
 
 
 @njit(cache=True, error_model="numpy")
@@ -146,11 +155,31 @@ def pwp_specific_internal_energy(rho, pieces):
     if rho <= 0.0:
         return 0.0
     i = pwp_piece_of_density(rho, pieces)
-    g = pieces[PIECE_GAMMA][i] - 1.0
+    g = _at(pieces, PIECE_GAMMA, i) - 1.0
     if i == 0:
-        return pieces[PIECE_K][0] * rho**g / g
-    return pieces[PIECE_EPS][i] + pieces[PIECE_Q][i] * _expm1_ratio(
-        g, math.log(rho / pieces[PIECE_RHO][i]))
+        return _at(pieces, PIECE_K, 0) * rho**g / g
+    return _at(pieces, PIECE_EPS, i) + _at(pieces, PIECE_Q, i) * _expm1_ratio(
+        g, math.log(rho / _at(pieces, PIECE_RHO, i)))
+
+
+@njit(cache=True, error_model="numpy")
+def pwp_cold_state(rho, pieces):
+    """``(P, eps, Gamma_i)`` of the cold curve with one piece search and one power (the
+    per-cell call of the evolution kernels); ``(0, 0, Gamma_0)`` for ``rho <= 0``.
+
+    On piece ``i > 0``: ``P / rho = q_i (rho / rho_i)^g = q_i (1 + g E)`` with
+    ``E = expm1(g L) / g``, and ``eps = eps_i + q_i E``."""
+    if rho <= 0.0:
+        return 0.0, 0.0, _at(pieces, PIECE_GAMMA, 0)
+    i = pwp_piece_of_density(rho, pieces)
+    gamma = _at(pieces, PIECE_GAMMA, i)
+    g = gamma - 1.0
+    if i == 0:
+        p_over_rho = _at(pieces, PIECE_K, 0) * rho**g
+        return rho * p_over_rho, p_over_rho / g, gamma
+    q = _at(pieces, PIECE_Q, i)
+    e = _expm1_ratio(g, math.log(rho / _at(pieces, PIECE_RHO, i)))
+    return rho * (q + q * g * e), _at(pieces, PIECE_EPS, i) + q * e, gamma
 
 
 @njit(cache=True, error_model="numpy")
@@ -159,13 +188,13 @@ def pwp_enthalpy_minus_one(rho, pieces):
     if rho <= 0.0:
         return 0.0
     i = pwp_piece_of_density(rho, pieces)
-    gamma = pieces[PIECE_GAMMA][i]
+    gamma = _at(pieces, PIECE_GAMMA, i)
     g = gamma - 1.0
     if i == 0:
-        return gamma * pieces[PIECE_K][0] * rho**g / g
-    q = pieces[PIECE_Q][i]
-    return (pieces[PIECE_EPS][i] + q
-            + q * gamma * _expm1_ratio(g, math.log(rho / pieces[PIECE_RHO][i])))
+        return gamma * _at(pieces, PIECE_K, 0) * rho**g / g
+    q = _at(pieces, PIECE_Q, i)
+    return (_at(pieces, PIECE_EPS, i) + q
+            + q * gamma * _expm1_ratio(g, math.log(rho / _at(pieces, PIECE_RHO, i))))
 
 
 @njit(cache=True, error_model="numpy")
@@ -180,14 +209,14 @@ def pwp_log_enthalpy(rho, pieces):
     if rho <= 0.0:
         return 0.0
     i = pwp_piece_of_density(rho, pieces)
-    gamma = pieces[PIECE_GAMMA][i]
+    gamma = _at(pieces, PIECE_GAMMA, i)
     g = gamma - 1.0
     if i == 0:
-        return math.log1p(gamma * pieces[PIECE_K][0] * rho**g / g)
-    q = pieces[PIECE_Q][i]
-    h_start = 1.0 + pieces[PIECE_EPS][i] + q
-    dh = q * gamma * _expm1_ratio(g, math.log(rho / pieces[PIECE_RHO][i]))
-    return pieces[PIECE_ETA][i] + math.log1p(dh / h_start)
+        return math.log1p(gamma * _at(pieces, PIECE_K, 0) * rho**g / g)
+    q = _at(pieces, PIECE_Q, i)
+    h_start = 1.0 + _at(pieces, PIECE_EPS, i) + q
+    dh = q * gamma * _expm1_ratio(g, math.log(rho / _at(pieces, PIECE_RHO, i)))
+    return _at(pieces, PIECE_ETA, i) + math.log1p(dh / h_start)
 
 
 @njit(cache=True, error_model="numpy")
@@ -199,15 +228,15 @@ def pwp_sound_speed_squared(rho, pieces):
     if rho <= 0.0:
         return 0.0
     i = pwp_piece_of_density(rho, pieces)
-    gamma = pieces[PIECE_GAMMA][i]
-    p_over_rho = pieces[PIECE_K][i] * rho ** (gamma - 1.0)
+    gamma = _at(pieces, PIECE_GAMMA, i)
+    p_over_rho = _at(pieces, PIECE_K, i) * rho ** (gamma - 1.0)
     return gamma * p_over_rho / (1.0 + pwp_enthalpy_minus_one(rho, pieces))
 
 
 @njit(cache=True, error_model="numpy")
 def pwp_adiabatic_index(rho, pieces):
     """``Gamma_1 = d ln P / d ln rho = Gamma_i`` (the index of the piece holding ``rho``)."""
-    return pieces[PIECE_GAMMA][pwp_piece_of_density(rho, pieces)]
+    return _at(pieces, PIECE_GAMMA, pwp_piece_of_density(rho, pieces))
 
 
 @njit(cache=True, error_model="numpy")
@@ -220,15 +249,15 @@ def pwp_rest_mass_density_of_log_enthalpy(eta, pieces):
     if eta <= 0.0:
         return 0.0
     i = pwp_piece_of_log_enthalpy(eta, pieces)
-    gamma = pieces[PIECE_GAMMA][i]
+    gamma = _at(pieces, PIECE_GAMMA, i)
     g = gamma - 1.0
     if i == 0:
-        return (g * math.expm1(eta) / (gamma * pieces[PIECE_K][0])) ** (1.0 / g)
-    q = pieces[PIECE_Q][i]
-    eta_start = pieces[PIECE_ETA][i]
-    h_start = 1.0 + pieces[PIECE_EPS][i] + q
+        return (g * math.expm1(eta) / (gamma * _at(pieces, PIECE_K, 0))) ** (1.0 / g)
+    q = _at(pieces, PIECE_Q, i)
+    eta_start = _at(pieces, PIECE_ETA, i)
+    h_start = 1.0 + _at(pieces, PIECE_EPS, i) + q
     dh = h_start * math.expm1(eta - eta_start)
-    return pieces[PIECE_RHO][i] * math.exp(_log1p_ratio(g, dh / (q * gamma)))
+    return _at(pieces, PIECE_RHO, i) * math.exp(_log1p_ratio(g, dh / (q * gamma)))
 
 
 @njit(cache=True, error_model="numpy")
@@ -251,40 +280,12 @@ def pwp_state_of_log_enthalpy(eta, pieces):
             rho * (1.0 + pwp_specific_internal_energy(rho, pieces)))
 
 
-@njit(cache=True, error_model="numpy")
-def hybrid_pressure(rho, eps, pieces, gamma_th):
-    """``P(rho, eps) = P_cold + (Gamma_th - 1) rho (eps - eps_cold)``."""
-    return (pwp_pressure(rho, pieces)
-            + (gamma_th - 1.0) * rho * (eps - pwp_specific_internal_energy(rho, pieces)))
-
-
-@njit(cache=True, error_model="numpy")
-def hybrid_specific_internal_energy(rho, press, pieces, gamma_th):
-    """``eps(rho, P) = eps_cold + (P - P_cold) / ((Gamma_th - 1) rho)`` (``rho > 0``)."""
-    return (pwp_specific_internal_energy(rho, pieces)
-            + (press - pwp_pressure(rho, pieces)) / ((gamma_th - 1.0) * rho))
-
-
-@njit(cache=True, error_model="numpy")
-def hybrid_sound_speed_squared(rho, eps, pieces, gamma_th):
-    """``c_s^2 = [Gamma_i P_cold / rho + Gamma_th (Gamma_th - 1) eps_th] / h`` (``rho > 0``),
-    ``eps_th = eps - eps_cold``, ``h = 1 + eps + P / rho``."""
-    i = pwp_piece_of_density(rho, pieces)
-    gamma = pieces[PIECE_GAMMA][i]
-    p_cold_over_rho = pieces[PIECE_K][i] * rho ** (gamma - 1.0)
-    eps_th = eps - pwp_specific_internal_energy(rho, pieces)
-    p_over_rho = p_cold_over_rho + (gamma_th - 1.0) * eps_th
-    h = 1.0 + eps + p_over_rho
-    return (gamma * p_cold_over_rho + gamma_th * (gamma_th - 1.0) * eps_th) / h
-
-
 # Vectorised application of the point functions (one compiled loop per arity).
 _FUNCTIONS_OF_ONE = {
     "pressure": 0, "specific_internal_energy": 1, "enthalpy": 2, "log_enthalpy": 3,
     "sound_speed_squared": 4, "adiabatic_index": 5, "rho_of_log_enthalpy": 6,
     "rho_of_enthalpy": 7, "piece": 8, "enthalpy_minus_one": 9,
 }
-_FUNCTIONS_OF_TWO = {"hybrid_pressure": 0, "hybrid_eps": 1, "hybrid_sound_speed_squared": 2}
 
 
 @njit(cache=True, error_model="numpy")
@@ -311,17 +312,6 @@ def _map_one(which, x, pieces, out):
             out[k] = pwp_piece_of_density(value, pieces)
         else:
             out[k] = pwp_enthalpy_minus_one(value, pieces)
-
-
-@njit(cache=True, error_model="numpy")
-def _map_two(which, x, y, pieces, gamma_th, out):
-    for k in range(x.size):
-        if which == 0:
-            out[k] = hybrid_pressure(x[k], y[k], pieces, gamma_th)
-        elif which == 1:
-            out[k] = hybrid_specific_internal_energy(x[k], y[k], pieces, gamma_th)
-        else:
-            out[k] = hybrid_sound_speed_squared(x[k], y[k], pieces, gamma_th)
 
 
 def _finite(name, value):
@@ -357,8 +347,9 @@ class PiecewisePolytrope:
     Attributes
     ----------
     pieces : tuple of 6 tuples of float
-        ``(rho_start, K, Gamma, eps_start, q_start, eta_start)``, the argument of every
-        point-wise function.
+        ``(rho_start, K, Gamma, eps_start, q_start, eta_start)``.
+    flat_pieces : tuple of float
+        The same rows one after the other: the argument of every point-wise function.
     rho_start, K, Gamma, a, eps_start, eta_start : tuple of float
         Per piece: starting density (0 for the lowest), polytropic constant, exponent,
         integration constant ``a_i`` of ``eps = a_i + K_i rho^(Gamma_i-1)/(Gamma_i-1)``
@@ -448,6 +439,7 @@ class PiecewisePolytrope:
         self.log_enthalpy_breaks = tuple(eta_start[1:])
         self.pieces = (rho_start, self.K, self.Gamma, self.eps_start, self.q_start,
                        self.eta_start)
+        self.flat_pieces = tuple(float(x) for row in self.pieces for x in row)
         self.gamma_th = gamma_th
         self.name = name if name is not None else f"piecewise polytrope ({n} pieces)"
         self.rho_causal = self._causal_limit()
@@ -504,7 +496,7 @@ class PiecewisePolytrope:
             mid = math.sqrt(lo_rho * hi_rho)
             if not lo_rho < mid < hi_rho:
                 break
-            if pwp_sound_speed_squared(mid, self.pieces) >= 1.0:
+            if pwp_sound_speed_squared(mid, self.flat_pieces) >= 1.0:
                 hi_rho = mid
             else:
                 lo_rho = mid
@@ -515,22 +507,17 @@ class PiecewisePolytrope:
         array = np.asarray(x, dtype=np.float64)
         flat = np.ascontiguousarray(array).ravel()
         out = np.empty_like(flat)
-        _map_one(_FUNCTIONS_OF_ONE[which], flat, self.pieces, out)
+        _map_one(_FUNCTIONS_OF_ONE[which], flat, self.flat_pieces, out)
         out = out.reshape(array.shape)
         return out[()] if out.ndim == 0 else out
 
-    def _apply_hybrid(self, which, x, y):
+    def _hybrid(self):
+        """The hybrid EOS of :mod:`source.matter.hydro.eos` (where its formulas live)."""
         if self.gamma_th is None:
             raise ValueError(f"{self.name} has no thermal part (gamma_th is None)")
-        x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64),
-                                   np.asarray(y, dtype=np.float64))
-        shape = x.shape
-        flat_x = np.ascontiguousarray(x).ravel()
-        flat_y = np.ascontiguousarray(y).ravel()
-        out = np.empty_like(flat_x)
-        _map_two(_FUNCTIONS_OF_TWO[which], flat_x, flat_y, self.pieces, self.gamma_th, out)
-        out = out.reshape(shape)
-        return out[()] if out.ndim == 0 else out
+        from source.matter.hydro.eos import HybridEOS
+
+        return HybridEOS(self, self.gamma_th)
 
     def pressure(self, rho):
         """Cold pressure ``P(rho)``."""
@@ -583,7 +570,7 @@ class PiecewisePolytrope:
 
     def state_of_log_enthalpy(self, eta):
         """``(rho, P, e)`` at a scalar log-enthalpy (the TOV right-hand side's call)."""
-        return pwp_state_of_log_enthalpy(float(eta), self.pieces)
+        return pwp_state_of_log_enthalpy(float(eta), self.flat_pieces)
 
     def in_range(self, rho):
         """True where ``0 <= rho <= rho_max`` (the validity range)."""
@@ -597,15 +584,15 @@ class PiecewisePolytrope:
     # hybrid (cold + thermal) EOS
     def pressure_of_rho_eps(self, rho, eps):
         """Hybrid ``P(rho, eps)`` (needs ``gamma_th``)."""
-        return self._apply_hybrid("hybrid_pressure", rho, eps)
+        return self._hybrid().pressure_from_rho_eps(rho, eps)
 
     def eps_of_rho_pressure(self, rho, press):
         """Hybrid ``eps(rho, P)`` (needs ``gamma_th``)."""
-        return self._apply_hybrid("hybrid_eps", rho, press)
+        return self._hybrid().eps_from_rho_p(rho, press)
 
     def sound_speed_squared_of_rho_eps(self, rho, eps):
         """Hybrid ``c_s^2(rho, eps)`` (needs ``gamma_th``)."""
-        return self._apply_hybrid("hybrid_sound_speed_squared", rho, eps)
+        return self._hybrid().sound_speed_squared(rho, None, eps)
 
     # ------------------------------------------------------------------ interoperability
     def barotropic_eos(self):

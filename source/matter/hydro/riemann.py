@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .eos import EOS_POLYTROPE, eos_eps_from_rho_p
+from .eos import eos_thermo
 
 RIEMANN_HLL = 0
 RIEMANN_LLF = 1
@@ -172,20 +172,15 @@ def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gam
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _solver_state(rho0, vr, press, eos_kind, gamma, K, atm, gamma_rr):
-    """Clipped state fed to the solver: (P, W, h, c_s^2) (P floored)."""
+def _solver_state(rho0, vr, press, eos, atm, gamma_rr):
+    """State fed to the solver: (P, W, h, c_s^2) from the EOS (``eos_thermo``: the
+    barotropic EOS takes P from rho0), P floored, c_s^2 clipped to [0, 1)."""
     if press < atm.p_floor:
         press = atm.p_floor
-    inv_rho = 1.0 / rho0
-    if eos_kind == EOS_POLYTROPE:
-        eps = eos_eps_from_rho_p(eos_kind, gamma, K, rho0, press)
-    else:
-        eps = press * inv_rho * (1.0 / (gamma - 1.0))
-    if eps < 1e-15:
-        eps = 1e-15
-    p_over_rho = press * inv_rho
-    h = 1.0 + eps + p_over_rho
-    cs2 = gamma * p_over_rho / h
+    press, eps, h, cs2 = eos_thermo(eos, rho0, press)
+    if press < atm.p_floor:
+        press = atm.p_floor
+        h = 1.0 + eps + press / rho0
     if cs2 < 0.0:
         cs2 = 0.0
     elif cs2 > 1.0 - 1e-12:
@@ -223,10 +218,10 @@ def limit_face_state(rho0, vr, press, gamma_rr, atm):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi,
-              eos_kind, gamma, K, atm):
+              eos, atm):
     """Upwinded densitised flux (F_D, F_S, F_tau) at one face from limited L/R primitives."""
-    pL, WL, hL, cs2L = _solver_state(rhoL, vL, pL, eos_kind, gamma, K, atm, gamma_rr)
-    pR, WR, hR, cs2R = _solver_state(rhoR, vR, pR, eos_kind, gamma, K, atm, gamma_rr)
+    pL, WL, hL, cs2L = _solver_state(rhoL, vL, pL, eos, atm, gamma_rr)
+    pR, WR, hR, cs2R = _solver_state(rhoR, vR, pR, eos, atm, gamma_rr)
     if solver == RIEMANN_HLLC:
         return hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r,
                          gamma_rr, e6phi, atm.v_max)
@@ -265,12 +260,12 @@ def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi
 
 @njit(cache=True, error_model="numpy")
 def face_fluxes_array(solver, rhoL, vL, pL, rhoR, vR, pR, alpha_f, beta_f, gamma_rr_f,
-                      e6phi_f, eos_kind, gamma, K, atm, FD, FS, FT):
+                      e6phi_f, eos, atm, FD, FS, FT):
     """Fluxes at M faces from already-limited face states (all arrays of length M)."""
     for k in range(rhoL.shape[0]):
         FD[k], FS[k], FT[k] = face_flux(solver, rhoL[k], vL[k], pL[k], rhoR[k], vR[k], pR[k],
                                         alpha_f[k], beta_f[k], gamma_rr_f[k], e6phi_f[k],
-                                        eos_kind, gamma, K, atm)
+                                        eos, atm)
 
 
 class _RiemannSolverBase:
@@ -289,13 +284,12 @@ class _RiemannSolverBase:
         primR = np.ascontiguousarray(primR_batch, dtype=np.float64)
         m = primL.shape[0]
         F = np.empty((3, m))
-        kind, gamma, K = eos.params
         face_fluxes_array(self.solver_id, primL[:, 0].copy(), primL[:, 1].copy(),
                           primL[:, 2].copy(), primR[:, 0].copy(), primR[:, 1].copy(),
                           primR[:, 2].copy(),
                           *(np.ascontiguousarray(np.broadcast_to(x, (m,)), dtype=np.float64)
                             for x in (geom.alpha, geom.beta_r, geom.gamma_rr, geom.e6phi)),
-                          kind, gamma, K, atm_packed, F[0], F[1], F[2])
+                          eos.params, atm_packed, F[0], F[1], F[2])
         return F.T.copy()
 
 

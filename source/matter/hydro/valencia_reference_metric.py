@@ -217,9 +217,8 @@ class ValenciaReferenceMetric:
         FD = np.empty(n - 1)
         FS = np.empty(n - 1)
         FT = np.empty(n - 1)
-        kind, gamma, K = eos.params
         face_fluxes_array(riemann_solver.solver_id, rL, vL, pL, rR, vR, pR, cache.alpha_f,
-                          cache.beta_f, cache.gamma_rr_f, cache.e6phi_f, kind, gamma, K,
+                          cache.beta_f, cache.gamma_rr_f, cache.e6phi_f, eos.params,
                           atm_packed, FD, FS, FT)
         self.last_face_fluxes = (FD, FS, FT)
         return FD, FS, FT

@@ -470,6 +470,27 @@ def test_array_rhs_and_constraints_match_oracle(seed):
     assert np.all(ham[:NG] == 0.0) and np.all(mom[n - NG:] == 0.0)
 
 
+@pytest.mark.parametrize("seed", [6, 7])
+def test_hamiltonian_damping_adds_the_constraint_to_phi(seed):
+    """ham_damping kappa_H changes only the phi row, by -kappa_H dr alpha e^{4 phi} H with H
+    of the generic oracle (the values the kernel uses, det-rescaled)."""
+    state, r, dr, matter = random_state(seed)
+    n = r.size
+    s = slice(NG, n - NG)
+    plain = np.full((12, n), np.nan)
+    damped = np.full((12, n), np.nan)
+    kappa = 0.03
+    bssn_rhs(state, r, dr, matter, ETA, plain)
+    bssn_rhs(state, r, dr, matter, ETA, damped, 1.0, kappa)
+    _, ref_h, _ = oracle_from_state(state, r, dr, matter)
+    want = -kappa * dr * state[idx_lapse, s] * np.exp(4.0 * state[idx_phi, s]) * ref_h
+    got = damped[idx_phi, s] - plain[idx_phi, s]
+    assert np.max(np.abs(want)) > 1e-6            # the data violate H: the term is tested
+    assert np.max(np.abs(got - want)) <= 1e-10 * np.max(np.abs(want))
+    others = [v for v in range(12) if v != idx_phi]
+    assert np.array_equal(damped[others][:, s], plain[others][:, s])
+
+
 def test_eta_and_angular_rows():
     state, r, dr, matter = random_state(7)
     n = r.size

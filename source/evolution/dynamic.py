@@ -231,12 +231,14 @@ def fill_state_ghosts(state):
 @njit(cache=True, error_model="numpy", inline="always")
 def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                         solver, formulation, eos, atm, c2p_method, tol,
-                        max_iter, eta, outer_bc, background, frozen_matter):
+                        max_iter, bssn, outer_bc, background, frozen_matter):
     """One dynamic RHS evaluation of the (15, N) state ``U`` into ``rhs`` (ghosts
     included): geometry, hydro, matter sources, BSSN, boundaries.
 
     ``frozen_matter`` (the "hydro-without-hydro" test): the hydro rows are not evolved
-    (zero RHS) and ``matter`` keeps the sources it holds (those of the initial data)."""
+    (zero RHS) and ``matter`` keeps the sources it holds (those of the initial data).
+    ``bssn`` = (eta, ham_damping): the Gamma-driver damping and kappa_H of the Hamiltonian-
+    constraint damping (``source.bssn.bssnrhs``)."""
     _geometry_pass(U, dx, gc, gf)
     if frozen_matter:
         for v in range(NUM_BSSN_VARS, U.shape[0]):
@@ -247,37 +249,40 @@ def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, d
                     gf, dx, recon, solver, formulation, eos, atm, c2p_method,
                     tol, max_iter)
         _matter_pass(U, prim, gc, matter)
-    bssn_rhs_pass(U, r, dx, matter, eta, rhs, 1.0)
+    eta, ham_damping = bssn
+    bssn_rhs_pass(U, r, dx, matter, eta, rhs, 1.0, ham_damping)
     fill_bssn_rhs_ghosts(U, rhs, r, dx, outer_bc, background)
 
 
 @njit(cache=True, error_model="numpy")
 def _dynamic_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                         solver, formulation, eos, atm, c2p_method, tol,
-                        max_iter, eta, outer_bc, background, frozen_matter):
+                        max_iter, bssn, outer_bc, background, frozen_matter):
     _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                         solver, formulation, eos, atm, c2p_method, tol,
-                        max_iter, eta, outer_bc, background, frozen_matter)
+                        max_iter, bssn, outer_bc, background, frozen_matter)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _dynamic_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                           solver, formulation, eos, atm, c2p_method, tol,
-                          max_iter, eta, outer_bc, background, frozen_matter):
+                          max_iter, bssn, outer_bc, background, frozen_matter):
     _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
                         solver, formulation, eos, atm, c2p_method, tol,
-                        max_iter, eta, outer_bc, background, frozen_matter)
+                        max_iter, bssn, outer_bc, background, frozen_matter)
 
 
 def dynamic_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon, solver,
                 formulation, eos, atm, c2p_method, tol, max_iter, eta,
-                outer_bc, background, frozen_matter, use_parallel):
+                ham_damping, outer_bc, background, frozen_matter, use_parallel):
     """Dynamic RHS of the (15, N) state ``U`` into ``rhs`` (ghosts included); the work
     arrays are those of ``fused.fused_rhs`` plus ``matter`` (5, N) and the geometry
-    ``gc``/``gf``, which are overwritten with the metric of ``U``."""
+    ``gc``/``gf``, which are overwritten with the metric of ``U``; ``eta`` the Gamma-driver
+    damping, ``ham_damping`` kappa_H of the Hamiltonian-constraint damping."""
     kernel = _dynamic_rhs_parallel if use_parallel else _dynamic_rhs_serial
+    bssn = (float(eta), float(ham_damping))
     kernel(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon, solver,
-           formulation, eos, atm, c2p_method, tol, max_iter, eta, outer_bc,
+           formulation, eos, atm, c2p_method, tol, max_iter, bssn, outer_bc,
            background, frozen_matter)
 
 
@@ -407,11 +412,11 @@ def apparent_horizon(U, r, dx, theta):
 # inline: the driver takes the method choices and the EOS as two small tuples.)
 @njit(cache=True, error_model="numpy", inline="always")
 def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos, atm,
-                   tol, eta, background, r_star, prim, work, flux, status, matter, diag, ts,
+                   tol, bssn, background, r_star, prim, work, flux, status, matter, diag, ts,
                    books, stop_on_c2p_failure):
     """The body of ``rk4_chunk`` (inlined into its serial and parallel builds).
     ``scheme`` = (recon, solver, formulation, c2p_method, max_iter, outer_bc,
-    frozen_matter), ``eos`` the EOS's ``EOSKernelParams``."""
+    frozen_matter), ``eos`` the EOS's ``EOSKernelParams``, ``bssn`` = (eta, ham_damping)."""
     recon, solver, formulation, c2p_method, max_iter, outer_bc, frozen = scheme
     k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
     n = U.shape[1]
@@ -433,7 +438,7 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
             k = (k1, k2, k3, k4)[stage]
             _dynamic_rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, matter, r, dx,
                                 recon, solver, formulation, eos, atm,
-                                c2p_method, tol, max_iter, eta, outer_bc, background,
+                                c2p_method, tol, max_iter, bssn, outer_bc, background,
                                 frozen != 0)
             nfail, bad = count_failures(status, nfail, bad, first)
             fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
@@ -466,26 +471,26 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
 
 @njit(cache=True, error_model="numpy")
 def _rk4_chunk_serial(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos, atm,
-                      tol, eta, background, r_star, prim, work, flux, status, matter, diag, ts,
+                      tol, bssn, background, r_star, prim, work, flux, status, matter, diag, ts,
                       books, stop_on_c2p_failure):
     return _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos,
-                          atm, tol, eta, background, r_star, prim, work, flux, status,
+                          atm, tol, bssn, background, r_star, prim, work, flux, status,
                           matter, diag, ts, books, stop_on_c2p_failure)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _rk4_chunk_parallel(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos,
-                        atm, tol, eta, background, r_star, prim, work, flux, status, matter,
+                        atm, tol, bssn, background, r_star, prim, work, flux, status, matter,
                         diag, ts, books, stop_on_c2p_failure):
     return _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos,
-                          atm, tol, eta, background, r_star, prim, work, flux, status,
+                          atm, tol, bssn, background, r_star, prim, work, flux, status,
                           matter, diag, ts, books, stop_on_c2p_failure)
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solver,
-              formulation, eos, atm, c2p_method, tol, max_iter, eta, outer_bc,
-              background, frozen_matter, r_star, use_parallel, prim, work, flux, status,
-              matter, diag, ts, books, stop_on_c2p_failure):
+              formulation, eos, atm, c2p_method, tol, max_iter, eta,
+              ham_damping, outer_bc, background, frozen_matter, r_star, use_parallel, prim,
+              work, flux, status, matter, diag, ts, books, stop_on_c2p_failure):
     """Advance the (15, N) state ``U`` by up to ``num_steps`` RK4 steps, in place (the
     dynamic counterpart of ``fused.rk4_chunk``; same return values).
 
@@ -494,12 +499,14 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solve
     recorded row; ``books`` (6,): the Cowling books, the excision radius and the mass
     excised;
     ``ts`` rows of ``NUM_TS_DYNAMIC`` columns; ``background`` (12, N): the initial BSSN
-    rows (radiative outer condition).
+    rows (radiative outer condition); ``eta`` the Gamma-driver damping, ``ham_damping``
+    kappa_H of the Hamiltonian-constraint damping (``source.bssn.bssnrhs``).
     """
     driver = _rk4_chunk_parallel if use_parallel else _rk4_chunk_serial
     scheme = (int(recon), int(solver), int(formulation), int(c2p_method), int(max_iter),
               int(outer_bc), int(bool(frozen_matter)))
     return driver(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
-                  eos, atm, tol, eta, background,
+                  eos, atm, tol,
+                  (float(eta), float(ham_damping)), background,
                   float(r_star), prim, work, flux, status, matter, diag, ts, books,
                   stop_on_c2p_failure)

@@ -112,6 +112,9 @@ OPTIONS = (
     Option("outer_bc", str, PHYSICS, "dynamic mode, BSSN rows at r_max: sommerfeld "
            "(radiative) or extrapolation (reference code)", choices=_outer_bc),
     Option("eta", float, PHYSICS, "dynamic mode: Gamma-driver damping eta"),
+    Option("ham_damping", float, PHYSICS, "dynamic mode: Hamiltonian-constraint damping "
+           "kappa_H, d_t phi += -kappa_H dr alpha e^{4 phi} H (0: plain BSSN; "
+           "kappa_H * cfl <= 0.05)"),
     Option("frozen_matter", bool, PHYSICS, "dynamic mode test (hydro without hydro): BSSN "
            "evolves with the matter sources of the initial data"),
     Option("perturbation", str, PERTURBATION, "none, pressure_scale (P -> factor P inside "

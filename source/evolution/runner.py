@@ -83,6 +83,8 @@ def restart_config(path, **changes):
     stored, state, timeseries, snapshots = read_restart(path)
     known = set(RunConfig.field_names())
     cfg = RunConfig(**{k: v for k, v in stored.items() if k in known})
+    if "ham_damping" not in stored:   # written before the option existed: plain BSSN
+        cfg.ham_damping = 0.0
     applied = {}
     for name, value in changes.items():
         if value is None or value == getattr(cfg, name):

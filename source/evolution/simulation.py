@@ -36,6 +36,12 @@ from .dynamic import fill_state_ghosts
 from .options import OPTIONS
 from .steppers import STEPPERS
 
+# Hamiltonian-constraint damping kappa_H (``source.bssn.bssnrhs``): d_t phi += -kappa_H dr
+# alpha e^{4 phi} H. RK4 stays stable for kappa_H * CFL up to about 0.065; the default is
+# well inside that for every allowed CFL (<= 1).
+HAM_DAMPING_DEFAULT = 0.03
+HAM_DAMPING_CFL_MAX = 0.05
+
 
 class ConfigError(ValueError):
     """Invalid run configuration (message names the parameter and the allowed values)."""
@@ -74,6 +80,7 @@ class RunConfig:
     threads: str = "auto"
     outer_bc: str = "sommerfeld"
     eta: float = 1.0
+    ham_damping: float = HAM_DAMPING_DEFAULT
     frozen_matter: bool = False
     perturbation: str = "none"
     perturbation_factor: float = 0.995
@@ -171,6 +178,11 @@ class RunConfig:
         if not (isinstance(self.eta, int | float) and math.isfinite(self.eta)
                 and self.eta >= 0):
             bad("eta", f"must be a non-negative number (got {self.eta})")
+        if not (isinstance(self.ham_damping, int | float) and math.isfinite(self.ham_damping)
+                and 0.0 <= self.ham_damping * self.cfl <= HAM_DAMPING_CFL_MAX):
+            bad("ham_damping", f"must be >= 0 with ham_damping * cfl <= {HAM_DAMPING_CFL_MAX} "
+                f"(explicit stability of the diffusion it adds; got {self.ham_damping} with "
+                f"cfl {self.cfl})")
         if self.frozen_matter and (self.mode, self.path) != ("dynamic", "fused"):
             bad("frozen_matter", "is a test of the dynamic mode's fused path only")
         if (self.mode, self.path) not in STEPPERS:

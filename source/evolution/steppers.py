@@ -338,7 +338,8 @@ class DynamicFusedStepper(DynamicStepper):
         dynamic.dynamic_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
                             self.gf, self.matter, sim.grid.r, sim.grid.dx, recon, solver,
                             form, eos, atm, c2p, tol, max_iter, sim.config.eta,
-                            self.outer_bc, self.background, self.frozen, sim.use_parallel)
+                            sim.config.ham_damping, self.outer_bc, self.background,
+                            self.frozen, sim.use_parallel)
         return rhs
 
     def _chunk(self, U, step0, num_steps, record_every, ts, books):
@@ -347,8 +348,9 @@ class DynamicFusedStepper(DynamicStepper):
         return dynamic.rk4_chunk(U, step0, sim.config.dt, num_steps, record_every,
                                  sim.grid.r, self.gc, self.gf, sim.grid.dx, recon, solver,
                                  form, eos, atm, c2p, tol, max_iter,
-                                 sim.config.eta, self.outer_bc, self.background,
-                                 self.frozen, self.r_star, sim.use_parallel, self.prim,
+                                 sim.config.eta, sim.config.ham_damping, self.outer_bc,
+                                 self.background, self.frozen, self.r_star,
+                                 sim.use_parallel, self.prim,
                                  self.work, self.flux, self.status, self.matter, self.diag,
                                  ts, books, sim.config.stop_on_c2p_failure)
 
@@ -383,7 +385,8 @@ class DynamicModularStepper(ModularMemory, DynamicStepper):
             matter = np.ascontiguousarray(np.stack(
                 [em.rho, em.Si[:, 0], em.Sij[:, 0, 0], em.Sij[:, 1, 1] / grid.r**2, em.S]))
         # BSSN with dissipation, then the boundary RHS
-        bssn_rhs(U, grid.r, grid.dx, matter, sim.config.eta, rhs)
+        bssn_rhs(U, grid.r, grid.dx, matter, sim.config.eta, rhs, 1.0,
+                 sim.config.ham_damping)
         dynamic.fill_bssn_rhs_ghosts(U, rhs, grid.r, grid.dx, self.outer_bc, self.background)
         return rhs
 

@@ -9,16 +9,24 @@ STAMP := $(VENV)/.installed
 # runs and tests use Numba's default (all cores; the kernels go parallel only for N >= 1000).
 BENCH_THREADS ?= 1
 
-.PHONY: install run run-full collapse migration test test-all lint bench profile baseline-check \
+.PHONY: install warm run run-full collapse migration test test-all lint bench profile \
+	baseline-check \
 	baseline-update clean
 
+# Installing also compiles the kernels of the common runs (source/warmup.py, about 90 s on
+# 2 cores) into Numba's cache, so that the first run starts in about a second; `make warm`
+# does it again after the kernels changed (runs would otherwise compile what they need).
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev,plot]"
+	$(PY) -m source.warmup
 	touch $(STAMP)
 
 install: $(STAMP)
+
+warm: $(STAMP)
+	$(PY) -m source.warmup
 
 # Demo: the default star on a short run (N = 200, r_max = 20, CFL 0.4, t = 600: about
 # 8 fundamental-mode periods in a few seconds), then its summary (mode frequencies, rest-mass

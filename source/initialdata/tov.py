@@ -642,6 +642,14 @@ class TOVSolverIso:
             return f"polytrope K = {self.K:g}, Gamma = {self.Gamma:g}"
         return str(getattr(self.eos, "name", type(self.eos).__name__))
 
+    def cold_pressure(self, rho0):
+        """Pressure of the star's cold EOS at the rest-mass density ``rho0`` (the polytrope
+        in closed form: no compiled function, so a polytropic run's set-up compiles
+        nothing for it)."""
+        if self.eos is None:
+            return _pressure(float(rho0), self.K, self.Gamma)
+        return float(self.eos.pressure(rho0))
+
     def _eos_for(self, rho_central):
         if self.eos is None:
             return _PolytropeEOS(self.K, self.Gamma)

@@ -476,6 +476,13 @@ class PiecewisePolytrope:
         there crosses 1).
         """
         g_first, g_last = self.Gamma[0] - 1.0, self.Gamma[-1] - 1.0
+        if self.n_pieces == 1:
+            # closed form: c_s^2 = Gamma x / (1 + Gamma x / g) with x = K rho^g reaches 1 at
+            # x = g / (Gamma (Gamma - 2)), only for Gamma > 2 (c_s^2 -> g < 1 otherwise)
+            gamma = self.Gamma[0]
+            if gamma <= 2.0:
+                return math.inf
+            return (g_first / (gamma * (gamma - 2.0) * self.K[0])) ** (1.0 / g_first)
         scales = [rho for rho in self.rho_start[1:]]
         scales.append(self.K[0] ** (-1.0 / g_first))
         if g_last > 0.0:

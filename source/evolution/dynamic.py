@@ -425,14 +425,15 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
     e6phi = np.empty(n)
     prim_diag = np.empty((6, n))
     status_diag = np.empty(n, dtype=np.int8)
-    rows = 0
+    # int64, not literal: callees typed with Literal[int](0) would be compiled twice
+    rows = np.int64(0)
     for step in range(num_steps):
         fill_state_ghosts(U)
         copy_rows(U, U_prev)
         first = 0                   # first cell outside the excised region
         while first < n and r[first] < books[4]:
             first += 1
-        nfail, bad, fsum = 0, -1, 0.0
+        nfail, bad, fsum = np.int64(0), np.int64(-1), 0.0
         for stage in range(4):
             src = U if stage == 0 else Y
             k = (k1, k2, k3, k4)[stage]

@@ -19,6 +19,7 @@ and root-finder stopping tests live in these kernels.
 """
 
 import math
+import types
 
 import numpy as np
 from numba import njit, prange
@@ -85,6 +86,22 @@ def choose_threads(work_cells, threads="auto", threshold=PARALLEL_MIN_WORK_CELLS
     if n > 1 and work_cells >= threshold:
         return n, True
     return 1, False
+
+
+def _build(body, name, **options):
+    """``njit(**options)`` of the Python function ``body`` under the name ``name``.
+
+    The serial and parallel builds of a kernel share one body. Compiling the body itself
+    twice, rather than inlining one ``inline="always"`` body into two wrappers, saves
+    seconds of compile time: Numba's inliner copies a callee block by block, each copy with
+    the callee's whole variable scope, so inlining the fully inlined driver body cost
+    ~1.7 s per build. The name gives each build its own entry in Numba's on-disk cache
+    (file names are made from the qualified name and the first line of the body)."""
+    fn = types.FunctionType(body.__code__, body.__globals__, name, body.__defaults__,
+                            body.__closure__)
+    fn.__qualname__ = name
+    fn.__doc__ = body.__doc__
+    return njit(**options)(fn)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -359,24 +376,28 @@ def _maybe_record(step, step0, dt, record_every, U, gc, eos, atm, tol, max_iter,
     return rows + 1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
 def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
                eos, atm, c2p_method, tol, max_iter, prim, work, flux, status,
                ts, books, stop_on_c2p_failure):
-    """The body of ``rk4_chunk`` (inlined into its serial and parallel builds)."""
+    """The body of ``rk4_chunk`` (compiled twice, see ``_build``)."""
     k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
     face_out = U.shape[1] - NUM_GHOSTS - 1
     vacuum = np.empty(U.shape[1], dtype=np.bool_)
-    rows = 0
+    # int64, not literal: callees typed with Literal[int](0) would be compiled twice
+    rows = np.int64(0)
     for step in range(num_steps):
         fill_hydro_ghosts(U)
         copy_rows(U, U_prev)
-        nfail, bad, fsum = 0, -1, 0.0
+        nfail, bad, fsum = np.int64(0), np.int64(-1), 0.0
         for stage in range(4):
             src = U if stage == 0 else Y
             k = (k1, k2, k3, k4)[stage]
-            _rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, dx, recon, solver,
-                        formulation, eos, atm, c2p_method, tol, max_iter)
+            # the passes of ``_rhs_passes``, inlined one level less deep (compile time)
+            _c2p_pass(src, prim, status, gc, eos, atm, c2p_method, tol, max_iter)
+            find_static_vacuum(status, vacuum)
+            _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux)
+            _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, k)
+            fill_hydro_ghosts(k)
             nfail, bad = count_failures(status, nfail, bad, 0)
             fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
             if stage < 3:
@@ -393,22 +414,9 @@ def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
 
 # Two builds of one driver: Numba compiles every branch of a function, so a run-time choice
 # inside one driver would compile the parallel kernels (about 17 s) for every serial run.
-@njit(cache=True, error_model="numpy")
-def _rk4_chunk_serial(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
-                      formulation, eos, atm, c2p_method, tol, max_iter, prim,
-                      work, flux, status, ts, books, stop_on_c2p_failure):
-    return _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
-                      formulation, eos, atm, c2p_method, tol, max_iter, prim,
-                      work, flux, status, ts, books, stop_on_c2p_failure)
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def _rk4_chunk_parallel(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
-                        formulation, eos, atm, c2p_method, tol, max_iter, prim,
-                        work, flux, status, ts, books, stop_on_c2p_failure):
-    return _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver,
-                      formulation, eos, atm, c2p_method, tol, max_iter, prim,
-                      work, flux, status, ts, books, stop_on_c2p_failure)
+_rk4_chunk_serial = _build(_rk4_steps, "_rk4_chunk_serial", cache=True, error_model="numpy")
+_rk4_chunk_parallel = _build(_rk4_steps, "_rk4_chunk_parallel", cache=True, parallel=True,
+                             error_model="numpy")
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,

@@ -18,6 +18,7 @@ run time (chosen by grid size, see ``choose_threads``). No ``fastmath`` anywhere
 and root-finder stopping tests live in these kernels.
 """
 
+import functools
 import math
 import types
 
@@ -376,47 +377,60 @@ def _maybe_record(step, step0, dt, record_every, U, gc, eos, atm, tol, max_iter,
     return rows + 1
 
 
-def _rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
-               eos, atm, c2p_method, tol, max_iter, prim, work, flux, status,
-               ts, books, stop_on_c2p_failure):
-    """The body of ``rk4_chunk`` (compiled twice, see ``_build``)."""
-    k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
-    face_out = U.shape[1] - NUM_GHOSTS - 1
-    vacuum = np.empty(U.shape[1], dtype=np.bool_)
-    # int64, not literal: callees typed with Literal[int](0) would be compiled twice
-    rows = np.int64(0)
-    for step in range(num_steps):
-        fill_hydro_ghosts(U)
-        copy_rows(U, U_prev)
-        nfail, bad, fsum = np.int64(0), np.int64(-1), 0.0
-        for stage in range(4):
-            src = U if stage == 0 else Y
-            k = (k1, k2, k3, k4)[stage]
-            # the passes of ``_rhs_passes``, inlined one level less deep (compile time)
-            _c2p_pass(src, prim, status, gc, eos, atm, c2p_method, tol, max_iter)
-            find_static_vacuum(status, vacuum)
-            _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux)
-            _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, k)
-            fill_hydro_ghosts(k)
-            nfail, bad = count_failures(status, nfail, bad, 0)
-            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
-            if stage < 3:
-                axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
-        rk4_combine(U, dt, k1, k2, k3, k4)
-        code, cell = end_step(U, U_prev, 0, gc[G_E6PHI], gc[G_VOLUME], gf[F_AREA, face_out],
-                              atm, dt, fsum, nfail, bad, stop_on_c2p_failure, books, 0)
-        if code != RUN_OK:
-            return code, step, rows, cell
-        rows = _maybe_record(step, step0, dt, record_every, U, gc, eos, atm, tol,
-                             max_iter, U_prev, ts, rows, books)
-    return RUN_OK, num_steps, rows, -1
+def _rk4_scheme(recon, solver, formulation, c2p_method):
+    """The body of ``rk4_chunk`` for one scheme: the method ids are constants of the
+    closure, so Numba prunes the branches of the other methods (in the inlined passes and
+    point functions) before typing, and compiles only the scheme's own."""
+
+    def rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, eos, atm, tol, max_iter,
+                  prim, work, flux, status, ts, books, stop_on_c2p_failure):
+        k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
+        face_out = U.shape[1] - NUM_GHOSTS - 1
+        vacuum = np.empty(U.shape[1], dtype=np.bool_)
+        # int64, not literal: callees typed with Literal[int](0) would be compiled twice
+        rows = np.int64(0)
+        for step in range(num_steps):
+            fill_hydro_ghosts(U)
+            copy_rows(U, U_prev)
+            nfail, bad, fsum = np.int64(0), np.int64(-1), 0.0
+            for stage in range(4):
+                src = U if stage == 0 else Y
+                k = (k1, k2, k3, k4)[stage]
+                # the passes of ``_rhs_passes``, inlined one level less deep (compile time)
+                _c2p_pass(src, prim, status, gc, eos, atm, c2p_method, tol, max_iter)
+                find_static_vacuum(status, vacuum)
+                _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux)
+                _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, k)
+                fill_hydro_ghosts(k)
+                nfail, bad = count_failures(status, nfail, bad, 0)
+                fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
+                if stage < 3:
+                    axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
+            rk4_combine(U, dt, k1, k2, k3, k4)
+            code, cell = end_step(U, U_prev, 0, gc[G_E6PHI], gc[G_VOLUME],
+                                  gf[F_AREA, face_out], atm, dt, fsum, nfail, bad,
+                                  stop_on_c2p_failure, books, 0)
+            if code != RUN_OK:
+                return code, step, rows, cell
+            rows = _maybe_record(step, step0, dt, record_every, U, gc, eos, atm, tol,
+                                 max_iter, U_prev, ts, rows, books)
+        return RUN_OK, num_steps, rows, -1
+
+    return rk4_steps
 
 
-# Two builds of one driver: Numba compiles every branch of a function, so a run-time choice
-# inside one driver would compile the parallel kernels (about 17 s) for every serial run.
-_rk4_chunk_serial = _build(_rk4_steps, "_rk4_chunk_serial", cache=True, error_model="numpy")
-_rk4_chunk_parallel = _build(_rk4_steps, "_rk4_chunk_parallel", cache=True, parallel=True,
-                             error_model="numpy")
+@functools.cache
+def _rk4_driver(recon, solver, formulation, c2p_method, parallel):
+    """The compiled driver of one scheme (method ids) and build, made on first use.
+
+    Two builds, serial and parallel (Numba compiles every branch of a function, so a
+    run-time choice inside one driver would compile the parallel kernels for every serial
+    run), and one per scheme. The name, which holds both, keys Numba's on-disk cache (the
+    closure's method ids are part of the cache's index key too)."""
+    build = "parallel" if parallel else "serial"
+    name = f"_rk4_chunk_{build}_r{recon}_s{solver}_f{formulation}_c{c2p_method}"
+    return _build(_rk4_scheme(recon, solver, formulation, c2p_method), name, cache=True,
+                  parallel=parallel, error_model="numpy")
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
@@ -453,7 +467,7 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, 
     bad_cell : int
         Cell index of the failure (-1 if none).
     """
-    driver = _rk4_chunk_parallel if use_parallel else _rk4_chunk_serial
-    return driver(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
-                  eos, atm, c2p_method, tol, max_iter, prim, work, flux, status,
-                  ts, books, stop_on_c2p_failure)
+    driver = _rk4_driver(int(recon), int(solver), int(formulation), int(c2p_method),
+                         bool(use_parallel))
+    return driver(U, step0, dt, num_steps, record_every, gc, gf, dx, eos, atm, tol, max_iter,
+                  prim, work, flux, status, ts, books, stop_on_c2p_failure)

@@ -124,9 +124,10 @@ def wenoz_left(um2, um1, u0, up1, up2):
     return _weno_combine(a0, a1, a2, um2, um1, u0, up1, up2)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def reconstruct_left(method, um2, um1, u0, up1, up2):
-    """Value at face i+1/2 from the stencil of cell i (dispatch on ``method``)."""
+    """Value at face i+1/2 from the stencil of cell i (dispatch on ``method``; inlined, so
+    a caller whose ``method`` is a constant compiles that method only)."""
     if method == RECON_MP5:
         return mp5_left(um2, um1, u0, up1, up2)
     if method == RECON_WENOZ:

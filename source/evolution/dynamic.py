@@ -71,6 +71,7 @@ from source.matter.hydro.perfect_fluid import stress_energy_point
 from .fused import (
     RUN_OK,
     TS_FIELDS,
+    _build,
     _c2p_pass,
     _rhs_passes,
     axpy,
@@ -410,11 +411,10 @@ def apparent_horizon(U, r, dx, theta):
 
 # (CPython 3.11 compiles a call with more than 30 arguments as f(*args), which Numba cannot
 # inline: the driver takes the method choices and the EOS as two small tuples.)
-@njit(cache=True, error_model="numpy", inline="always")
 def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos, atm,
                    tol, bssn, background, r_star, prim, work, flux, status, matter, diag, ts,
                    books, stop_on_c2p_failure):
-    """The body of ``rk4_chunk`` (inlined into its serial and parallel builds).
+    """The body of ``rk4_chunk`` (compiled twice, see ``fused._build``).
     ``scheme`` = (recon, solver, formulation, c2p_method, max_iter, outer_bc,
     frozen_matter), ``eos`` the EOS's ``EOSKernelParams``, ``bssn`` = (eta, ham_damping)."""
     recon, solver, formulation, c2p_method, max_iter, outer_bc, frozen = scheme
@@ -470,22 +470,11 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
     return RUN_OK, num_steps, rows, -1
 
 
-@njit(cache=True, error_model="numpy")
-def _rk4_chunk_serial(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos, atm,
-                      tol, bssn, background, r_star, prim, work, flux, status, matter, diag, ts,
-                      books, stop_on_c2p_failure):
-    return _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos,
-                          atm, tol, bssn, background, r_star, prim, work, flux, status,
-                          matter, diag, ts, books, stop_on_c2p_failure)
-
-
-@njit(cache=True, parallel=True, error_model="numpy")
-def _rk4_chunk_parallel(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos,
-                        atm, tol, bssn, background, r_star, prim, work, flux, status, matter,
-                        diag, ts, books, stop_on_c2p_failure):
-    return _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos,
-                          atm, tol, bssn, background, r_star, prim, work, flux, status,
-                          matter, diag, ts, books, stop_on_c2p_failure)
+# Serial and parallel builds of the driver, compiled on first use (see ``fused._build``).
+_rk4_chunk_serial = _build(_dynamic_steps, "_rk4_chunk_serial", cache=True,
+                           error_model="numpy")
+_rk4_chunk_parallel = _build(_dynamic_steps, "_rk4_chunk_parallel", cache=True,
+                             parallel=True, error_model="numpy")
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solver,

@@ -27,7 +27,11 @@ from numba import njit, prange
 
 from source.core.spacing import NUM_GHOSTS
 from source.matter.hydro.atmosphere import needs_reset, vacuum_state
-from source.matter.hydro.cons2prim import C2P_FAILED, cons_to_prim_point
+from source.matter.hydro.cons2prim import (
+    C2P_FAILED,
+    cons_to_prim_kastaun,
+    cons_to_prim_point,
+)
 from source.matter.hydro.geometry import (
     F_ALPHA,
     F_AREA,
@@ -245,8 +249,8 @@ def record_diagnostics(U, gc, t, eos, atm, tol, max_iter, prim_diag, row):
     mass = 0.0
     for i in range(NUM_GHOSTS, n - NUM_GHOSTS):
         inv = 1.0 / gc[G_E6PHI, i]
-        r = cons_to_prim_point(U[0, i] * inv, U[1, i] * inv, U[2, i] * inv, gc[G_GRR, i],
-                               eos, atm, 0, 0.0, tol, max_iter)
+        r = cons_to_prim_kastaun(U[0, i] * inv, U[1, i] * inv, U[2, i] * inv, gc[G_GRR, i],
+                                 eos, atm, tol, max_iter)
         prim_diag[0, i] = r[0]
         prim_diag[1, i] = r[1]
         if r[0] > rho_max:

@@ -26,7 +26,7 @@ from source.bssn.bssnrhs import bssn_rhs
 from source.bssn.bssnstatevariables import BSSN_VARIABLE_NAMES, NUM_BSSN_VARS, idx_lapse
 from source.bssn.bssnvars import BSSNVars
 from source.core.spacing import NUM_GHOSTS
-from source.matter.hydro.cons2prim import C2P_FAILED, cons_to_prim_array
+from source.matter.hydro.cons2prim import C2P_FAILED, cons_to_prim_kastaun_array
 from source.matter.hydro.geometry import F_AREA, G_E6PHI, G_GRR, G_VOLUME, GeometryCache
 
 from . import dynamic, fused
@@ -118,9 +118,9 @@ class CowlingStepper(Stepper):
         iters = np.empty(n, dtype=np.int32)
         H = U.copy()
         fused.fill_hydro_ghosts(H)
-        cons_to_prim_array(H[0], H[1], H[2], sim.cache.gamma_rr, sim.cache.e6phi,
-                           sim.eos.params, sim.hydro.atm_packed, 0, np.zeros(n),
-                           sim.config.c2p_tol, MAX_C2P_ITER, *out, status, iters)
+        cons_to_prim_kastaun_array(H[0], H[1], H[2], sim.cache.gamma_rr, sim.cache.e6phi,
+                                   sim.eos.params, sim.hydro.atm_packed, sim.config.c2p_tol,
+                                   MAX_C2P_ITER, *out, status, iters)
         return out, status, H
 
     def metric(self, U):
@@ -307,9 +307,9 @@ class DynamicStepper(Stepper):
         gc, gf = self.gc.copy(), self.gf.copy()
         dynamic.geometry_of_state(S, sim.grid.dx, gc, gf)
         H = S[NUM_BSSN_VARS:]
-        cons_to_prim_array(H[0], H[1], H[2], gc[G_GRR], gc[G_E6PHI], eos,
-                           sim.hydro.atm_packed, 0, np.zeros(n), sim.config.c2p_tol,
-                           MAX_C2P_ITER, *out, status, iters)
+        cons_to_prim_kastaun_array(H[0], H[1], H[2], gc[G_GRR], gc[G_E6PHI], eos,
+                                   sim.hydro.atm_packed, sim.config.c2p_tol, MAX_C2P_ITER,
+                                   *out, status, iters)
         return out, status, H
 
     def metric(self, U):

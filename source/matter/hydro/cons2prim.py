@@ -397,6 +397,28 @@ def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos, atm, method, p_guess
 
 
 @njit(cache=True, error_model="numpy")
+def cons_to_prim_kastaun(D, Sr, tau, gamma_rr, eos, atm, tol, max_iter):
+    """``cons_to_prim_point`` with Kastaun and no guess, compiled as a function of its own
+    (not inlined): the diagnostics and snapshots, whose speed does not matter, share this
+    one compiled recovery instead of each inlining a copy (about 1 s of compile time each).
+    """
+    return cons_to_prim_point(D, Sr, tau, gamma_rr, eos, atm, C2P_KASTAUN, 0.0, tol,
+                              max_iter)
+
+
+@njit(cache=True, error_model="numpy")
+def cons_to_prim_kastaun_array(Dt, Srt, taut, gamma_rr, e6phi, eos, atm, tol, max_iter,
+                               rho0, vr, press, eps, W, h, status, iters):
+    """``cons_to_prim_array`` with Kastaun and no guess (``cons_to_prim_kastaun``): the
+    primitives of a snapshot."""
+    for i in range(Dt.shape[0]):
+        inv = 1.0 / e6phi[i]
+        r = cons_to_prim_kastaun(Dt[i] * inv, Srt[i] * inv, taut[i] * inv, gamma_rr[i], eos,
+                                 atm, tol, max_iter)
+        rho0[i], vr[i], press[i], eps[i], W[i], h[i], status[i], iters[i] = r
+
+
+@njit(cache=True, error_model="numpy")
 def prim_to_cons_array(rho0, vr, press, eps, gamma_rr, e6phi, Dt, Srt, taut):
     """Densitised conserved variables of arrays of primitives (written into Dt, Srt, taut)."""
     for i in range(rho0.shape[0]):

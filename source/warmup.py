@@ -8,9 +8,11 @@ so it is never stale). This module runs one short run of each kind a user starts
 and dynamic mode, serial kernels and (on a multi-core machine) parallel ones - each in its
 own process, up to ``--jobs`` at a time (default: the number of cores), so that the first
 real run loads every kernel from the cache instead of compiling it (a cold Cowling start
-costs about 16 s, a dynamic one about 40 s; see ``profiling/compile_times.py``).
-Runs with other methods (reconstruction, Riemann solver, c2p, EOS) use the same compiled
-kernels: the choices are run-time arguments.
+costs about 10 s, a dynamic one about 22 s; see ``profiling/compile_times.py``).
+The Cowling driver is compiled per scheme (reconstruction, Riemann solver, formulation,
+c2p method: compile-time constants, ``fused._rk4_driver``), so these runs cache the default
+scheme's; a run with other methods compiles its own driver (about 5 s) once. The dynamic
+driver and the EOS take the choices as run-time arguments.
 """
 
 import argparse

@@ -366,9 +366,11 @@ def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
     return RUN_OK, -1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _maybe_record(step, step0, dt, record_every, U, gc, eos, atm, tol, max_iter,
                   scratch, ts, rows, books):
+    # inlined: as a function of its own it would link, optimise and emit the machine code of
+    # the diagnostics (c2p included) once more at compile time
     if (step + 1) % record_every != 0:
         return rows
     row = ts[rows]

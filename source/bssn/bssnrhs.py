@@ -446,7 +446,6 @@ def _ko(fm3, fm2, fm1, f0, fp1, fp2, fp3):
 # ---------------------------------------------------------------------------------------------
 # Array level
 # ---------------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
 def bssn_rhs(state, r, dr, matter, eta, out, ko_strength=1.0, ham_damping=0.0):
     """BSSN right-hand side at every interior point, with Kreiss-Oliger dissipation.
 
@@ -476,6 +475,14 @@ def bssn_rhs(state, r, dr, matter, eta, out, ko_strength=1.0, ham_damping=0.0):
     One pass over the grid: the values are rescaled to det bar-gamma = det hat-gamma and phi
     is capped (values only), the derivatives come from the unrescaled state.
     """
+    _bssn_rhs_kernel(state, r, dr, matter, float(eta), out, float(ko_strength),
+                     float(ham_damping))
+
+
+@njit(cache=True, error_model="numpy")
+def _bssn_rhs_kernel(state, r, dr, matter, eta, out, ko_strength, ham_damping):
+    """The compiled ``bssn_rhs`` (every argument explicit: Numba compiles slower code for
+    omitted default arguments, 80 instead of 32 us at N = 400)."""
     bssn_rhs_pass(state, r, dr, matter, eta, out, ko_strength, ham_damping)
 
 

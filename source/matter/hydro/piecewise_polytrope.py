@@ -116,28 +116,29 @@ def _log1p_ratio(g, y):
     return math.log1p(gy) / g
 
 
-@njit(cache=True, error_model="numpy")
-def pwp_piece_of_density(rho, pieces):
-    """Index ``i`` of the piece with ``rho_i <= rho < rho_{i+1}`` (0 for ``rho <= 0``)."""
+@njit(cache=True, error_model="numpy", inline="always")
+def _piece_of(x, pieces, row):
+    """Index ``i`` of the piece whose start in ``row`` (increasing) satisfies
+    ``start_i <= x < start_{i+1}`` (0 below the second start)."""
     i = 0
     for j in range(1, len(pieces) // NUM_PIECE_ROWS):
-        if rho >= _at(pieces, PIECE_RHO, j):
+        if x >= _at(pieces, row, j):
             i = j
         else:
             break
     return i
+
+
+@njit(cache=True, error_model="numpy")
+def pwp_piece_of_density(rho, pieces):
+    """Index ``i`` of the piece with ``rho_i <= rho < rho_{i+1}`` (0 for ``rho <= 0``)."""
+    return _piece_of(rho, pieces, PIECE_RHO)
 
 
 @njit(cache=True, error_model="numpy")
 def pwp_piece_of_log_enthalpy(eta, pieces):
     """Index of the piece containing the log-enthalpy ``eta`` (``eta_i <= eta < eta_{i+1}``)."""
-    i = 0
-    for j in range(1, len(pieces) // NUM_PIECE_ROWS):
-        if eta >= _at(pieces, PIECE_ETA, j):
-            i = j
-        else:
-            break
-    return i
+    return _piece_of(eta, pieces, PIECE_ETA)
 
 
 @njit(cache=True, error_model="numpy")
@@ -152,14 +153,7 @@ def pwp_pressure(rho, pieces):
 @njit(cache=True, error_model="numpy")
 def pwp_specific_internal_energy(rho, pieces):
     """Cold specific internal energy ``eps(rho)`` (0 for ``rho <= 0``)."""
-    if rho <= 0.0:
-        return 0.0
-    i = pwp_piece_of_density(rho, pieces)
-    g = _at(pieces, PIECE_GAMMA, i) - 1.0
-    if i == 0:
-        return _at(pieces, PIECE_K, 0) * rho**g / g
-    return _at(pieces, PIECE_EPS, i) + _at(pieces, PIECE_Q, i) * _expm1_ratio(
-        g, math.log(rho / _at(pieces, PIECE_RHO, i)))
+    return pwp_cold_state(rho, pieces)[1]
 
 
 @njit(cache=True, error_model="numpy")

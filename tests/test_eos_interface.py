@@ -385,7 +385,7 @@ def round_trip(eos_object, cold, n, seed, method=C2P_KASTAUN):
         eps_th = np.zeros(n)
     if eos.kind == EOS_IDEAL_GAS:
         eps_th = np.maximum(eps_th, 1e-10)      # P > p_floor
-    g_th = eos.gamma_th
+    g_th = getattr(eos, "gamma_th", None)       # the barotropic EOS has no thermal part
     for i in range(n):
         r, v, grr, e = rho[i], vr[i], gamma_rr[i], eps_cold[i] + eps_th[i]
         if eos.kind == EOS_IDEAL_GAS:

@@ -39,8 +39,9 @@ import numpy as np
 from numba import njit
 
 from .eos import (
+    BAROTROPIC_LEN,
     EOS_BAROTROPIC,
-    EOS_IDEAL_GAS,
+    IDEAL_GAS_LEN,
     eos_cold,
     eos_eps_from_rho_p,
     eos_pieces,
@@ -94,7 +95,7 @@ def kastaun_master(mu, D, q, r2, eos, v2_cap):
     # eps_hat, cancellation-free form: W (q - mu r^2) + W^2 v^2 / (1 + W)   (KKC eq. 38)
     # with W^2 v^2 / (1 + W) = v^2 / (s (1 + s))
     eps = (q - mu * r2) / s + v2 / (s * (1.0 + s))
-    if eos.kind == EOS_IDEAL_GAS:
+    if len(eos) == IDEAL_GAS_LEN:
         if eps < 0.0:  # the validity range of the ideal gas: eps >= 0
             eps = 0.0
         a = (eos.gamma_th - 1.0) * eps / (1.0 + eps)    # a = P / (rho (1 + eps))
@@ -270,6 +271,45 @@ def barotropic_solve(D, S2, eos, tol, max_iter):
 # ---------------------------------------------------------------------------------------
 # Full recovery of one cell
 # ---------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def newton_recovery(D, S2, tau, eos, atm, p_guess, tol, max_iter):
+    """``(rho0, P, eps, W, h, iterations, ok)`` by Newton on the pressure, the ideal gas's
+    fast path (``ok`` False for any other EOS, and whenever Kastaun must decide)."""
+    if len(eos) != IDEAL_GAS_LEN:
+        return 0.0, 0.0, 0.0, 1.0, 1.0, 0, False
+    p, iters, ok = newton_pressure_solve(D, S2, tau, eos.gamma_th, p_guess, atm.p_floor,
+                                         atm.W_max, tol, max_iter)
+    if not ok:
+        return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
+    Q = tau + D + p
+    W = 1.0 / math.sqrt(1.0 - S2 / (Q * Q))
+    rho = D / W
+    eps = eos_eps_from_rho_p(eos, rho, p)
+    h = 1.0 + eps + p / rho
+    return rho, p, eps, W, h, iters, math.isfinite(h) and W <= atm.W_max
+
+
+@njit(cache=True, error_model="numpy")
+def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
+    """``(rho0, P, eps, W, h, iterations, ok)`` by the EOS's bracketed recovery: the
+    barotropic solve for the cold curve (tau not used), Kastaun for the others."""
+    if len(eos) == BAROTROPIC_LEN:
+        rho, iters, ok = barotropic_solve(D, S2, eos, tol, max_iter)
+        if not ok:
+            return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
+        p, eps, _ = eos_cold(eos, rho)
+        h = 1.0 + eps + p / rho
+        z = math.sqrt(S2) / (D * h)       # z = W v
+        return rho, p, eps, math.sqrt(1.0 + z * z), h, iters, True
+    mu, W, eps, iters, ok = kastaun_solve(D, tau / D, S2 / (D * D), eos, atm.v_max, tol,
+                                          max_iter)
+    if not ok:
+        return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
+    rho = D / W
+    p = eos_pressure(eos, rho, eps)
+    return rho, p, eps, W, 1.0 + eps + p / rho, iters, True
+
+
 @njit(cache=True, error_model="numpy", inline="always")
 def _atmosphere_prims(eos, atm):
     rho = atm.rho_floor
@@ -307,7 +347,7 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos, atm, method, p_guess, tol, max
     # round-off of it (a cold ultra-relativistic state computed in floating point) to the
     # bound itself. The barotropic recovery ignores tau, so it is not limited by tau.
     S2 = Sr * Sr / gamma_rr
-    if eos.kind != EOS_BAROTROPIC:
+    if eos.kind != EOS_BAROTROPIC:  # (a run-time test: cheap, and no EOS call)
         if tau < atm.tau_min:
             tau = atm.tau_min
         S2_bound = tau * (tau + 2.0 * D)
@@ -319,34 +359,12 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos, atm, method, p_guess, tol, max
 
     ok = False
     iters = 0
-    if eos.kind == EOS_BAROTROPIC:
-        rho, iters, ok = barotropic_solve(D, S2, eos, tol, max_iter)
-        if ok:
-            p, eps, _ = eos_cold(eos, rho)
-            h = 1.0 + eps + p / rho
-            z = math.sqrt(S2) / (D * h)       # z = W v
-            W = math.sqrt(1.0 + z * z)
-    else:
-        if method == C2P_NEWTON and eos.kind == EOS_IDEAL_GAS:  # the fast path
-            p, iters, ok = newton_pressure_solve(
-                D, S2, tau, eos.gamma_th, p_guess, atm.p_floor, atm.W_max, tol, max_iter
-            )
-            if ok:
-                Q = tau + D + p
-                W = 1.0 / math.sqrt(1.0 - S2 / (Q * Q))
-                rho = D / W
-                eps = eos_eps_from_rho_p(eos, rho, p)
-                h = 1.0 + eps + p / rho
-                ok = math.isfinite(h) and W <= atm.W_max   # else: Kastaun decides
-        if not ok:
-            q = tau / D
-            r2 = S2 / (D * D)
-            mu, W, eps, it2, ok = kastaun_solve(D, q, r2, eos, atm.v_max, tol, max_iter)
-            iters += it2
-            if ok:
-                rho = D / W
-                p = eos_pressure(eos, rho, eps)
-                h = 1.0 + eps + p / rho
+    if method == C2P_NEWTON:  # the ideal gas's fast path (a scheme constant in the drivers)
+        rho, p, eps, W, h, iters, ok = newton_recovery(D, S2, tau, eos, atm, p_guess, tol,
+                                                       max_iter)
+    if not ok:
+        rho, p, eps, W, h, it2, ok = eos_recovery(D, S2, tau, eos, atm, tol, max_iter)
+        iters += it2
     if not ok or W > atm.W_max:
         rho, vr, p, eps, W, h = _atmosphere_prims(eos, atm)
         return rho, vr, p, eps, W, h, C2P_FAILED, iters

@@ -7,12 +7,14 @@ on-disk cache of this source tree (``source.numba_cache_dir()``, keyed by the ke
 so it is never stale). This module runs one short run of each kind a user starts - Cowling
 and dynamic mode, serial kernels and (on a multi-core machine) parallel ones - each in its
 own process, up to ``--jobs`` at a time (default: the number of cores), so that the first
-real run loads every kernel from the cache instead of compiling it (a cold Cowling start
-costs about 10 s, a dynamic one about 22 s; see ``profiling/compile_times.py``).
-The Cowling driver is compiled per scheme (reconstruction, Riemann solver, formulation,
-c2p method: compile-time constants, ``fused._rk4_driver``), so these runs cache the default
-scheme's; a run with other methods compiles its own driver (about 5 s) once. The dynamic
-driver and the EOS take the choices as run-time arguments.
+real run loads every kernel from the cache instead of compiling it (see
+``profiling/compile_times.py`` and the README for what a cold start costs).
+The kernels are compiled per EOS kind (ideal gas, barotropic, hybrid: ``eos.EOSKernelParams``)
+and the Cowling driver per scheme (reconstruction, Riemann solver, formulation, c2p method:
+compile-time constants, ``fused._rk4_driver``), so these runs cache the default scheme's
+with the ideal gas (polytropic stars) and the hybrid EOS (catalogue stars); a run with other
+methods or the barotropic EOS compiles its own kernels once. The dynamic driver takes the
+methods as run-time arguments.
 """
 
 import argparse

@@ -17,7 +17,10 @@ One RHS evaluation (``_dynamic_rhs_passes``), on the stage state:
 
 The RK4 driver fills the state's inner ghosts and the hydro rows' outer ghosts once per
 step (linear maps, exact because the RHS ghosts carry the same maps); the BSSN rows' outer
-ghosts are evolved by their boundary RHS and never refilled.
+ghosts are evolved by their boundary RHS and never refilled. With ``well_balanced`` every
+stage's RHS, all 15 rows and their ghosts, is less that of the unperturbed star
+(``fused.subtract_equilibrium``; at the outer BSSN ghosts that is the radiative condition
+of the initial exterior, zero there).
 """
 
 import math

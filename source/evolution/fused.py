@@ -11,7 +11,8 @@ state (inner parity, outer copy). Every formula is a call to the point-wise func
 once per step (exact, because the RHS ghosts carry the same maps), applies the atmosphere
 reset after each full step, checks for NaN/inf and c2p failures, keeps the rest-mass books
 (outflow through the outer face and mass added by resets) and records a time-series row
-every ``record_every`` steps into a preallocated array.
+every ``record_every`` steps into a preallocated array. With ``well_balanced`` (a separate
+build) every stage's RHS is less that of the unperturbed star (``subtract_equilibrium``).
 
 Threading: each pass exists as a serial and a ``prange`` loop; ``use_parallel`` selects at
 run time (chosen by grid size, see ``choose_threads``). No ``fastmath`` anywhere: NaN guards

@@ -303,7 +303,9 @@ class Simulation:
 
     def evaluate_rhs(self, rhs=None, U=None):
         """RHS of the evolved rows ``U`` (default: the current state) on this run's path;
-        the fused path reuses the run's work arrays (Newton guess included)."""
+        the fused path reuses the run's work arrays (Newton guess included). It is the
+        plain discrete operator L_h(U): a ``well_balanced`` run evolves L_h(U) less
+        ``stepper.offset`` = L_h(U_eq)."""
         U = self.U if U is None else U
         if rhs is None:
             rhs = np.zeros_like(U)

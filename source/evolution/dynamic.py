@@ -19,8 +19,8 @@ The RK4 driver fills the state's inner ghosts and the hydro rows' outer ghosts o
 step (linear maps, exact because the RHS ghosts carry the same maps); the BSSN rows' outer
 ghosts are evolved by their boundary RHS and never refilled. With ``well_balanced`` every
 stage's RHS, all 15 rows and their ghosts, is less that of the unperturbed star
-(``fused.subtract_equilibrium``; at the outer BSSN ghosts that is the radiative condition
-of the initial exterior, zero there).
+(``fused.subtract_equilibrium``; at the outer BSSN ghosts the radiative condition of
+U_eq is exactly zero, U_eq being its background, the extrapolated RHS is not).
 """
 
 import math

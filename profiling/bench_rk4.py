@@ -41,6 +41,8 @@ def main(argv=None):
     p.add_argument("--eos", default="ideal")
     p.add_argument("--threads", default="1")
     p.add_argument("--kernels", default="auto", choices=["auto", "serial", "parallel"])
+    p.add_argument("--well-balanced", action="store_true",
+                   help="time the well-balanced scheme (the run option of that name)")
     p.add_argument("--sustained-t", type=float, default=300.0,
                    help="also time the steps from the state evolved to this time (0: skip)")
     p.add_argument("--json", action="store_true", help="print one JSON object only")
@@ -59,6 +61,8 @@ def main(argv=None):
 
     t0 = time.perf_counter()
     extra = {} if a.r_max is None else {"r_max": a.r_max}
+    if a.well_balanced:
+        extra["well_balanced"] = True
     if a.cfl is not None:
         extra["cfl"] = a.cfl
     sim = benchmark_simulation(a.num_points, a.path, a.kernels, a.threads, a.steps,
@@ -71,7 +75,7 @@ def main(argv=None):
         "mode": a.mode, "path": a.path, "num_points": a.num_points,
         "r_max": sim.config.r_max, "cfl": sim.config.cfl,
         "steps": a.steps, "repeat": a.repeat, "recon": a.recon, "riemann": a.riemann,
-        "c2p": a.c2p, "eos": a.eos,
+        "c2p": a.c2p, "eos": a.eos, "well_balanced": a.well_balanced,
         "min_s": min(times), "median_s": med,
         "ns_per_cell_per_rhs": med / (a.steps * 4 * a.num_points) * 1e9,
     }

@@ -97,6 +97,17 @@ def test_print_config_round_trip(tmp_path, capsys):
     assert again == want
 
 
+def test_print_config_round_trip_of_a_switch(tmp_path, capsys):
+    """A boolean option (--well-balanced) is written as ``true`` and read back."""
+    assert TOVEvolution.main(["--well-balanced", "--perturbation", "velocity",
+                              "--print-config"]) == 0
+    path = tmp_path / "printed.toml"
+    path.write_text(capsys.readouterr().out)
+    assert "well_balanced = true" in path.read_text()
+    again = RunConfig(**read_config_file(path))
+    assert again == RunConfig(well_balanced=True, perturbation="velocity")
+
+
 @pytest.mark.parametrize("path", sorted(p for p in (ROOT / "examples").rglob("*.toml")
                                          if "sweeps" not in p.parts), ids=lambda p: p.name)
 def test_examples_are_valid(path):

@@ -14,7 +14,8 @@ import pytest
 import TOVEvolution
 from source.evolution import fused
 from source.evolution.output import RunWriter, read_restart
-from source.evolution.simulation import RunConfig, build_simulation, evolve
+from source.evolution.runner import restart_config
+from source.evolution.simulation import ConfigError, RunConfig, build_simulation, evolve
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = ["--num-points", "400", "--r-max", "20", "--steps", "6000", "--timeseries-every", "10",
@@ -196,3 +197,32 @@ def test_interrupt_and_terminate_keep_a_restartable_output(tmp_path, sig, code, 
     config, state, timeseries, snapshots = read_restart(str(out))   # restartable
     assert state["step"] == ck > 0 and config["steps"] == 400000
     assert timeseries["step"][-1] == ck
+
+
+def test_well_balanced_restart_is_bit_identical_and_keeps_the_option(tmp_path, capsys):
+    """--well-balanced: a run of 80 steps equals 40 steps continued to 80 from the output
+    (the restart rebuilds L_h(U_eq) exactly); a restart keeps the option and refuses to
+    change it (physics)."""
+    run = ["--num-points", "100", "--r-max", "20", "--timeseries-every", "10",
+           "--snapshot-every", "20", "--perturbation", "velocity", "--quiet"]
+    full = tmp_path / "full.h5"
+    assert TOVEvolution.main(run + ["--well-balanced", "--steps", "80", "--output",
+                                    str(full)]) == 0
+    first = tmp_path / "first.h5"
+    assert TOVEvolution.main(run + ["--well-balanced", "--steps", "40", "--output",
+                                    str(first)]) == 0
+    ext = tmp_path / "ext.h5"
+    assert TOVEvolution.main(["--restart-from", str(first), "--steps", "80", "--quiet",
+                              "--output", str(ext)]) == 0
+    assert_same_output(full, ext)
+    with h5py.File(ext, "r") as f:
+        assert '"well_balanced": true' in f.attrs["config"]
+    with pytest.raises(ConfigError, match="--well-balanced: differs from the restart file"):
+        restart_config(first, well_balanced=False)
+    plain = tmp_path / "plain.h5"
+    assert TOVEvolution.main(run + ["--steps", "40", "--output", str(plain)]) == 0
+    capsys.readouterr()
+    assert TOVEvolution.main(["--restart-from", str(plain), "--steps", "80",
+                              "--well-balanced", "--output", str(tmp_path / "x.h5")]) == 2
+    assert "--well-balanced: differs from the restart file" in capsys.readouterr().err
+    assert not (tmp_path / "x.h5").exists()

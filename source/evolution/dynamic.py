@@ -17,7 +17,10 @@ One RHS evaluation (``_dynamic_rhs_passes``), on the stage state:
 
 The RK4 driver fills the state's inner ghosts and the hydro rows' outer ghosts once per
 step (linear maps, exact because the RHS ghosts carry the same maps); the BSSN rows' outer
-ghosts are evolved by their boundary RHS and never refilled.
+ghosts are evolved by their boundary RHS and never refilled. With ``well_balanced`` every
+stage's RHS, all 15 rows and their ghosts, is less that of the unperturbed star
+(``fused.subtract_equilibrium``; at the outer BSSN ghosts the radiative condition of
+U_eq is exactly zero, U_eq being its background, the extrapolated RHS is not).
 """
 
 import math
@@ -81,6 +84,7 @@ from .fused import (
     fill_hydro_ghosts,
     record_diagnostics,
     rk4_combine,
+    subtract_equilibrium,
 )
 
 OUTER_BC = {"sommerfeld": 0, "extrapolation": 1}
@@ -413,11 +417,12 @@ def apparent_horizon(U, r, dx, theta):
 # inline: the driver takes the method choices and the EOS as two small tuples.)
 def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos, atm,
                    tol, bssn, background, r_star, prim, work, flux, status, matter, diag, ts,
-                   books, stop_on_c2p_failure):
+                   books, stop_on_c2p_failure, offset, outflow_eq):
     """The body of ``rk4_chunk`` (compiled twice, see ``fused._build``).
     ``scheme`` = (recon, solver, formulation, c2p_method, max_iter, outer_bc,
-    frozen_matter), ``eos`` the EOS's ``EOSKernelParams``, ``bssn`` = (eta, ham_damping)."""
-    recon, solver, formulation, c2p_method, max_iter, outer_bc, frozen = scheme
+    frozen_matter, well_balanced), ``eos`` the EOS's ``EOSKernelParams``, ``bssn`` = (eta,
+    ham_damping); ``offset`` and ``outflow_eq`` those of ``fused.rk4_chunk``."""
+    recon, solver, formulation, c2p_method, max_iter, outer_bc, frozen, balanced = scheme
     k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
     n = U.shape[1]
     face_out = n - NUM_GHOSTS - 1
@@ -441,8 +446,14 @@ def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
                                 recon, solver, formulation, eos, atm,
                                 c2p_method, tol, max_iter, bssn, outer_bc, background,
                                 frozen != 0)
+            if balanced != 0:
+                # d_t U = L_h(U) - L_h(U_eq), every row; mass books: F - F_eq at the face
+                subtract_equilibrium(k, offset)
+                outflow = flux[0, face_out] - outflow_eq
+            else:
+                outflow = flux[0, face_out]
             nfail, bad = count_failures(status, nfail, bad, first)
-            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
+            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * outflow
             if stage < 3:
                 axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
         rk4_combine(U, dt, k1, k2, k3, k4)
@@ -480,7 +491,8 @@ _rk4_chunk_parallel = _build(_dynamic_steps, "_rk4_chunk_parallel", cache=True,
 def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solver,
               formulation, eos, atm, c2p_method, tol, max_iter, eta,
               ham_damping, outer_bc, background, frozen_matter, r_star, use_parallel, prim,
-              work, flux, status, matter, diag, ts, books, stop_on_c2p_failure):
+              work, flux, status, matter, diag, ts, books, stop_on_c2p_failure,
+              well_balanced=False, offset=None, outflow_eq=0.0):
     """Advance the (15, N) state ``U`` by up to ``num_steps`` RK4 steps, in place (the
     dynamic counterpart of ``fused.rk4_chunk``; same return values).
 
@@ -490,13 +502,17 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solve
     excised;
     ``ts`` rows of ``NUM_TS_DYNAMIC`` columns; ``background`` (12, N): the initial BSSN
     rows (radiative outer condition); ``eta`` the Gamma-driver damping, ``ham_damping``
-    kappa_H of the Hamiltonian-constraint damping (``source.bssn.bssnrhs``).
+    kappa_H of the Hamiltonian-constraint damping (``source.bssn.bssnrhs``);
+    ``well_balanced``, ``offset`` (15, N) = L_h(U_eq), ``outflow_eq``: the well-balanced
+    scheme (``fused.subtract_equilibrium``; a run-time flag here, one driver for both).
     """
     driver = _rk4_chunk_parallel if use_parallel else _rk4_chunk_serial
     scheme = (int(recon), int(solver), int(formulation), int(c2p_method), int(max_iter),
-              int(outer_bc), int(bool(frozen_matter)))
+              int(outer_bc), int(bool(frozen_matter)), int(bool(well_balanced)))
+    if offset is None:
+        offset = np.zeros((0, 0))
     return driver(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
                   eos, atm, tol,
                   (float(eta), float(ham_damping)), background,
                   float(r_star), prim, work, flux, status, matter, diag, ts, books,
-                  stop_on_c2p_failure)
+                  stop_on_c2p_failure, offset, float(outflow_eq))

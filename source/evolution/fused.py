@@ -11,7 +11,8 @@ state (inner parity, outer copy). Every formula is a call to the point-wise func
 once per step (exact, because the RHS ghosts carry the same maps), applies the atmosphere
 reset after each full step, checks for NaN/inf and c2p failures, keeps the rest-mass books
 (outflow through the outer face and mass added by resets) and records a time-series row
-every ``record_every`` steps into a preallocated array.
+every ``record_every`` steps into a preallocated array. With ``well_balanced`` (a separate
+build) every stage's RHS is less that of the unperturbed star (``subtract_equilibrium``).
 
 Threading: each pass exists as a serial and a ``prange`` loop; ``use_parallel`` selects at
 run time (chosen by grid size, see ``choose_threads``). No ``fastmath`` anywhere: NaN guards
@@ -292,6 +293,20 @@ def count_failures(status, nfail, bad, first):
 
 
 @njit(cache=True, error_model="numpy")
+def subtract_equilibrium(k, offset):
+    """The well-balanced right-hand side (``--well-balanced``), in place:
+
+        k = L_h(U) - L_h(U_eq),
+
+    ``k`` the discrete RHS of a stage, ``offset`` that of the unperturbed star, evaluated
+    once by the same code (all rows and columns: the ghosts of both carry the same maps).
+    """
+    for v in range(k.shape[0]):
+        for i in range(k.shape[1]):
+            k[v, i] = k[v, i] - offset[v, i]
+
+
+@njit(cache=True, error_model="numpy")
 def rk4_combine(U, dt, k1, k2, k3, k4):
     """U += dt/6 (k1 + 2 k2 + 2 k3 + k4), in place."""
     for v in range(U.shape[0]):
@@ -383,13 +398,15 @@ def _maybe_record(step, step0, dt, record_every, U, gc, eos, atm, tol, max_iter,
     return rows + 1
 
 
-def _rk4_scheme(recon, solver, formulation, c2p_method):
-    """The body of ``rk4_chunk`` for one scheme: the method ids are constants of the
-    closure, so Numba prunes the branches of the other methods (in the inlined passes and
-    point functions) before typing, and compiles only the scheme's own."""
+def _rk4_scheme(recon, solver, formulation, c2p_method, well_balanced):
+    """The body of ``rk4_chunk`` for one scheme: the method ids and ``well_balanced`` are
+    constants of the closure, so Numba prunes the branches of the other methods (in the
+    inlined passes and point functions) and, when it is off, the well-balanced subtraction
+    before typing, and compiles only the scheme's own."""
 
     def rk4_steps(U, step0, dt, num_steps, record_every, gc, gf, dx, eos, atm, tol, max_iter,
-                  prim, work, flux, status, ts, books, stop_on_c2p_failure):
+                  prim, work, flux, status, ts, books, stop_on_c2p_failure, offset,
+                  outflow_eq):
         k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
         face_out = U.shape[1] - NUM_GHOSTS - 1
         vacuum = np.empty(U.shape[1], dtype=np.bool_)
@@ -408,8 +425,15 @@ def _rk4_scheme(recon, solver, formulation, c2p_method):
                 _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux)
                 _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, k)
                 fill_hydro_ghosts(k)
+                if well_balanced:
+                    # d_t U = L_h(U) - L_h(U_eq); the D row's divergence is then that of
+                    # F - F_eq, which is what leaves through the outer face
+                    subtract_equilibrium(k, offset)
+                    outflow = flux[0, face_out] - outflow_eq
+                else:
+                    outflow = flux[0, face_out]
                 nfail, bad = count_failures(status, nfail, bad, 0)
-                fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * flux[0, face_out]
+                fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * outflow
                 if stage < 3:
                     axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
             rk4_combine(U, dt, k1, k2, k3, k4)
@@ -426,22 +450,26 @@ def _rk4_scheme(recon, solver, formulation, c2p_method):
 
 
 @functools.cache
-def _rk4_driver(recon, solver, formulation, c2p_method, parallel):
-    """The compiled driver of one scheme (method ids) and build, made on first use.
+def _rk4_driver(recon, solver, formulation, c2p_method, well_balanced, parallel):
+    """The compiled driver of one scheme (method ids, well-balanced or not) and build, made
+    on first use.
 
     Two builds, serial and parallel (Numba compiles every branch of a function, so a
     run-time choice inside one driver would compile the parallel kernels for every serial
     run), and one per scheme. The name, which holds both, keys Numba's on-disk cache (the
-    closure's method ids are part of the cache's index key too)."""
+    closure's constants are part of the cache's index key too)."""
     build = "parallel" if parallel else "serial"
     name = f"_rk4_chunk_{build}_r{recon}_s{solver}_f{formulation}_c{c2p_method}"
-    return _build(_rk4_scheme(recon, solver, formulation, c2p_method), name, cache=True,
-                  parallel=parallel, error_model="numpy")
+    if well_balanced:
+        name += "_wb"
+    return _build(_rk4_scheme(recon, solver, formulation, c2p_method, well_balanced), name,
+                  cache=True, parallel=parallel, error_model="numpy")
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, formulation,
               eos, atm, c2p_method, tol, max_iter, use_parallel, prim, work,
-              flux, status, ts, books, stop_on_c2p_failure):
+              flux, status, ts, books, stop_on_c2p_failure, well_balanced=False,
+              offset=None, outflow_eq=0.0):
     """Advance the hydro rows ``U`` (3, N) by up to ``num_steps`` RK4 steps, in place,
     without returning to Python (compiled driver; ``use_parallel`` picks the kernel).
 
@@ -461,6 +489,10 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, 
     books : ndarray (4,)
         Running [mass_outflow, mass_reset, c2p_failures since last record,
         atmosphere resets since last record]; carried across chunks by the caller.
+    well_balanced, offset, outflow_eq : bool, ndarray (3, N), float
+        The well-balanced scheme (``subtract_equilibrium``): every stage's RHS less
+        ``offset`` = L_h(U_eq), the outer face's mass flux less that of U_eq,
+        ``outflow_eq``. Off: a driver without them (``offset`` unused).
 
     Returns
     -------
@@ -474,6 +506,9 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, gc, gf, dx, recon, solver, 
         Cell index of the failure (-1 if none).
     """
     driver = _rk4_driver(int(recon), int(solver), int(formulation), int(c2p_method),
-                         bool(use_parallel))
+                         bool(well_balanced), bool(use_parallel))
+    if offset is None:
+        offset = np.zeros((0, 0))
     return driver(U, step0, dt, num_steps, record_every, gc, gf, dx, eos, atm, tol, max_iter,
-                  prim, work, flux, status, ts, books, stop_on_c2p_failure)
+                  prim, work, flux, status, ts, books, stop_on_c2p_failure, offset,
+                  float(outflow_eq))

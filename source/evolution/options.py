@@ -139,6 +139,8 @@ OPTIONS = (
            "round-off) or full (reference code)", choices=_formulations),
     Option("path", str, METHODS, "fused (compiled driver) or modular (readable path)",
            choices=_paths),
+    Option("well_balanced", bool, METHODS, "well-balanced scheme: evolve d_t U = L_h(U) - "
+           "L_h(U_eq), so the unperturbed star is a discrete equilibrium (to round-off)"),
     Option("timeseries_every", int, OUTPUT, "record the time series every K steps",
            restart="free"),
     Option("snapshot_every", int, OUTPUT, "profile snapshot every K steps (default: 20 per "

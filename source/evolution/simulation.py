@@ -82,6 +82,7 @@ class RunConfig:
     eta: float = 1.0
     ham_damping: float = HAM_DAMPING_DEFAULT
     frozen_matter: bool = False
+    well_balanced: bool = False
     perturbation: str = "none"
     perturbation_factor: float = 0.995
     perturbation_amplitude: float | None = None
@@ -227,7 +228,8 @@ class Simulation:
     """A prepared run: star, grid, initial state, fluid, and the stepper of its mode and
     path (``source.evolution.steppers``), which does everything mode- or path-specific."""
 
-    def __init__(self, config, tov, grid, state0, cache, hydro, eos, atmosphere):
+    def __init__(self, config, tov, grid, state0, cache, hydro, eos, atmosphere,
+                 equilibrium=None):
         self.config = config
         self.tov = tov
         self.grid = grid
@@ -246,8 +248,11 @@ class Simulation:
         self.num_threads, self.use_parallel = fused.choose_threads(self.work_cells(),
                                                                    config.threads)
         cls = STEPPERS[(config.mode, config.path)]
-        self.U = cls.evolved_state(self)
+        self.U = cls.evolved_rows(state0)
         self.stepper = cls(self)
+        if config.well_balanced:
+            self.stepper.set_equilibrium(cls.evolved_rows(
+                state0 if equilibrium is None else equilibrium))
 
     def work_cells(self):
         """Cells that cost work in every RHS evaluation: all of them in dynamic mode (BSSN
@@ -298,7 +303,9 @@ class Simulation:
 
     def evaluate_rhs(self, rhs=None, U=None):
         """RHS of the evolved rows ``U`` (default: the current state) on this run's path;
-        the fused path reuses the run's work arrays (Newton guess included)."""
+        the fused path reuses the run's work arrays (Newton guess included). It is the
+        plain discrete operator L_h(U): a ``well_balanced`` run evolves L_h(U) less
+        ``stepper.offset`` = L_h(U_eq)."""
         U = self.U if U is None else U
         if rhs is None:
             rhs = np.zeros_like(U)
@@ -368,20 +375,22 @@ def build_simulation(config):
     grid = Grid(spacing, StateVector(hydro))
     state0, _ = create_initial_data_iso(tov, grid.r, atmosphere.rho_floor, atmosphere.p_floor,
                                         atmosphere.tau_atm(eos))
+    equilibrium = state0          # the unperturbed star (the well-balanced scheme's U_eq)
     if config.perturbation != "none":
         state0 = perturb(state0, grid.r, tov, eos, atmosphere, config.perturbation,
                          **config.perturbation_params())
-    if config.mode == "dynamic" and config.outer_bc == "sommerfeld":
-        # the outer ghosts keep the exact exterior (Schwarzschild) values of the initial
-        # data, consistent with the radiative condition; inner parity, hydro outer copy
-        fill_state_ghosts(state0)
-        cache = GeometryCache.from_state(grid, state0, fill=False)
-    else:
-        grid.fill_boundaries(state0)
-        cache = GeometryCache.from_state(grid, state0)
+    sommerfeld = config.mode == "dynamic" and config.outer_bc == "sommerfeld"
+    for state in (state0,) if equilibrium is state0 else (state0, equilibrium):
+        if sommerfeld:
+            # the outer ghosts keep the exact exterior (Schwarzschild) values of the initial
+            # data, consistent with the radiative condition; inner parity, hydro outer copy
+            fill_state_ghosts(state)
+        else:
+            grid.fill_boundaries(state)
+    cache = GeometryCache.from_state(grid, state0, fill=not sommerfeld)
     hydro.geometry_cache = cache
     hydro.grid = grid
-    return Simulation(config, tov, grid, state0, cache, hydro, eos, atmosphere)
+    return Simulation(config, tov, grid, state0, cache, hydro, eos, atmosphere, equilibrium)
 
 
 def run_status_message(code, sim, bad_cell):

@@ -4,9 +4,12 @@ A ``Simulation`` holds the run (configuration, star, grid, fluid, state, books, 
 counter) and hands every mode- or path-specific operation to its stepper, chosen once from
 ``STEPPERS[(mode, path)]``:
 
-* ``evolved_state(sim)`` - the array the mode evolves (Cowling: the hydro rows (3, N));
+* ``evolved_rows(state)`` - the rows of a (15, N) state the mode evolves (Cowling: the
+  hydro rows (3, N));
 * ``warmup()`` - compile or load every kernel the run uses, without touching the state;
-* ``evaluate_rhs(U, rhs)`` - the right-hand side of ``U`` (ghost columns included);
+* ``evaluate_rhs(U, rhs)`` - the discrete right-hand side L_h(U) (ghost columns included);
+* ``set_equilibrium(U_eq)`` - the well-balanced scheme (``--well-balanced``): every stage
+  evolves L_h(U) - L_h(U_eq);
 * ``advance(num_steps, ts)`` - RK4 steps of ``sim.U`` in place, a time-series row every
   ``timeseries_every`` global steps; returns (code, steps_done, rows, bad_cell);
 * ``solver_memory()`` / ``set_solver_memory(prim)`` - the (6, N) primitives that carry over
@@ -42,6 +45,38 @@ class Stepper:
     def __init__(self, sim):
         self.sim = sim
         self.prim = np.zeros((6, sim.grid.N))
+        # the well-balanced scheme (``set_equilibrium``): off, with a zero offset
+        self.well_balanced = False
+        self.offset = np.zeros_like(sim.U)
+        self.outflow_eq = 0.0
+
+    def set_equilibrium(self, U_eq):
+        """Turn on the well-balanced scheme for the equilibrium ``U_eq`` (the evolved rows
+        of the unperturbed star). Every RK4 stage then evolves
+
+            d_t U = L_h(U) - L_h(U_eq),
+
+        L_h the run's full discrete right-hand side (every evolved row, ghosts included;
+        dissipation and constraint damping too). U_eq is a discrete equilibrium of this
+        scheme to round-off, and since L_h(U_eq) is the truncation error of the continuum
+        equilibrium, the scheme stays consistent: small perturbations of the star evolve
+        without the noise of its discretised surface (Dumbser, Zanotti, Gaburro & Peshkov
+        2024, J. Comput. Phys.; review: Kaeppeli 2022, Living Rev. Comput. Astrophys. 8:2).
+
+        L_h(U_eq) (``offset``) is evaluated once, here, by ``evaluate_rhs`` from U_eq with
+        its ghosts filled as at the start of a step and a zeroed solver memory, which is
+        put back afterwards: deterministic, so a restart recomputes the same array. The
+        rest-mass flux through the outer face in that evaluation (``outflow_eq``) is kept
+        too: the balanced D row is the divergence of F - F_eq, so the books count F - F_eq
+        leaving through that face."""
+        U_eq = np.array(U_eq, dtype=np.float64)
+        self.fill_step_ghosts(U_eq)
+        memory = self.solver_memory()
+        self.set_solver_memory(np.zeros_like(memory))
+        self.evaluate_rhs(U_eq, self.offset)
+        self.outflow_eq = float(self.outer_mass_flux())
+        self.set_solver_memory(memory)
+        self.well_balanced = True
 
     def _methods(self):
         sim = self.sim
@@ -66,6 +101,10 @@ class Stepper:
     def set_solver_memory(self, prim):
         self.prim[:] = prim
 
+    def outer_mass_flux(self):
+        """Rest-mass flux through the outer face in the last RHS evaluation."""
+        return self.flux[0, self.sim.grid.N - NUM_GHOSTS - 1]
+
 
 class ModularMemory:
     """The modular paths keep the Newton guess in the fluid's pressure cache."""
@@ -81,6 +120,9 @@ class ModularMemory:
         # zeros are what a missing cache means too
         self.sim.hydro.pressure_cache = prim[2].copy()
 
+    def outer_mass_flux(self):
+        return self.sim.hydro.valencia.last_face_fluxes[0][self.sim.grid.N - NUM_GHOSTS - 1]
+
 
 class CowlingStepper(Stepper):
     """Cowling: the hydro rows on the frozen t = 0 metric (``GeometryCache``)."""
@@ -93,8 +135,13 @@ class CowlingStepper(Stepper):
         self.gc, self.gf = sim.cache.packed()
 
     @staticmethod
-    def evolved_state(sim):
-        return np.ascontiguousarray(sim.state0[NUM_BSSN_VARS:].copy())
+    def evolved_rows(state):
+        return np.ascontiguousarray(state[NUM_BSSN_VARS:].copy())
+
+    @staticmethod
+    def fill_step_ghosts(U):
+        """The ghosts of ``U`` as the driver fills them at the start of a step."""
+        fused.fill_hydro_ghosts(U)
 
     # ------------------------------------------------------------------ output
     def diagnostics_row(self, U, t):
@@ -150,7 +197,8 @@ class CowlingFusedStepper(CowlingStepper):
                                self.gf, sim.grid.dx, recon, solver, form, eos, atm,
                                c2p, tol, max_iter, sim.use_parallel, self.prim, self.work,
                                self.flux, self.status, ts, books,
-                               sim.config.stop_on_c2p_failure)
+                               sim.config.stop_on_c2p_failure, self.well_balanced,
+                               self.offset, self.outflow_eq)
 
     def warmup(self):
         ts = np.zeros((1, fused.NUM_TS))
@@ -210,6 +258,8 @@ class CowlingModularStepper(ModularMemory, CowlingStepper):
         state = self._full_state(sim.U)
         face_out = n - NUM_GHOSTS - 1
         area_out = sim.cache.area_f[face_out]
+        offset = np.zeros((grid.NUM_VARS, n))    # L_h(U_eq) on the flattened full state
+        offset[NUM_BSSN_VARS:] = self.offset
         interior = slice(NUM_GHOSTS, n - NUM_GHOSTS)
         vol = sim.cache.volume
         books = sim.books
@@ -223,8 +273,13 @@ class CowlingModularStepper(ModularMemory, CowlingStepper):
             bad = -1
             for c in (0.0, 0.5, 0.5, 1.0):
                 ystage = y if c == 0.0 else y + c * dt * ks[-1]
-                ks.append(get_rhs_cowling(0.0, ystage, grid, None, hydro))
-                fluxes.append(hydro.valencia.last_face_fluxes[0][face_out])
+                k = get_rhs_cowling(0.0, ystage, grid, None, hydro)
+                outflow = hydro.valencia.last_face_fluxes[0][face_out]
+                if self.well_balanced:
+                    fused.subtract_equilibrium(k.reshape(grid.NUM_VARS, n), offset)
+                    outflow = outflow - self.outflow_eq
+                ks.append(k)
+                fluxes.append(outflow)
                 failed = np.flatnonzero(hydro.last_status[interior] == C2P_FAILED)
                 nfail += failed.size
                 if failed.size:
@@ -277,8 +332,13 @@ class DynamicStepper(Stepper):
         self.frozen = bool(sim.config.frozen_matter)
 
     @staticmethod
-    def evolved_state(sim):
-        return np.ascontiguousarray(sim.state0.copy())
+    def evolved_rows(state):
+        return np.ascontiguousarray(state.copy())
+
+    @staticmethod
+    def fill_step_ghosts(U):
+        """The ghosts of ``U`` as the driver fills them at the start of a step."""
+        dynamic.fill_state_ghosts(U)
 
     def diagnostics_row(self, U, t):
         sim = self.sim
@@ -352,7 +412,8 @@ class DynamicFusedStepper(DynamicStepper):
                                  self.background, self.frozen, self.r_star,
                                  sim.use_parallel, self.prim,
                                  self.work, self.flux, self.status, self.matter, self.diag,
-                                 ts, books, sim.config.stop_on_c2p_failure)
+                                 ts, books, sim.config.stop_on_c2p_failure,
+                                 self.well_balanced, self.offset, self.outflow_eq)
 
     warmup = CowlingFusedStepper.warmup
     advance = CowlingFusedStepper.advance
@@ -417,9 +478,13 @@ class DynamicModularStepper(ModularMemory, DynamicStepper):
             nfail = 0
             bad = -1
             for stage, c in enumerate((0.0, 0.5, 0.5, 1.0)):
-                ks.append(self._rhs(U if c == 0.0 else U + c * dt * ks[-1]))
-                fsum += (1.0 if stage in (0, 3) else 2.0) * \
-                    hydro.valencia.last_face_fluxes[0][face_out]
+                k = self._rhs(U if c == 0.0 else U + c * dt * ks[-1])
+                outflow = hydro.valencia.last_face_fluxes[0][face_out]
+                if self.well_balanced:
+                    fused.subtract_equilibrium(k, self.offset)
+                    outflow = outflow - self.outflow_eq
+                ks.append(k)
+                fsum += (1.0 if stage in (0, 3) else 2.0) * outflow
                 failed = np.flatnonzero(hydro.last_status[interior] == C2P_FAILED)
                 failed = failed[failed + NUM_GHOSTS >= first]
                 nfail += failed.size

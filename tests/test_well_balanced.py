@@ -187,3 +187,21 @@ def test_dynamic_restart_is_bit_identical(tmp_path):
     assert code == fused.RUN_OK and done == 150
     np.testing.assert_array_equal(a.U, c.U)
     np.testing.assert_array_equal(ts_a[-rows:], ts[:rows])
+
+
+@pytest.mark.parametrize("well_balanced", [True, False])
+def test_run_warns_when_the_offset_pumps_mass(tmp_path, monkeypatch, well_balanced):
+    """The summary of a well-balanced run warns when atmosphere resets added rest mass (the
+    sign that the surface left its discrete equilibrium); threshold lowered here so that a
+    short run reaches it, and a plain run never warns."""
+    from source.evolution import runner
+
+    monkeypatch.setattr(runner, "WELL_BALANCED_RESET_WARNING", -1.0)
+    lines = []
+    cfg = RunConfig(mode="cowling", num_points=200, r_max=20.0, steps=4, cfl=0.25,
+                    threads="1", well_balanced=well_balanced)
+    result = runner.run(cfg, str(tmp_path / "wb.h5"),
+                        log=lambda *a, **k: lines.append(" ".join(map(str, a))))
+    assert result.code == runner.EXIT_OK
+    warned = [x for x in lines if "--well-balanced: the atmosphere resets added" in x]
+    assert len(warned) == (1 if well_balanced else 0)

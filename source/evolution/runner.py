@@ -42,6 +42,12 @@ from .simulation import (
 )
 
 EXIT_OK, EXIT_EVOLUTION_FAILED = 0, 1
+
+#: Rest mass (relative) added by atmosphere resets above which a well-balanced run warns
+#: that its perturbation left the surface's discrete equilibrium (README, "Well-balanced
+#: scheme": clean runs add < 1e-6, e.g. 6e-7 for amplitude 1e-5 over t = 600; those out of
+#: its range 4e-5 and more).
+WELL_BALANCED_RESET_WARNING = 1e-6
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
 
@@ -266,6 +272,11 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
         f"resets {row[7]:+.3e}{excised_text}, unaccounted "
         f"{dM + row[6] - row[7] - excised:+.3e})")
     log(f"  max |v| = {row[4]:.3e}; cons2prim failures: {fails}")
+    if cfg.well_balanced and row[7] > WELL_BALANCED_RESET_WARNING * row0[5]:
+        err(f"warning: --well-balanced: the atmosphere resets added {row[7] / row0[5]:.2e} "
+            f"of the rest mass, i.e. the perturbation moved the stellar surface out of its "
+            f"discrete equilibrium and the subtracted L_h(U_eq) acts there as a source "
+            f"(README, 'Well-balanced scheme'); rerun without --well-balanced")
     if cfg.mode == "dynamic":
         f_ = sim.timeseries_fields
         log(f"  lapse at the centre {row[f_.index('alpha_c')]:.6f}; ADM mass "

@@ -272,7 +272,7 @@ def record_diagnostics(U, gc, t, eos, atm, tol, max_iter, prim_diag, row):
 # RK4 building blocks, for any number of rows (Cowling: the 3 hydro rows; dynamic: the 12
 # BSSN rows followed by the 3 hydro rows, ``h0`` = index of the first hydro row)
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def axpy(Y, U, a, k):
     """Y = U + a k (all rows and columns)."""
     for v in range(U.shape[0]):
@@ -280,7 +280,7 @@ def axpy(Y, U, a, k):
             Y[v, i] = U[v, i] + a * k[v, i]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def count_failures(status, nfail, bad, first):
     """Add the interior cells from ``first`` on with C2P_FAILED to (nfail, bad = last failed
     cell); cells below ``first`` are excised (inside a black hole)."""
@@ -292,7 +292,7 @@ def count_failures(status, nfail, bad, first):
     return nfail, bad
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def subtract_equilibrium(k, offset):
     """The well-balanced right-hand side (``--well-balanced``), in place:
 
@@ -306,7 +306,7 @@ def subtract_equilibrium(k, offset):
             k[v, i] = k[v, i] - offset[v, i]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def rk4_combine(U, dt, k1, k2, k3, k4):
     """U += dt/6 (k1 + 2 k2 + 2 k3 + k4), in place."""
     for v in range(U.shape[0]):
@@ -315,7 +315,7 @@ def rk4_combine(U, dt, k1, k2, k3, k4):
                                             + k4[v, i])
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def copy_rows(U, out):
     for v in range(U.shape[0]):
         for i in range(U.shape[1]):

@@ -23,6 +23,7 @@ stage's RHS, all 15 rows and their ghosts, is less that of the unperturbed star
 U_eq is exactly zero, U_eq being its background, the extrapolated RHS is not).
 """
 
+import functools
 import math
 
 import numpy as np
@@ -413,79 +414,89 @@ def apparent_horizon(U, r, dx, theta):
     return False, np.nan, np.nan
 
 
-# (CPython 3.11 compiles a call with more than 30 arguments as f(*args), which Numba cannot
-# inline: the driver takes the method choices and the EOS as two small tuples.)
-def _dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos, atm,
-                   tol, bssn, background, r_star, prim, work, flux, status, matter, diag, ts,
-                   books, stop_on_c2p_failure, offset, outflow_eq):
-    """The body of ``rk4_chunk`` (compiled twice, see ``fused._build``).
-    ``scheme`` = (recon, solver, formulation, c2p_method, max_iter, outer_bc,
-    frozen_matter, well_balanced), ``eos`` the EOS's ``EOSKernelParams``, ``bssn`` = (eta,
-    ham_damping); ``offset`` and ``outflow_eq`` those of ``fused.rk4_chunk``."""
-    recon, solver, formulation, c2p_method, max_iter, outer_bc, frozen, balanced = scheme
-    k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
-    n = U.shape[1]
-    face_out = n - NUM_GHOSTS - 1
-    vacuum = np.empty(n, dtype=np.bool_)
-    e6phi = np.empty(n)
-    prim_diag = np.empty((6, n))
-    status_diag = np.empty(n, dtype=np.int8)
-    # int64, not literal: callees typed with Literal[int](0) would be compiled twice
-    rows = np.int64(0)
-    for step in range(num_steps):
-        fill_state_ghosts(U)
-        copy_rows(U, U_prev)
-        first = 0                   # first cell outside the excised region
-        while first < n and r[first] < books[4]:
-            first += 1
-        nfail, bad, fsum = np.int64(0), np.int64(-1), 0.0
-        for stage in range(4):
-            src = U if stage == 0 else Y
-            k = (k1, k2, k3, k4)[stage]
-            _dynamic_rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, matter, r, dx,
-                                recon, solver, formulation, eos, atm,
-                                c2p_method, tol, max_iter, bssn, outer_bc, background,
-                                frozen != 0)
-            if balanced != 0:
-                # d_t U = L_h(U) - L_h(U_eq), every row; mass books: F - F_eq at the face
-                subtract_equilibrium(k, offset)
-                outflow = flux[0, face_out] - outflow_eq
-            else:
-                outflow = flux[0, face_out]
-            nfail, bad = count_failures(status, nfail, bad, first)
-            fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * outflow
-            if stage < 3:
-                axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
-        rk4_combine(U, dt, k1, k2, k3, k4)
-        for i in range(n):
-            e6phi[i] = math.exp(6.0 * U[idx_phi, i])
-        code, cell = end_step(U, U_prev, NUM_BSSN_VARS, e6phi, gc[G_VOLUME],
-                              gf[F_AREA, face_out], atm, dt, fsum, nfail, bad,
-                              stop_on_c2p_failure, books, first)
-        if code != RUN_OK:
-            return code, step, rows, cell
-        if (step + 1) % record_every == 0:
-            row = ts[rows]
-            record_dynamic_diagnostics(U, r, dx, gc, gf, eos, atm, tol,
-                                       max_iter, r_star, prim_diag, status_diag, matter,
-                                       diag[0], diag[1], diag[2], (step0 + step + 1) * dt,
-                                       row)
-            if row[16] > 0.0:   # excise the matter well inside the horizon from now on
-                books[4] = EXCISION_FRACTION * row[17]
-            for j in range(4):
-                row[6 + j] = books[j]
-            row[20] = books[5]
-            books[2] = 0.0
-            books[3] = 0.0
-            rows += 1
-    return RUN_OK, num_steps, rows, -1
+def _dynamic_scheme(recon, solver, formulation, c2p_method):
+    """The body of ``rk4_chunk`` for one scheme: the method ids are constants of the closure,
+    so Numba prunes the other methods' branches (in the inlined passes) before typing, as in
+    ``fused._rk4_scheme``."""
+
+    # (CPython 3.11 compiles a call with more than 30 arguments as f(*args), which Numba
+    # cannot inline: the other choices come as small tuples.)
+    def dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos, atm,
+                      tol, bssn, background, r_star, prim, work, flux, status, matter, diag,
+                      ts, books, stop_on_c2p_failure, offset, outflow_eq):
+        """``scheme`` = (max_iter, outer_bc, frozen_matter, well_balanced), ``eos`` the EOS's
+        ``EOSKernelParams``, ``bssn`` = (eta, ham_damping); ``offset`` and ``outflow_eq``
+        those of ``fused.rk4_chunk``."""
+        max_iter, outer_bc, frozen, balanced = scheme
+        k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
+        n = U.shape[1]
+        face_out = n - NUM_GHOSTS - 1
+        vacuum = np.empty(n, dtype=np.bool_)
+        e6phi = np.empty(n)
+        prim_diag = np.empty((6, n))
+        status_diag = np.empty(n, dtype=np.int8)
+        # int64, not literal: callees typed with Literal[int](0) would be compiled twice
+        rows = np.int64(0)
+        for step in range(num_steps):
+            fill_state_ghosts(U)
+            copy_rows(U, U_prev)
+            first = 0                   # first cell outside the excised region
+            while first < n and r[first] < books[4]:
+                first += 1
+            nfail, bad, fsum = np.int64(0), np.int64(-1), 0.0
+            for stage in range(4):
+                src = U if stage == 0 else Y
+                k = (k1, k2, k3, k4)[stage]
+                _dynamic_rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, matter, r, dx,
+                                    recon, solver, formulation, eos, atm,
+                                    c2p_method, tol, max_iter, bssn, outer_bc, background,
+                                    frozen != 0)
+                if balanced != 0:
+                    # d_t U = L_h(U) - L_h(U_eq), every row; mass books: F - F_eq at the face
+                    subtract_equilibrium(k, offset)
+                    outflow = flux[0, face_out] - outflow_eq
+                else:
+                    outflow = flux[0, face_out]
+                nfail, bad = count_failures(status, nfail, bad, first)
+                fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * outflow
+                if stage < 3:
+                    axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
+            rk4_combine(U, dt, k1, k2, k3, k4)
+            for i in range(n):
+                e6phi[i] = math.exp(6.0 * U[idx_phi, i])
+            code, cell = end_step(U, U_prev, NUM_BSSN_VARS, e6phi, gc[G_VOLUME],
+                                  gf[F_AREA, face_out], atm, dt, fsum, nfail, bad,
+                                  stop_on_c2p_failure, books, first)
+            if code != RUN_OK:
+                return code, step, rows, cell
+            if (step + 1) % record_every == 0:
+                row = ts[rows]
+                record_dynamic_diagnostics(U, r, dx, gc, gf, eos, atm, tol,
+                                           max_iter, r_star, prim_diag, status_diag, matter,
+                                           diag[0], diag[1], diag[2], (step0 + step + 1) * dt,
+                                           row)
+                if row[16] > 0.0:   # excise the matter well inside the horizon from now on
+                    books[4] = EXCISION_FRACTION * row[17]
+                for j in range(4):
+                    row[6 + j] = books[j]
+                row[20] = books[5]
+                books[2] = 0.0
+                books[3] = 0.0
+                rows += 1
+        return RUN_OK, num_steps, rows, -1
 
 
-# Serial and parallel builds of the driver, compiled on first use (see ``fused._build``).
-_rk4_chunk_serial = _build(_dynamic_steps, "_rk4_chunk_serial", cache=True,
-                           error_model="numpy")
-_rk4_chunk_parallel = _build(_dynamic_steps, "_rk4_chunk_parallel", cache=True,
-                             parallel=True, error_model="numpy")
+    return dynamic_steps
+
+
+@functools.cache
+def _dynamic_driver(recon, solver, formulation, c2p_method, parallel):
+    """The compiled dynamic driver of one scheme and build, made on first use (the name
+    keys Numba's on-disk cache; see ``fused._rk4_driver``)."""
+    build = "parallel" if parallel else "serial"
+    name = f"_dynamic_chunk_{build}_r{recon}_s{solver}_f{formulation}_c{c2p_method}"
+    return _build(_dynamic_scheme(recon, solver, formulation, c2p_method), name, cache=True,
+                  parallel=parallel, error_model="numpy")
 
 
 def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solver,
@@ -506,9 +517,9 @@ def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solve
     ``well_balanced``, ``offset`` (15, N) = L_h(U_eq), ``outflow_eq``: the well-balanced
     scheme (``fused.subtract_equilibrium``; a run-time flag here, one driver for both).
     """
-    driver = _rk4_chunk_parallel if use_parallel else _rk4_chunk_serial
-    scheme = (int(recon), int(solver), int(formulation), int(c2p_method), int(max_iter),
-              int(outer_bc), int(bool(frozen_matter)), int(bool(well_balanced)))
+    driver = _dynamic_driver(int(recon), int(solver), int(formulation), int(c2p_method),
+                             bool(use_parallel))
+    scheme = (int(max_iter), int(outer_bc), int(bool(frozen_matter)), int(bool(well_balanced)))
     if offset is None:
         offset = np.zeros((0, 0))
     return driver(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,

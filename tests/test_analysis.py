@@ -27,3 +27,14 @@ def test_summary_and_plots(tmp_path, capsys):
     assert main([str(out), "--plot", str(tmp_path / "plots")]) == 0
     assert (tmp_path / "plots" / "timeseries.png").stat().st_size > 10_000
     assert (tmp_path / "plots" / "profiles.png").stat().st_size > 10_000
+
+
+def test_summary_of_a_static_run(tmp_path):
+    """The unperturbed star with --well-balanced does not move: the summary says so
+    instead of reporting the spectrum of a constant signal."""
+    out = tmp_path / "static.h5"
+    assert TOVEvolution.main(["--num-points", "100", "--r-max", "20", "--t-final", "160",
+                              "--cfl", "0.4", "--well-balanced", "--output", str(out),
+                              "--quiet"]) == 0
+    text = summarize_run(out)
+    assert "no oscillation to measure" in text and "radial modes" not in text

@@ -116,6 +116,10 @@ def bands_around(expected):
     return bands
 
 
+#: rho_c/rho_c(0) - 1 below which a run is static (no mode frequencies to report).
+STATIC_TOLERANCE = 1e-12
+
+
 def summarize_run(path):
     """Text summary of an output file: star, run status, mode frequencies, rest-mass books."""
     import json
@@ -138,6 +142,9 @@ def summarize_run(path):
     if "F" not in expected:
         lines.append(f"  (the initial star's {kind} F-mode is unstable, omega^2 < 0: no "
                      "oscillation frequencies to compare)")
+    elif np.max(np.abs(rho_c / rho_c[0] - 1)) < STATIC_TOLERANCE:
+        lines.append("  rho_c constant to round-off: no oscillation to measure (e.g. the "
+                     "unperturbed star with --well-balanced)")
     elif t[-1] - t[0] >= need:
         freqs = mode_frequencies(t, rho_c, bands_around(expected))
         lines.append(f"  radial modes from rho_c(t) [kHz] (linear {kind} theory of this "

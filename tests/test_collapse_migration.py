@@ -9,6 +9,7 @@ mass, rho_c = 1.3471e-3.
 
 import numpy as np
 import pytest
+from helpers import evolve_by_name
 
 from source.bssn.bssnstatevariables import idx_phi
 from source.core.spacing import LinearSpacing
@@ -17,16 +18,6 @@ from source.evolution.dynamic import apparent_horizon
 from source.evolution.simulation import RunConfig, build_simulation
 
 M_ADM_MBM = 1.637246      # TOV mass of the rho_c = 3.15e-3 star (the initial data's ADM mass)
-
-
-def run(cfg):
-    sim = build_simulation(cfg)
-    row0 = sim.diagnostics_row()
-    ts = np.zeros((cfg.total_steps // cfg.timeseries_every + 2, len(sim.timeseries_fields)))
-    code, done, rows, bad = sim.advance(cfg.total_steps, ts)
-    assert code == fused.RUN_OK and done == cfg.total_steps, (code, done, bad)
-    ts = np.vstack([row0[None, :], ts[:rows]])
-    return sim, {name: ts[:, j] for j, name in enumerate(sim.timeseries_fields)}
 
 
 def books_close(ts):
@@ -52,7 +43,7 @@ def test_quick_collapse_forms_a_horizon():
     cfg = RunConfig(mode="dynamic", num_points=400, r_max=40.0, t_final=220.0, cfl=0.25,
                     rho_central=3.15e-3, perturbation="pressure_scale",
                     perturbation_factor=0.995, timeseries_every=20, threads="1")
-    sim, ts = run(cfg)
+    sim, ts = evolve_by_name(cfg)
     hits = np.flatnonzero(ts["ah_found"] > 0)
     assert hits.size and abs(ts["t"][hits[0]] / 172.0 - 1) < 0.15
     assert ts["alpha_c"][-1] < 0.05                       # the lapse has collapsed
@@ -84,7 +75,7 @@ def test_mbm_collapse():
     cfg = RunConfig(mode="dynamic", num_points=2000, r_max=100.0, t_final=300.0, cfl=0.25,
                     rho_central=3.15e-3, perturbation="pressure_scale",
                     perturbation_factor=0.995, timeseries_every=20)
-    sim, ts = run(cfg)
+    sim, ts = evolve_by_name(cfg)
     hits = np.flatnonzero(ts["ah_found"] > 0)
     assert hits.size and abs(ts["t"][hits[0]] / 172.0 - 1) < 0.15
     assert abs(ts["ah_mass"][-1] / ts["adm_mass"][0] - 1) < 0.01
@@ -106,7 +97,7 @@ def test_font_migration():
     cfg = RunConfig(mode="dynamic", num_points=2000, r_max=100.0, t_final=1500.0, cfl=0.25,
                     rho_central=7.9934e-3, timeseries_every=20)
     with pytest.warns(UserWarning, match="unstable branch"):
-        sim, ts = run(cfg)
+        sim, ts = evolve_by_name(cfg)
     assert np.all(ts["ah_found"] == 0) and ts["c2p_failures"].sum() == 0
     late = (ts["t"] >= 1000.0) & (ts["t"] <= 1500.0)
     m = ts["baryon_mass"]

@@ -9,6 +9,7 @@ radial modes: F = 1.4425, H1 = 3.9540 kHz (``source.initialdata.radial_modes``; 
 import h5py
 import numpy as np
 import pytest
+from helpers import evolve_in_memory
 
 import TOVEvolution
 from source.bssn.bssnstatevariables import NUM_BSSN_VARS, idx_K, idx_lapse
@@ -18,16 +19,6 @@ from source.evolution.analysis import bands_around, expected_modes, mode_frequen
 from source.evolution.simulation import RunConfig, build_simulation
 
 I = slice(NUM_GHOSTS, -NUM_GHOSTS)
-
-
-def run(cfg):
-    sim = build_simulation(cfg)
-    row0 = sim.diagnostics_row()
-    n = cfg.total_steps
-    ts = np.zeros((n // cfg.timeseries_every + 2, len(sim.timeseries_fields)))
-    code, done, rows, bad = sim.advance(n, ts)
-    assert code == fused.RUN_OK and done == n, (code, done, bad)
-    return sim, np.vstack([row0[None, :], ts[:rows]])
 
 
 def col(sim, name):
@@ -54,7 +45,7 @@ def test_static_star_holds_and_books_close():
     ``test_well_balanced.test_static_star_holds_to_round_off``)."""
     cfg = RunConfig(mode="dynamic", num_points=200, r_max=20.0, t_final=200.0, cfl=0.25,
                     timeseries_every=5, threads="1")
-    sim, ts = run(cfg)
+    sim, ts = evolve_in_memory(cfg)
     alpha = ts[:, col(sim, "alpha_c")]
     assert np.max(np.abs(alpha / alpha[0] - 1)) < 1e-4
     assert np.max(np.abs(ts[:, 1] / ts[0, 1] - 1)) < 2e-3
@@ -84,7 +75,7 @@ def test_frozen_matter_lapse(outer_bc, bound):
     reference's extrapolation a gauge pulse from r_max collapses it (spec 3g)."""
     cfg = RunConfig(mode="dynamic", num_points=400, r_max=40.0, t_final=200.0, cfl=0.25,
                     timeseries_every=50, threads="1", outer_bc=outer_bc, frozen_matter=True)
-    sim, ts = run(cfg)
+    sim, ts = evolve_in_memory(cfg)
     drift = np.abs(ts[:, col(sim, "alpha_c")] - ts[0, col(sim, "alpha_c")]).max()
     if bound is not None:
         assert drift < bound
@@ -119,8 +110,8 @@ def test_flat_space_with_noise_stays_bounded():
 def test_fused_equals_modular():
     common = dict(mode="dynamic", num_points=120, r_max=20.0, steps=40, timeseries_every=10,
                   threads="1")
-    a, ts_a = run(RunConfig(path="fused", **common))
-    b, ts_b = run(RunConfig(path="modular", **common))
+    a, ts_a = evolve_in_memory(RunConfig(path="fused", **common))
+    b, ts_b = evolve_in_memory(RunConfig(path="modular", **common))
     scale = np.max(np.abs(a.U), axis=1, keepdims=True) + 1e-300
     assert np.max(np.abs(a.U - b.U) / scale) < 1e-11
     np.testing.assert_allclose(ts_a, ts_b, rtol=1e-9, atol=1e-16)
@@ -128,22 +119,23 @@ def test_fused_equals_modular():
 
 def test_parallel_kernels_equal_serial():
     common = dict(mode="dynamic", num_points=150, r_max=20.0, steps=30, timeseries_every=10)
-    a, ts_a = run(RunConfig(threads="1", **common))
-    b, ts_b = run(RunConfig(threads="2", **common))
+    a, ts_a = evolve_in_memory(RunConfig(threads="1", **common))
+    b, ts_b = evolve_in_memory(RunConfig(threads="2", **common))
     assert not a.use_parallel and b.use_parallel
     np.testing.assert_array_equal(a.U, b.U)
     np.testing.assert_array_equal(ts_a, ts_b)
 
 
-def test_restart_is_bit_identical(tmp_path):
+@pytest.mark.parametrize("options", [{}, {"perturbation": "velocity", "well_balanced": True}])
+def test_restart_is_bit_identical(tmp_path, options):
     """A run continued from a checkpoint written to and read back from an output file (the
     whole (15, N) state and the solver memory) reproduces the uninterrupted run bit for
-    bit."""
+    bit; a well-balanced one too (its offset recomputed by the new build)."""
     from source.evolution.output import RunWriter, read_restart
 
     cfg = RunConfig(mode="dynamic", num_points=120, r_max=20.0, steps=300,
-                    timeseries_every=10, threads="1")
-    a, ts_a = run(cfg)
+                    timeseries_every=10, threads="1", **options)
+    a, ts_a = evolve_in_memory(cfg)
     b = build_simulation(cfg)
     ts = np.zeros((40, len(b.timeseries_fields)))
     b.advance(150, ts)
@@ -154,6 +146,8 @@ def test_restart_is_bit_identical(tmp_path):
     w.close()
     _, state, _, _ = read_restart(str(path))
     c = build_simulation(cfg)
+    if cfg.well_balanced:
+        np.testing.assert_array_equal(c.stepper.offset, b.stepper.offset)
     c.restore(state)
     code, done, rows, _ = c.advance(150, ts)
     assert code == fused.RUN_OK and done == 150
@@ -189,7 +183,7 @@ def test_bad_dynamic_options(tmp_path, capsys, args):
 
 
 def coupled_mode_check(cfg, tol_F, tol_H1):
-    sim, ts = run(cfg)
+    sim, ts = evolve_in_memory(cfg)
     expected = expected_modes(cfg.to_dict())
     got = mode_frequencies(ts[:, 0], ts[:, 1], bands_around(expected))
     assert abs(got["F"] / expected["F"] - 1) < tol_F, (got, expected)

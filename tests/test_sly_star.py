@@ -9,22 +9,12 @@ import json
 import h5py
 import numpy as np
 import pytest
+from helpers import evolve_by_name
 
-from source.evolution import fused
 from source.evolution.analysis import bands_around, expected_modes, mode_frequencies
 from source.evolution.runner import run
 from source.evolution.simulation import ConfigError, RunConfig, build_simulation
 from source.matter.hydro.eos import EOS_HYBRID
-
-
-def evolve(cfg):
-    sim = build_simulation(cfg)
-    row0 = sim.diagnostics_row()
-    ts = np.zeros((cfg.total_steps // cfg.timeseries_every + 2, len(sim.timeseries_fields)))
-    code, done, rows, bad = sim.advance(cfg.total_steps, ts)
-    assert code == fused.RUN_OK and done == cfg.total_steps, (code, done, bad)
-    ts = np.vstack([row0[None, :], ts[:rows]])
-    return sim, {name: ts[:, j] for j, name in enumerate(sim.timeseries_fields)}
 
 
 def books(ts):
@@ -49,7 +39,7 @@ def test_star_of_mass_and_evolution_eos():
 
 def test_short_cowling_run_books_close():
     """CI sibling of the slow run: t = 100, the same grid and EOS."""
-    sim, ts = evolve(sly(t_final=100.0))
+    sim, ts = evolve_by_name(sly(t_final=100.0))
     assert np.all(ts["c2p_failures"] == 0)
     assert books(ts) < 1e-13
     assert abs(ts["rho_c"][-1] / ts["rho_c"][0] - 1) < 0.03
@@ -59,7 +49,7 @@ def test_short_cowling_run_books_close():
 def test_sly_fundamental_mode():
     """The issue's criterion: t = 1000 at N = 400 (r_max = 20 = 3 R_iso): F within 1 % of
     linear Cowling theory (4.501 kHz), books to round-off, no cons2prim failure."""
-    sim, ts = evolve(sly(t_final=1000.0))
+    sim, ts = evolve_by_name(sly(t_final=1000.0))
     expected = expected_modes(sim.config.to_dict())
     got = mode_frequencies(ts["t"], ts["rho_c"], bands_around(expected))
     assert abs(got["F"] / expected["F"] - 1) < 0.01, (got, expected)
@@ -103,7 +93,7 @@ def test_analysis_labels_the_modes_of_three_stars(changes):
     slowly with resolution: SLy at N = 400 +8.8 %)."""
     if changes["eos_id"] == "polytrope":
         changes = {**changes, "mass": None}
-    sim, ts = evolve(sly(t_final=1000.0, **changes))
+    sim, ts = evolve_by_name(sly(t_final=1000.0, **changes))
     expected = expected_modes(sim.config.to_dict())
     got = mode_frequencies(ts["t"], ts["rho_c"], bands_around(expected))
     for name, tol in (("F", 0.005), ("H1", 0.005), ("H2", 0.035)):

@@ -7,8 +7,8 @@ d_t U = L_h(U) - L_h(U_eq), U_eq the unperturbed star (``Stepper.set_equilibrium
 * the scheme is consistent: a perturbed star oscillates at the linear F-mode frequency, and
   for a small perturbation the difference from the plain scheme is exactly the plain
   scheme's static-star noise (linearity: zero or doubled offsets fail this);
-* fused == modular, restarts bit-identical (the CLI restart and the option's restart rules:
-  ``test_restart.py``, the configuration file: ``test_config.py``).
+* fused == modular; restarts bit-identical (``test_dynamic.py``; the CLI restart and the
+  option's restart rules: ``test_restart.py``; the configuration file: ``test_config.py``).
 
 Settings are shared so that few drivers are compiled: Cowling MP5/HLL/Kastaun (ideal gas
 and barotropic), serial; the dynamic driver is one build for both settings of the flag.
@@ -16,31 +16,20 @@ and barotropic), serial; the dynamic driver is one build for both settings of th
 
 import numpy as np
 import pytest
+from helpers import evolve_in_memory
 
 from source.core.spacing import NUM_GHOSTS
-from source.evolution import fused
 from source.evolution.analysis import (
     bands_around,
     expected_modes,
     fundamental_frequency,
     mode_frequencies,
 )
-from source.evolution.output import RunWriter, read_restart
-from source.evolution.simulation import RunConfig, build_simulation
+from source.evolution.simulation import RunConfig
 
 # the issue's static star: N = 200, r_max = 20, t = 200, CFL 0.25
 STATIC = dict(num_points=200, r_max=20.0, t_final=200.0, cfl=0.25, timeseries_every=5,
               threads="1")
-
-
-def run(cfg):
-    sim = build_simulation(cfg)
-    row0 = sim.diagnostics_row()
-    n = cfg.total_steps
-    ts = np.zeros((n // cfg.timeseries_every + 2, len(sim.timeseries_fields)))
-    code, done, rows, bad = sim.advance(n, ts)
-    assert code == fused.RUN_OK and done == n, (code, done, bad)
-    return sim, np.vstack([row0[None, :], ts[:rows]])
 
 
 def col(sim, name):
@@ -59,7 +48,7 @@ def test_static_star_holds_to_round_off(mode, eos):
     """The issue's criterion (rho_c and alpha_c within 1e-4 to t = 200 at N = 200, radiative
     boundary), met to round-off: measured 0 (every stage's L_h(U) - L_h(U_eq) is exactly
     zero); without the option 8.5e-4 (Cowling), 1.3e-2 (barotropic), 1.0e-3 (dynamic)."""
-    sim, ts = run(RunConfig(mode=mode, eos=eos, well_balanced=True, **STATIC))
+    sim, ts = evolve_in_memory(RunConfig(mode=mode, eos=eos, well_balanced=True, **STATIC))
     assert np.max(np.abs(ts[:, 1] / ts[0, 1] - 1)) < 1e-12
     if mode == "dynamic":
         alpha = ts[:, col(sim, "alpha_c")]
@@ -81,9 +70,9 @@ def test_the_offset_removes_exactly_the_static_noise(mode):
     1.1 of the noise)."""
     common = dict(mode=mode, **{**STATIC, "t_final": 100.0})     # past the burst at t ~ 53
     pert = dict(perturbation="mode", perturbation_amplitude=1e-5)
-    _, static = run(RunConfig(**common))
-    _, plain = run(RunConfig(**common, **pert))
-    _, balanced = run(RunConfig(**common, **pert, well_balanced=True))
+    _, static = evolve_in_memory(RunConfig(**common))
+    _, plain = evolve_in_memory(RunConfig(**common, **pert))
+    _, balanced = evolve_in_memory(RunConfig(**common, **pert, well_balanced=True))
     noise = static[:, 1] - static[0, 1]
     assert np.max(np.abs(noise)) > 5e-4 * static[0, 1]      # the noise is there to remove
     diff = plain[:, 1] - balanced[:, 1]
@@ -97,7 +86,7 @@ def test_cowling_fmode():
     """The F-mode of the perturbed star (mode F, amplitude 1e-3) on the CI grid of
     ``test_cowling.test_fmode_short`` (N = 200, CFL 0.4, T = 600): within 1.5 % of linear
     Cowling theory (2.686 kHz; measured 2.6852, -0.03 %)."""
-    sim, ts = run(RunConfig(num_points=200, r_max=20.0, t_final=600.0, cfl=0.4,
+    sim, ts = evolve_in_memory(RunConfig(num_points=200, r_max=20.0, t_final=600.0, cfl=0.4,
                             timeseries_every=4, threads="1", perturbation="mode",
                             well_balanced=True))
     f = fundamental_frequency(ts[:, 0], ts[:, 1])
@@ -114,7 +103,7 @@ def test_coupled_modes():
     cfg = RunConfig(mode="dynamic", num_points=200, r_max=30.0, t_final=700.0, cfl=0.25,
                     timeseries_every=5, threads="1", perturbation="mode",
                     perturbation_amplitude=1e-4, well_balanced=True)
-    sim, ts = run(cfg)
+    sim, ts = evolve_in_memory(cfg)
     expected = expected_modes(cfg.to_dict())
     got = mode_frequencies(ts[:, 0], ts[:, 1], bands_around(expected))
     assert abs(got["F"] / expected["F"] - 1) < 0.02, (got, expected)
@@ -135,7 +124,7 @@ def test_coupled_modes_issue_run():
     cfg = RunConfig(mode="dynamic", num_points=400, r_max=40.0, t_final=1500.0, cfl=0.25,
                     timeseries_every=10, perturbation="velocity",
                     perturbation_amplitude=1e-5, well_balanced=True)
-    sim, ts = run(cfg)
+    sim, ts = evolve_in_memory(cfg)
     expected = expected_modes(cfg.to_dict())
     got = mode_frequencies(ts[:, 0], ts[:, 1], bands_around(expected))
     assert abs(got["F"] / expected["F"] - 1) < 0.005, (got, expected)
@@ -155,38 +144,13 @@ def test_fused_equals_modular(mode, steps, tol):
     the offset out of one path differs by dt L_h(U_eq), ~1e-9 relative)."""
     common = dict(mode=mode, num_points=120, r_max=20.0, steps=steps, timeseries_every=20,
                   threads="1", perturbation="velocity", well_balanced=True)
-    a, ts_a = run(RunConfig(path="fused", **common))
-    b, ts_b = run(RunConfig(path="modular", **common))
+    a, ts_a = evolve_in_memory(RunConfig(path="fused", **common))
+    b, ts_b = evolve_in_memory(RunConfig(path="modular", **common))
     assert a.stepper.well_balanced and b.stepper.well_balanced
     interior = (slice(None), slice(NUM_GHOSTS, -NUM_GHOSTS))
     scale = np.max(np.abs(a.U[interior]), axis=1, keepdims=True) + 1e-300
     assert np.max(np.abs(a.U[interior] - b.U[interior]) / scale) <= tol
     np.testing.assert_allclose(ts_a[:, :6], ts_b[:, :6], rtol=1e-9, atol=1e-300)
-
-
-def test_dynamic_restart_is_bit_identical(tmp_path):
-    """A dynamic well-balanced run continued from a checkpoint (written to and read back
-    from a file; the offset recomputed by the new build) equals the uninterrupted run."""
-    cfg = RunConfig(mode="dynamic", num_points=120, r_max=20.0, steps=300,
-                    timeseries_every=10, threads="1", perturbation="velocity",
-                    well_balanced=True)
-    a, ts_a = run(cfg)
-    b = build_simulation(cfg)
-    ts = np.zeros((40, len(b.timeseries_fields)))
-    b.advance(150, ts)
-    path = tmp_path / "ck.h5"
-    w = RunWriter(path, cfg.to_dict(), b.tov.properties(), b.grid.r, cfg.dr,
-                  b.timeseries_fields)
-    w.write_checkpoint(b.checkpoint_state())
-    w.close()
-    _, state, _, _ = read_restart(str(path))
-    c = build_simulation(cfg)
-    np.testing.assert_array_equal(c.stepper.offset, b.stepper.offset)
-    c.restore(state)
-    code, done, rows, _ = c.advance(150, ts)
-    assert code == fused.RUN_OK and done == 150
-    np.testing.assert_array_equal(a.U, c.U)
-    np.testing.assert_array_equal(ts_a[-rows:], ts[:rows])
 
 
 @pytest.mark.parametrize("well_balanced", [True, False])

@@ -252,8 +252,9 @@ class Simulation:
         self.U = cls.evolved_rows(state0)
         self.stepper = cls(self)
         if config.well_balanced:
-            self.stepper.set_equilibrium(cls.evolved_rows(
-                state0 if equilibrium is None else equilibrium))
+            with shared_scope_copies():     # compiles the stand-alone RHS on a cold cache
+                self.stepper.set_equilibrium(cls.evolved_rows(
+                    state0 if equilibrium is None else equilibrium))
 
     def work_cells(self):
         """Cells that cost work in every RHS evaluation: all of them in dynamic mode (BSSN

@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import eps_along_adiabat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -295,19 +296,8 @@ def test_max_pieces_exactly_and_exceeded():
 # (b) sound speed from the adiabat
 # ---------------------------------------------------------------------------------------
 def adiabat_eps(eos, rho0, eps0, rho1, steps=4):
-    """eps at rho1 on the adiabat through (rho0, eps0): d eps / d rho = P(rho, eps) / rho^2
-    (first law at constant entropy), classical RK4."""
-    f = lambda r, e: eos_pressure(eos, r, e) / (r * r)
-    dr = (rho1 - rho0) / steps
-    r, e = rho0, eps0
-    for _ in range(steps):
-        k1 = f(r, e)
-        k2 = f(r + 0.5 * dr, e + 0.5 * dr * k1)
-        k3 = f(r + 0.5 * dr, e + 0.5 * dr * k2)
-        k4 = f(r + dr, e + dr * k3)
-        e += dr * (k1 + 2.0 * k2 + 2.0 * k3 + k4) / 6.0
-        r += dr
-    return e
+    """eps at rho1 on the adiabat through (rho0, eps0) of the compiled EOS ``eos``."""
+    return eps_along_adiabat(lambda r, e: eos_pressure(eos, r, e), rho0, eps0, rho1, steps)
 
 
 SOUND_SPEED_EOS = {

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import eps_along_adiabat
 from numba import njit
 
 from source.matter.hydro.eos import (
@@ -279,20 +280,8 @@ def test_hybrid_round_trips(gamma_th):
 
 
 def _adiabat_step(eos, rho, eps, rho_to, substeps=64):
-    """RK4 along d eps / d rho = P(rho, eps) / rho^2 (an adiabat of the hybrid EOS)."""
-    h = (rho_to - rho) / substeps
-
-    def slope(r, e):
-        return float(eos.pressure_of_rho_eps(r, e)) / r**2
-
-    for _ in range(substeps):
-        k1 = slope(rho, eps)
-        k2 = slope(rho + 0.5 * h, eps + 0.5 * h * k1)
-        k3 = slope(rho + 0.5 * h, eps + 0.5 * h * k2)
-        k4 = slope(rho + h, eps + h * k3)
-        eps += h * (k1 + 2 * k2 + 2 * k3 + k4) / 6.0
-        rho += h
-    return eps
+    """eps at ``rho_to`` on the adiabat of the hybrid EOS through ``(rho, eps)``."""
+    return eps_along_adiabat(eos.pressure_of_rho_eps, rho, eps, rho_to, substeps)
 
 
 @pytest.mark.parametrize("rho, eps_th", [(1e-9, 1e-3), (5e-6, 0.02), (4e-4, 0.05),

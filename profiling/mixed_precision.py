@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 
-from source.evolution import fused  # noqa: E402
+from source.evolution import columns  # noqa: E402
 from source.evolution.simulation import RunConfig, build_simulation  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def run(dtype, steps, every):
     for name in ("prim", "work", "flux", "gc", "gf"):
         setattr(sim.stepper, name, np.ascontiguousarray(getattr(sim.stepper, name),
                                                         dtype=dtype))
-    ts = np.zeros((steps // every + 2, fused.NUM_TS), dtype=dtype)
+    ts = np.zeros((steps // every + 2, columns.NUM_TS), dtype=dtype)
     t0 = time.perf_counter()
     sim.advance(1, ts)                      # compile
     jit = time.perf_counter() - t0

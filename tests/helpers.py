@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from source.evolution import fused
+from source.evolution import integrator
 from source.evolution.simulation import build_simulation
 
 
@@ -15,7 +15,7 @@ def evolve_in_memory(cfg):
     n = cfg.total_steps
     ts = np.zeros((n // cfg.timeseries_every + 2, len(sim.timeseries_fields)))
     code, done, rows, bad = sim.advance(n, ts)
-    assert code == fused.RUN_OK and done == n, (code, done, bad)
+    assert code == integrator.RUN_OK and done == n, (code, done, bad)
     return sim, np.vstack([row0[None, :], ts[:rows]])
 
 

@@ -13,7 +13,7 @@ from helpers import evolve_by_name
 
 from source.bssn.bssnstatevariables import idx_phi
 from source.core.spacing import LinearSpacing
-from source.evolution import fused
+from source.evolution import integrator
 from source.evolution.dynamic import apparent_horizon
 from source.evolution.simulation import RunConfig, build_simulation
 
@@ -62,7 +62,7 @@ def test_migration_starts():
                                          timeseries_every=20, threads="1"))
     ts = np.zeros((sim.config.total_steps // 20 + 2, len(sim.timeseries_fields)))
     code, done, rows, _ = sim.advance(sim.config.total_steps, ts)
-    assert code == fused.RUN_OK
+    assert code == integrator.RUN_OK
     assert ts[:rows, 1].min() < 3e-3
     assert np.all(ts[:rows, sim.timeseries_fields.index("ah_found")] == 0)
 

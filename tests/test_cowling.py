@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from source.core.spacing import NUM_GHOSTS
-from source.evolution import fused
+from source.evolution import columns, integrator
 from source.evolution.analysis import fundamental_frequency
 from source.evolution.simulation import RunConfig, build_simulation
 
@@ -20,10 +20,10 @@ I = slice(NUM_GHOSTS, -NUM_GHOSTS)
 def run(cfg, steps=None):
     sim = build_simulation(cfg)
     n = cfg.total_steps if steps is None else steps
-    ts = np.zeros((n // cfg.timeseries_every + 2, fused.NUM_TS))
+    ts = np.zeros((n // cfg.timeseries_every + 2, columns.NUM_TS))
     rows = [sim.diagnostics_row()]
     code, done, nrows, bad = sim.advance(n, ts)
-    assert code == fused.RUN_OK, (code, bad)
+    assert code == integrator.RUN_OK, (code, bad)
     assert done == n
     return sim, np.vstack([rows[0][None, :], ts[:nrows]])
 
@@ -36,7 +36,7 @@ def test_t0_residual_is_truncation_level():
     inside = np.abs(sim.grid.r) < sim.tov.R_iso - 0.5
     assert np.max(np.abs(rhs[1, I][inside[I]])) < 2.5e-8
     assert np.max(np.abs(rhs[0, I][inside[I]])) < 1e-7
-    assert np.all(sim.stepper.status[I] != 2)
+    assert np.all(sim.stepper.work.status[I] != 2)
 
 
 COMBOS = [(recon, riemann, c2p, "ideal", "partial")
@@ -128,10 +128,10 @@ def test_automatic_thread_choice():
     parallel on all threads above (when Numba has more than one); a Cowling run's work is
     its star, a dynamic run's every cell."""
     most = numba.config.NUMBA_NUM_THREADS
-    assert fused.choose_threads(fused.PARALLEL_MIN_WORK_CELLS - 1) == (1, False)
-    assert fused.choose_threads(fused.PARALLEL_MIN_WORK_CELLS) == (most, most > 1)
-    assert fused.choose_threads(5000, "1") == (1, False)
-    assert fused.choose_threads(100, "2") == (2, True)
+    assert integrator.choose_threads(integrator.PARALLEL_MIN_WORK_CELLS - 1) == (1, False)
+    assert integrator.choose_threads(integrator.PARALLEL_MIN_WORK_CELLS) == (most, most > 1)
+    assert integrator.choose_threads(5000, "1") == (1, False)
+    assert integrator.choose_threads(100, "2") == (2, True)
     cow = build_simulation(RunConfig(num_points=2000, r_max=100.0, steps=1))
     assert 150 < cow.work_cells() < 250 and not cow.use_parallel   # the default run
     dyn = build_simulation(RunConfig(mode="dynamic", num_points=1000, r_max=100.0, steps=1))

@@ -14,7 +14,7 @@ from helpers import evolve_in_memory
 import TOVEvolution
 from source.bssn.bssnstatevariables import NUM_BSSN_VARS, idx_K, idx_lapse
 from source.core.spacing import NUM_GHOSTS
-from source.evolution import fused
+from source.evolution import integrator
 from source.evolution.analysis import bands_around, expected_modes, mode_frequencies
 from source.evolution.simulation import RunConfig, build_simulation
 
@@ -100,7 +100,7 @@ def test_flat_space_with_noise_stays_bounded():
     steps = int(100.0 / sim.config.dt)
     ts = np.zeros((steps // 100 + 2, len(sim.timeseries_fields)))
     code, done, rows, bad = sim.advance(steps, ts)
-    assert code == fused.RUN_OK
+    assert code == integrator.RUN_OK
     flat = np.zeros(NUM_BSSN_VARS)
     flat[idx_lapse] = 1.0
     dev = np.max(np.abs(U[:NUM_BSSN_VARS, I] - flat[:, None]))
@@ -150,7 +150,7 @@ def test_restart_is_bit_identical(tmp_path, options):
         np.testing.assert_array_equal(c.stepper.offset, b.stepper.offset)
     c.restore(state)
     code, done, rows, _ = c.advance(150, ts)
-    assert code == fused.RUN_OK and done == 150
+    assert code == integrator.RUN_OK and done == 150
     np.testing.assert_array_equal(a.U, c.U)
     np.testing.assert_array_equal(ts_a[-rows:], ts[:rows])
 

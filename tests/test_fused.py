@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _CHILD = """
 import sys
 import numpy as np
-from source.evolution import fused
+from source.evolution import columns, integrator
 from source.evolution.simulation import RunConfig, build_simulation
 sim = build_simulation(RunConfig(num_points=120, r_max=20.0, steps=2, timeseries_every=1,
                                  threads="2"))
@@ -20,8 +20,8 @@ if "rhs" in sys.argv[1:]:
     rhs = sim.evaluate_rhs()
     assert np.all(np.isfinite(rhs))
 if "rk4" in sys.argv[1:]:
-    code, done, rows, bad = sim.advance(2, np.zeros((4, fused.NUM_TS)))
-    assert code == fused.RUN_OK and done == 2
+    code, done, rows, bad = sim.advance(2, np.zeros((4, columns.NUM_TS)))
+    assert code == integrator.RUN_OK and done == 2
 print("ok")
 """
 

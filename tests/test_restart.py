@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import TOVEvolution
-from source.evolution import fused
+from source.evolution import integrator
 from source.evolution.output import RunWriter, read_restart
 from source.evolution.runner import restart_config
 from source.evolution.simulation import ConfigError, RunConfig, build_simulation, evolve
@@ -134,7 +134,7 @@ def test_nan_stops_run_and_keeps_data(tmp_path):
             s.U[1, 60] = np.nan
     code, bad, _ = evolve(sim, writer, poison, chunk_seconds=1e-9)
     writer.close(status="failed")
-    assert code == fused.RUN_NONFINITE
+    assert code == integrator.RUN_NONFINITE
     assert bad == 60
     assert np.all(np.isfinite(sim.U[:, 3:-3]) | (np.arange(sim.grid.N)[3:-3] == 60))
     with h5py.File(out, "r") as f:
@@ -151,7 +151,7 @@ def test_cli_failure_exit_code_1(tmp_path, capsys, monkeypatch):
     def failing_advance(self, n, ts):
         code, done, rows, bad = original(self, min(n, 5), ts)
         if self.step >= 20:
-            return fused.RUN_C2P_FAILURE, done, rows, 77
+            return integrator.RUN_C2P_FAILURE, done, rows, 77
         return code, done, rows, bad
     monkeypatch.setattr(simulation.Simulation, "advance", failing_advance)
     out = tmp_path / "f.h5"

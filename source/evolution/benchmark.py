@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from source.evolution import fused
+from source.evolution import integrator
 from source.evolution.simulation import RunConfig, build_simulation
 
 SUSTAINED_T = 300.0
@@ -84,7 +84,7 @@ def evolved_state(sim, t_target=SUSTAINED_T, chunk=5000):
     while steps > 0:
         n = min(chunk, steps)
         code, done, _, _ = sim.advance(n, ts)
-        if code != fused.RUN_OK:
+        if code != integrator.RUN_OK:
             raise RuntimeError(f"benchmark evolution failed at step {sim.step} (code {code})")
         steps -= done
     state = sim.checkpoint_state()
@@ -102,7 +102,7 @@ def time_steps(sim, state, steps, repeat, clock):
         t0 = clock()
         code, done, _, _ = sim.advance(steps, ts)
         times.append(clock() - t0)
-        if code != fused.RUN_OK or done != steps:
+        if code != integrator.RUN_OK or done != steps:
             raise RuntimeError(f"benchmark run failed (code {code}, {done} of {steps} steps)")
     sim.restore(state)
     return times

@@ -1,5 +1,6 @@
-"""The fast path of the dynamic mode: the star coupled to BSSN, fused kernels and a
-compiled RK4 driver over the whole (15, N) state.
+"""The fast path of the dynamic mode: the star coupled to BSSN, fused kernels over the
+whole (15, N) state and the mode's hooks of the compiled RK4 driver
+(``integrator.rk4_driver``).
 
 One RHS evaluation (``_dynamic_rhs_passes``), on the stage state:
 
@@ -15,16 +16,17 @@ One RHS evaluation (``_dynamic_rhs_passes``), on the stage state:
    for the BSSN rows, the radiative (Sommerfeld) condition or the reference's power-law
    extrapolation (``OUTER_BC``).
 
-The RK4 driver fills the state's inner ghosts and the hydro rows' outer ghosts once per
-step (linear maps, exact because the RHS ghosts carry the same maps); the BSSN rows' outer
-ghosts are evolved by their boundary RHS and never refilled. With ``well_balanced`` every
-stage's RHS, all 15 rows and their ghosts, is less that of the unperturbed star
-(``fused.subtract_equilibrium``; at the outer BSSN ghosts the radiative condition of
+The hooks (``DYNAMIC_HOOKS``): the state's inner ghosts and the hydro rows' outer ghosts
+are filled once per step (linear maps, exact because the RHS ghosts carry the same maps);
+the BSSN rows' outer ghosts are evolved by their boundary RHS and never refilled. Matter
+well inside an apparent horizon is excised (``EXCISION_FRACTION``). With the well-balanced
+scheme every stage's RHS, all 15 rows and their ghosts, is less that of the unperturbed star
+(``integrator.subtract_equilibrium``; at the outer BSSN ghosts the radiative condition of
 U_eq is exactly zero, U_eq being its background, the extrapolated RHS is not).
 """
 
-import functools
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
@@ -58,7 +60,6 @@ from source.bssn.bssnstatevariables import (
 from source.core.spacing import NUM_GHOSTS
 from source.matter.hydro.geometry import (
     F_ALPHA,
-    F_AREA,
     F_BETA,
     F_E6PHI,
     F_GRR,
@@ -67,28 +68,16 @@ from source.matter.hydro.geometry import (
     FACE_W_LAST,
     FACE_W_SECOND,
     G_GRR,
-    G_VOLUME,
     cell_geometry_point,
 )
 from source.matter.hydro.perfect_fluid import stress_energy_point
 
-from .fused import (
-    RUN_OK,
-    TS_FIELDS,
-    _build,
-    _c2p_pass,
-    _rhs_passes,
-    axpy,
-    copy_rows,
-    count_failures,
-    end_step,
-    fill_hydro_ghosts,
-    record_diagnostics,
-    rk4_combine,
-    subtract_equilibrium,
-)
+from .columns import BOOK, COL
+from .fused import _c2p_pass, cowling_rhs_passes, fill_hydro_ghosts, record_diagnostics
+from .integrator import ModeHooks
 
-OUTER_BC = {"sommerfeld": 0, "extrapolation": 1}
+OUTER_SOMMERFELD = 0
+OUTER_BC = {"sommerfeld": OUTER_SOMMERFELD, "extrapolation": 1}
 
 # Matter inside this fraction of the apparent horizon's coordinate radius is replaced by
 # atmosphere after every step once a horizon has been found (its rest mass is booked with
@@ -96,19 +85,35 @@ OUTER_BC = {"sommerfeld": 0, "extrapolation": 1}
 # the collapsing core (rho0 -> infinity, alpha -> 0) would otherwise stop the run through
 # cons2prim failures. The horizon itself, and the metric inside it, evolve untouched.
 EXCISION_FRACTION = 0.8
-OUTER_SOMMERFELD = 0
-OUTER_EXTRAPOLATION = 1
 
-# Time-series columns of a dynamic run: the Cowling ones, then the central lapse and K, the
-# L2 norms over the star and the maximum over the grid of the Hamiltonian and momentum
-# constraints, the ADM mass (Misner-Sharp mass near r_max), and the apparent horizon: found
-# (1/0), coordinate and areal radius, irreducible mass (NaN when there is none); the rest
-# mass removed inside the horizon (cumulative, negative), so that baryon_mass(t) -
-# baryon_mass(0) = mass_reset + mass_excised - mass_outflow.
-DYNAMIC_TS_FIELDS = TS_FIELDS + ("alpha_c", "K_c", "ham_l2_star", "ham_max", "mom_l2_star",
-                                 "adm_mass", "ah_found", "ah_radius", "ah_areal_radius",
-                                 "ah_mass", "mass_excised")
-NUM_TS_DYNAMIC = len(DYNAMIC_TS_FIELDS)
+#: What the dynamic RHS reads: the packed geometry ``gc``/``gf`` (its metric rows are
+#: recomputed from the BSSN rows at every stage), the fields of ``fused.CowlingModel``, the
+#: cell centres ``r``, the Gamma-driver damping ``eta`` and the Hamiltonian-constraint
+#: damping ``ham_damping`` (``source.bssn.bssnrhs``), the outer condition of the BSSN rows
+#: (``OUTER_BC``) and the initial BSSN rows it keeps (``background``), the radius of the
+#: constraint norms "in the star" (``r_star``), and ``frozen_matter`` (the hydro rows are
+#: not evolved and the matter sources are those ``work.matter`` holds).
+DynamicModel = namedtuple("DynamicModel", ("gc", "gf", "dx", "eos", "atm", "tol", "max_iter",
+                                           "r", "eta", "ham_damping", "outer_bc",
+                                           "background", "r_star", "frozen_matter"))
+
+#: Work arrays of the dynamic kernels: those of ``fused.CowlingWork`` (``stages`` over the
+#: 15 rows), the matter sources ``matter`` (5, N), ``diag`` (3, N): the Hamiltonian and
+#: momentum constraints and the expansion of the last recorded row, ``e6phi`` (N) of the new
+#: state, and the diagnostics' own primitives and c2p status.
+DynamicWork = namedtuple("DynamicWork", ("stages", "prim", "flux", "status", "vacuum",
+                                         "matter", "diag", "e6phi", "prim_diag",
+                                         "status_diag"))
+
+
+def dynamic_work(rows, n, diag=None):
+    """Zeroed ``DynamicWork`` for ``rows`` evolved rows and N = ``n`` cells (``diag``: the
+    array to use, e.g. a stepper's)."""
+    return DynamicWork(np.zeros((6, rows, n)), np.zeros((6, n)), np.zeros((3, n - 1)),
+                       np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.bool_),
+                       np.zeros((5, n)), np.zeros((3, n)) if diag is None else diag,
+                       np.zeros(n), np.zeros((6, n)), np.zeros(n, dtype=np.int8))
+
 
 # Radiative condition: speeds. The lapse and K carry the 1+log gauge mode, whose speed tends
 # to sqrt(2) far out; everything else propagates at the speed of light (the Gamma-driver's
@@ -235,61 +240,45 @@ def fill_state_ghosts(state):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                        solver, formulation, eos, atm, c2p_method, tol,
-                        max_iter, bssn, outer_bc, background, frozen_matter):
+def dynamic_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method):
     """One dynamic RHS evaluation of the (15, N) state ``U`` into ``rhs`` (ghosts
-    included): geometry, hydro, matter sources, BSSN, boundaries.
+    included): geometry, hydro, matter sources, BSSN, boundaries (``model``:
+    ``DynamicModel``, whose ``gc``/``gf`` receive the metric of ``U``; ``work``:
+    ``DynamicWork``). The dynamic stage RHS of the RK4 driver.
 
-    ``frozen_matter`` (the "hydro-without-hydro" test): the hydro rows are not evolved
-    (zero RHS) and ``matter`` keeps the sources it holds (those of the initial data).
-    ``bssn`` = (eta, ham_damping): the Gamma-driver damping and kappa_H of the Hamiltonian-
-    constraint damping (``source.bssn.bssnrhs``)."""
-    _geometry_pass(U, dx, gc, gf)
-    if frozen_matter:
+    ``model.frozen_matter`` (the "hydro-without-hydro" test): the hydro rows are not
+    evolved (zero RHS) and ``work.matter`` keeps the sources it holds (those of the initial
+    data)."""
+    _geometry_pass(U, model.dx, model.gc, model.gf)
+    if model.frozen_matter:
         for v in range(NUM_BSSN_VARS, U.shape[0]):
             for i in range(U.shape[1]):
                 rhs[v, i] = 0.0
     else:
-        _rhs_passes(U[NUM_BSSN_VARS:], rhs[NUM_BSSN_VARS:], prim, status, vacuum, flux, gc,
-                    gf, dx, recon, solver, formulation, eos, atm, c2p_method,
-                    tol, max_iter)
-        _matter_pass(U, prim, gc, matter)
-    eta, ham_damping = bssn
-    bssn_rhs_pass(U, r, dx, matter, eta, rhs, 1.0, ham_damping)
-    fill_bssn_rhs_ghosts(U, rhs, r, dx, outer_bc, background)
+        cowling_rhs_passes(U[NUM_BSSN_VARS:], rhs[NUM_BSSN_VARS:], model, work, recon, solver,
+                           formulation, c2p_method)
+        _matter_pass(U, work.prim, model.gc, work.matter)
+    bssn_rhs_pass(U, model.r, model.dx, work.matter, model.eta, rhs, 1.0, model.ham_damping)
+    fill_bssn_rhs_ghosts(U, rhs, model.r, model.dx, model.outer_bc, model.background)
 
 
 @njit(cache=True, error_model="numpy")
-def _dynamic_rhs_serial(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                        solver, formulation, eos, atm, c2p_method, tol,
-                        max_iter, bssn, outer_bc, background, frozen_matter):
-    _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                        solver, formulation, eos, atm, c2p_method, tol,
-                        max_iter, bssn, outer_bc, background, frozen_matter)
+def _dynamic_rhs_serial(U, rhs, model, work, recon, solver, formulation, c2p_method):
+    dynamic_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _dynamic_rhs_parallel(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                          solver, formulation, eos, atm, c2p_method, tol,
-                          max_iter, bssn, outer_bc, background, frozen_matter):
-    _dynamic_rhs_passes(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon,
-                        solver, formulation, eos, atm, c2p_method, tol,
-                        max_iter, bssn, outer_bc, background, frozen_matter)
+def _dynamic_rhs_parallel(U, rhs, model, work, recon, solver, formulation, c2p_method):
+    dynamic_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method)
 
 
-def dynamic_rhs(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon, solver,
-                formulation, eos, atm, c2p_method, tol, max_iter, eta,
-                ham_damping, outer_bc, background, frozen_matter, use_parallel):
-    """Dynamic RHS of the (15, N) state ``U`` into ``rhs`` (ghosts included); the work
-    arrays are those of ``fused.fused_rhs`` plus ``matter`` (5, N) and the geometry
-    ``gc``/``gf``, which are overwritten with the metric of ``U``; ``eta`` the Gamma-driver
-    damping, ``ham_damping`` kappa_H of the Hamiltonian-constraint damping."""
+def dynamic_rhs(U, rhs, model, work, scheme, use_parallel):
+    """Dynamic RHS of the (15, N) state ``U`` into ``rhs`` (ghosts included); the
+    counterpart of ``fused.fused_rhs`` (``model``: ``DynamicModel``, whose geometry
+    ``gc``/``gf`` is overwritten with the metric of ``U``; ``work``: ``DynamicWork``)."""
     kernel = _dynamic_rhs_parallel if use_parallel else _dynamic_rhs_serial
-    bssn = (float(eta), float(ham_damping))
-    kernel(U, rhs, prim, status, vacuum, flux, gc, gf, matter, r, dx, recon, solver,
-           formulation, eos, atm, c2p_method, tol, max_iter, bssn, outer_bc,
-           background, frozen_matter)
+    kernel(U, rhs, model, work, int(scheme.recon), int(scheme.solver),
+           int(scheme.formulation), int(scheme.c2p_method))
 
 
 @njit(cache=True, error_model="numpy")
@@ -314,14 +303,20 @@ def geometry_of_state(U, dx, gc, gf):
 
 
 @njit(cache=True, error_model="numpy")
-def record_dynamic_diagnostics(U, r, dx, gc, gf, eos, atm, tol, max_iter,
-                               r_star, prim_diag, status_diag, matter, ham, mom, theta, t,
-                               row):
-    """Columns 0-5 and 10-15 of ``DYNAMIC_TS_FIELDS`` from the (15, N) state ``U`` (own
-    primitives, Kastaun: diagnostics never feed back into the evolution). The "star"
-    norms are over the cells with r < ``r_star`` (the initial star less its surface
-    layer, where the constraints carry the surface's truncation error)."""
+def record_dynamic_diagnostics(U, t, row, model, work):
+    """The diagnostic columns of a dynamic time-series row (``columns.DYNAMIC_TS_FIELDS``:
+    those of ``fused.record_diagnostics``, the centre, constraints, ADM mass and apparent
+    horizon; not the books) from the (15, N) state ``U`` at time ``t`` (own primitives
+    ``work.prim_diag``, Kastaun: diagnostics never feed back into the evolution; the
+    geometry ``model.gc``/``gf`` and ``work.matter`` are overwritten; ``work.diag`` receives
+    the constraints and the expansion). The "star" norms are over the cells with r <
+    ``model.r_star`` (the initial star less its surface layer, where the constraints carry
+    the surface's truncation error)."""
     n = U.shape[1]
+    r, dx, gc, gf, eos, atm = model.r, model.dx, model.gc, model.gf, model.eos, model.atm
+    tol, max_iter, r_star = model.tol, model.max_iter, model.r_star
+    prim_diag, status_diag, matter = work.prim_diag, work.status_diag, work.matter
+    ham, mom, theta = work.diag[0], work.diag[1], work.diag[2]
     _geometry_pass(U, dx, gc, gf)
     H = U[NUM_BSSN_VARS:]
     record_diagnostics(H, gc, t, eos, atm, tol, max_iter, prim_diag, row)
@@ -340,11 +335,11 @@ def record_dynamic_diagnostics(U, r, dx, gc, gf, eos, atm, tol, max_iter,
             h2 += ham[i] * ham[i]
             m2 += mom[i] * mom[i]
             count += 1
-    row[10] = U[idx_lapse, NUM_GHOSTS]
-    row[11] = U[idx_K, NUM_GHOSTS]
-    row[12] = math.sqrt(h2 / max(count, 1))
-    row[13] = hmax
-    row[14] = math.sqrt(m2 / max(count, 1))
+    row[COL.alpha_c] = U[idx_lapse, NUM_GHOSTS]
+    row[COL.K_c] = U[idx_K, NUM_GHOSTS]
+    row[COL.ham_l2_star] = math.sqrt(h2 / max(count, 1))
+    row[COL.ham_max] = hmax
+    row[COL.mom_l2_star] = math.sqrt(m2 / max(count, 1))
     # ADM mass: Misner-Sharp mass at the outermost cell whose stencil avoids the outer ghosts
     j = n - 2 * NUM_GHOSTS
     inv12dx = 1.0 / (12.0 * dx)
@@ -352,13 +347,13 @@ def record_dynamic_diagnostics(U, r, dx, gc, gf, eos, atm, tol, max_iter,
             - U[idx_phi, j + 2]) * inv12dx
     dhtt = (U[idx_htt, j - 2] - 8.0 * U[idx_htt, j - 1] + 8.0 * U[idx_htt, j + 1]
             - U[idx_htt, j + 2]) * inv12dx
-    row[15] = misner_sharp_mass_pointwise(r[j], U[idx_phi, j], dphi, U[idx_hrr, j],
+    row[COL.adm_mass] = misner_sharp_mass_pointwise(r[j], U[idx_phi, j], dphi, U[idx_hrr, j],
                                           U[idx_htt, j], dhtt, U[idx_att, j], U[idx_K, j])
     found, r_ah, R_ah = apparent_horizon(U, r, dx, theta)
-    row[16] = 1.0 if found else 0.0
-    row[17] = r_ah
-    row[18] = R_ah
-    row[19] = 0.5 * R_ah
+    row[COL.ah_found] = 1.0 if found else 0.0
+    row[COL.ah_radius] = r_ah
+    row[COL.ah_areal_radius] = R_ah
+    row[COL.ah_mass] = 0.5 * R_ah
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -414,116 +409,37 @@ def apparent_horizon(U, r, dx, theta):
     return False, np.nan, np.nan
 
 
-def _dynamic_scheme(recon, solver, formulation, c2p_method):
-    """The body of ``rk4_chunk`` for one scheme: the method ids are constants of the closure,
-    so Numba prunes the other methods' branches (in the inlined passes) before typing, as in
-    ``fused._rk4_scheme``."""
-
-    # (CPython 3.11 compiles a call with more than 30 arguments as f(*args), which Numba
-    # cannot inline: the other choices come as small tuples.)
-    def dynamic_steps(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme, eos, atm,
-                      tol, bssn, background, r_star, prim, work, flux, status, matter, diag,
-                      ts, books, stop_on_c2p_failure, offset, outflow_eq):
-        """``scheme`` = (max_iter, outer_bc, frozen_matter, well_balanced), ``eos`` the EOS's
-        ``EOSKernelParams``, ``bssn`` = (eta, ham_damping); ``offset`` and ``outflow_eq``
-        those of ``fused.rk4_chunk``."""
-        max_iter, outer_bc, frozen, balanced = scheme
-        k1, k2, k3, k4, Y, U_prev = work[0], work[1], work[2], work[3], work[4], work[5]
-        n = U.shape[1]
-        face_out = n - NUM_GHOSTS - 1
-        vacuum = np.empty(n, dtype=np.bool_)
-        e6phi = np.empty(n)
-        prim_diag = np.empty((6, n))
-        status_diag = np.empty(n, dtype=np.int8)
-        # int64, not literal: callees typed with Literal[int](0) would be compiled twice
-        rows = np.int64(0)
-        for step in range(num_steps):
-            fill_state_ghosts(U)
-            copy_rows(U, U_prev)
-            first = 0                   # first cell outside the excised region
-            while first < n and r[first] < books[4]:
-                first += 1
-            nfail, bad, fsum = np.int64(0), np.int64(-1), 0.0
-            for stage in range(4):
-                src = U if stage == 0 else Y
-                k = (k1, k2, k3, k4)[stage]
-                _dynamic_rhs_passes(src, k, prim, status, vacuum, flux, gc, gf, matter, r, dx,
-                                    recon, solver, formulation, eos, atm,
-                                    c2p_method, tol, max_iter, bssn, outer_bc, background,
-                                    frozen != 0)
-                if balanced != 0:
-                    # d_t U = L_h(U) - L_h(U_eq), every row; mass books: F - F_eq at the face
-                    subtract_equilibrium(k, offset)
-                    outflow = flux[0, face_out] - outflow_eq
-                else:
-                    outflow = flux[0, face_out]
-                nfail, bad = count_failures(status, nfail, bad, first)
-                fsum += (1.0 if stage == 0 or stage == 3 else 2.0) * outflow
-                if stage < 3:
-                    axpy(Y, U, (0.5 if stage < 2 else 1.0) * dt, k)
-            rk4_combine(U, dt, k1, k2, k3, k4)
-            for i in range(n):
-                e6phi[i] = math.exp(6.0 * U[idx_phi, i])
-            code, cell = end_step(U, U_prev, NUM_BSSN_VARS, e6phi, gc[G_VOLUME],
-                                  gf[F_AREA, face_out], atm, dt, fsum, nfail, bad,
-                                  stop_on_c2p_failure, books, first)
-            if code != RUN_OK:
-                return code, step, rows, cell
-            if (step + 1) % record_every == 0:
-                row = ts[rows]
-                record_dynamic_diagnostics(U, r, dx, gc, gf, eos, atm, tol,
-                                           max_iter, r_star, prim_diag, status_diag, matter,
-                                           diag[0], diag[1], diag[2], (step0 + step + 1) * dt,
-                                           row)
-                if row[16] > 0.0:   # excise the matter well inside the horizon from now on
-                    books[4] = EXCISION_FRACTION * row[17]
-                for j in range(4):
-                    row[6 + j] = books[j]
-                row[20] = books[5]
-                books[2] = 0.0
-                books[3] = 0.0
-                rows += 1
-        return RUN_OK, num_steps, rows, -1
+# ---------------------------------------------------------------------------------------
+# The dynamic mode's hooks of the RK4 driver (``integrator.ModeHooks``)
+# ---------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy", inline="always")
+def _first_outside_excision(model, books):
+    """The first cell outside the excision radius (``books``; 0 until a horizon is found)."""
+    r = model.r
+    first = 0
+    while first < r.shape[0] and r[first] < books[BOOK.excision_radius]:
+        first += 1
+    return first
 
 
-    return dynamic_steps
+@njit(cache=True, error_model="numpy", inline="always")
+def _evolved_densitisation(U, model, work):
+    """e^{6 phi} of the new state, into ``work.e6phi``."""
+    e6phi = work.e6phi
+    for i in range(U.shape[1]):
+        e6phi[i] = math.exp(6.0 * U[idx_phi, i])
+    return e6phi
 
 
-@functools.cache
-def _dynamic_driver(recon, solver, formulation, c2p_method, parallel):
-    """The compiled dynamic driver of one scheme and build, made on first use (the name
-    keys Numba's on-disk cache; see ``fused._rk4_driver``)."""
-    build = "parallel" if parallel else "serial"
-    name = f"_dynamic_chunk_{build}_r{recon}_s{solver}_f{formulation}_c{c2p_method}"
-    return _build(_dynamic_scheme(recon, solver, formulation, c2p_method), name, cache=True,
-                  parallel=parallel, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
+def _record_dynamic_row(U, t, row, books, model, work):
+    record_dynamic_diagnostics(U, t, row, model, work)
+    if row[COL.ah_found] > 0.0:   # excise the matter well inside the horizon from now on
+        books[BOOK.excision_radius] = EXCISION_FRACTION * row[COL.ah_radius]
+    row[COL.mass_excised] = books[BOOK.mass_excised]
 
 
-def rk4_chunk(U, step0, dt, num_steps, record_every, r, gc, gf, dx, recon, solver,
-              formulation, eos, atm, c2p_method, tol, max_iter, eta,
-              ham_damping, outer_bc, background, frozen_matter, r_star, use_parallel, prim,
-              work, flux, status, matter, diag, ts, books, stop_on_c2p_failure,
-              well_balanced=False, offset=None, outflow_eq=0.0):
-    """Advance the (15, N) state ``U`` by up to ``num_steps`` RK4 steps, in place (the
-    dynamic counterpart of ``fused.rk4_chunk``; same return values).
-
-    ``work`` (6, 15, N): k1..k4, stage state, previous state; ``matter`` (5, N);
-    ``diag`` (3, N): Hamiltonian and momentum constraints and the expansion of the last
-    recorded row; ``books`` (6,): the Cowling books, the excision radius and the mass
-    excised;
-    ``ts`` rows of ``NUM_TS_DYNAMIC`` columns; ``background`` (12, N): the initial BSSN
-    rows (radiative outer condition); ``eta`` the Gamma-driver damping, ``ham_damping``
-    kappa_H of the Hamiltonian-constraint damping (``source.bssn.bssnrhs``);
-    ``well_balanced``, ``offset`` (15, N) = L_h(U_eq), ``outflow_eq``: the well-balanced
-    scheme (``fused.subtract_equilibrium``; a run-time flag here, one driver for both).
-    """
-    driver = _dynamic_driver(int(recon), int(solver), int(formulation), int(c2p_method),
-                             bool(use_parallel))
-    scheme = (int(max_iter), int(outer_bc), int(bool(frozen_matter)), int(bool(well_balanced)))
-    if offset is None:
-        offset = np.zeros((0, 0))
-    return driver(U, step0, dt, num_steps, record_every, r, gc, gf, dx, scheme,
-                  eos, atm, tol,
-                  (float(eta), float(ham_damping)), background,
-                  float(r_star), prim, work, flux, status, matter, diag, ts, books,
-                  stop_on_c2p_failure, offset, float(outflow_eq))
+DYNAMIC_HOOKS = ModeHooks(fill_step_ghosts=fill_state_ghosts,
+                          first_live_cell=_first_outside_excision,
+                          stage_rhs=dynamic_rhs_passes, densitisation=_evolved_densitisation,
+                          record_row=_record_dynamic_row)

@@ -30,7 +30,7 @@ from source import __version__
 from source.matter.hydro import eos_catalogue as units
 from source.matter.hydro.eos_catalogue import POLYTROPE_ID
 
-from . import fused
+from . import integrator
 from .options import BY_NAME
 from .output import RunWriter, copy_history, read_restart
 from .simulation import (
@@ -242,7 +242,7 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
         if main_thread:
             signal.signal(signal.SIGTERM, previous_term)
     row = sim.diagnostics_row()
-    if code != fused.RUN_OK:
+    if code != integrator.RUN_OK:
         msg = run_status_message(code, sim, bad)
         status = f"failed: {msg}"
         writer.close(status=status)

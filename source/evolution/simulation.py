@@ -32,7 +32,7 @@ from source.matter.hydro.perfect_fluid import PerfectFluid
 from source.matter.hydro.reconstruction import Reconstruction
 from source.matter.hydro.riemann import create_riemann_solver
 
-from . import fused
+from . import integrator
 from .dynamic import fill_state_ghosts
 from .options import OPTIONS
 from .steppers import STEPPERS
@@ -246,7 +246,7 @@ class Simulation:
         # rest-mass books: outflow, resets, c2p failures and resets since the last row,
         # excision radius and excised mass (dynamic mode, once a horizon is found)
         self.books = np.zeros(6)
-        self.num_threads, self.use_parallel = fused.choose_threads(self.work_cells(),
+        self.num_threads, self.use_parallel = integrator.choose_threads(self.work_cells(),
                                                                    config.threads)
         cls = STEPPERS[(config.mode, config.path)]
         self.U = cls.evolved_rows(state0)
@@ -401,7 +401,7 @@ def run_status_message(code, sim, bad_cell):
     i = bad_cell
     r = sim.grid.r[i] if i >= 0 else float("nan")
     U = sim.U[-3:, i] if i >= 0 else (np.nan,) * 3
-    what = "non-finite conserved variables" if code == fused.RUN_NONFINITE else \
+    what = "non-finite conserved variables" if code == integrator.RUN_NONFINITE else \
         "cons2prim failure (no root found outside the atmosphere)"
     return (f"{what} in step {sim.step + 1} (t = {sim.t + sim.config.dt:.6g}) at cell {i}, "
             f"r = {r:.6g}: D~ = {U[0]:.6g}, S~_r = {U[1]:.6g}, tau~ = {U[2]:.6g}; "
@@ -443,7 +443,7 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
     chunk = max(cfg.timeseries_every, 10)
     sim.jit_seconds = sim.warmup()
     t_start = time.perf_counter()
-    code, bad = fused.RUN_OK, -1
+    code, bad = integrator.RUN_OK, -1
     while sim.step < total:
         next_snap = (sim.step // snap_every + 1) * snap_every
         next_ckpt = (sim.step // ckpt_every + 1) * ckpt_every
@@ -463,7 +463,7 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
                 sim.horizon_time = float(ts[hits[0], 0])
                 if writer is not None:   # kept even if the run fails later
                     writer.f.attrs["horizon_time"] = sim.horizon_time
-        if code != fused.RUN_OK:
+        if code != integrator.RUN_OK:
             break
         reason = stop_reason(sim)
         if reason is not None:
@@ -490,7 +490,7 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
         if progress is not None:
             progress(sim, time.perf_counter() - t_start, done / max(dt_wall, 1e-12))
     if writer is not None:
-        if code != fused.RUN_OK:
+        if code != integrator.RUN_OK:
             writer.write_snapshot(sim.step, sim.t, sim.snapshot_fields())
         writer.write_checkpoint(sim.checkpoint_state())
     return code, bad, time.perf_counter() - t_start

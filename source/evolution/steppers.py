@@ -16,9 +16,10 @@ counter) and hands every mode- or path-specific operation to its stepper, chosen
   from step to step (the pressure is the Newton guess), for bit-identical restarts;
 * ``diagnostics_row(U, t)``, ``primitives(U)``, ``metric()`` - what the output records.
 
-The fused steppers run the compiled drivers of ``fused`` (many steps per call); the modular
-ones are the readable reference built from the modules of ``source.matter.hydro``, tested
-equal to the fused path.
+The fused steppers run the compiled RK4 driver of ``integrator`` with their mode's hooks
+(``fused.COWLING_HOOKS``, ``dynamic.DYNAMIC_HOOKS``; many steps per call); the modular ones
+are the readable reference built from the modules of ``source.matter.hydro``, stepped by the
+NumPy RK4 of ``integrator``, and tested equal to the fused path.
 """
 
 import math
@@ -33,7 +34,21 @@ from source.matter.hydro.cons2prim import C2P_FAILED, cons_to_prim_kastaun_array
 from source.matter.hydro.geometry import F_AREA, G_E6PHI, G_GRR, G_VOLUME, GeometryCache
 
 from . import dynamic, fused
+from .columns import BOOK, COL, DYNAMIC_TS_FIELDS, NUM_TS, NUM_TS_DYNAMIC, TS_FIELDS
 from .cowling import apply_atmosphere_reset, get_rhs_cowling
+from .integrator import (
+    RK4_WEIGHTS,
+    RUN_C2P_FAILURE,
+    RUN_NONFINITE,
+    RUN_OK,
+    Scheme,
+    advance_in_chunks,
+    end_step,
+    rk4_driver,
+    rk4_stages,
+    rk4_update,
+    subtract_equilibrium,
+)
 
 MAX_C2P_ITER = 100
 
@@ -47,6 +62,9 @@ class Stepper:
         self.prim = np.zeros((6, sim.grid.N))
         # the well-balanced scheme (``set_equilibrium``): off, with a zero offset
         self.well_balanced = False
+        h = sim.hydro
+        self.scheme = Scheme(h.reconstructor.method_id, h.riemann_solver.solver_id,
+                             h.valencia.formulation_id, h.cons2prim_solver.method_id, False)
         self.offset = np.zeros_like(sim.U)
         self.outflow_eq = 0.0
 
@@ -77,23 +95,7 @@ class Stepper:
         self.outflow_eq = float(self.outer_mass_flux())
         self.set_solver_memory(memory)
         self.well_balanced = True
-
-    def _methods(self):
-        sim = self.sim
-        h = sim.hydro
-        eos = sim.eos.params
-        return (h.reconstructor.method_id, h.riemann_solver.solver_id,
-                h.valencia.formulation_id, eos, h.atm_packed,
-                h.cons2prim_solver.method_id, sim.config.c2p_tol, MAX_C2P_ITER)
-
-    def _allocate_fused_work(self, rows):
-        """Scratch of the compiled drivers: k1..k4, stage and previous state, face fluxes,
-        c2p status, static-vacuum flags."""
-        n = self.sim.grid.N
-        self.work = np.zeros((6, rows, n))
-        self.flux = np.zeros((3, n - 1))
-        self.status = np.zeros(n, dtype=np.int8)
-        self.vacuum = np.zeros(n, dtype=np.bool_)
+        self.scheme = self.scheme._replace(well_balanced=True)
 
     def solver_memory(self):
         return self.prim.copy()
@@ -101,9 +103,39 @@ class Stepper:
     def set_solver_memory(self, prim):
         self.prim[:] = prim
 
+
+class FusedStepper:
+    """What the fused steppers share: the compiled RHS and the compiled RK4 driver of
+    ``integrator`` with the mode's ``hooks``, on the bundles ``model`` and ``work`` (whose
+    ``prim`` is the solver memory)."""
+
+    def evaluate_rhs(self, U, rhs):
+        self.rhs_kernel(U, rhs, self.model, self.work, self.scheme, self.sim.use_parallel)
+        return rhs
+
     def outer_mass_flux(self):
         """Rest-mass flux through the outer face in the last RHS evaluation."""
-        return self.flux[0, self.sim.grid.N - NUM_GHOSTS - 1]
+        return self.work.flux[0, self.sim.grid.N - NUM_GHOSTS - 1]
+
+    def _chunk(self, step0, num_steps, record_every, ts, books):
+        sim = self.sim
+        driver = rk4_driver(self.mode, self.hooks, self.scheme, sim.use_parallel)
+        return driver(sim.U, step0, sim.config.dt, num_steps, record_every, self.model,
+                      self.work, ts, books, bool(sim.config.stop_on_c2p_failure),
+                      (self.offset, float(self.outflow_eq)))
+
+    def warmup(self):
+        ts = np.zeros((1, len(self.ts_fields)))
+        self._chunk(0, 0, 1, ts, self.sim.books.copy())
+
+    def advance(self, num_steps, ts_buffer):
+        sim = self.sim
+
+        def run_chunk(step0, n, record_every, ts):
+            return self._chunk(step0, n, record_every, ts, sim.books)
+
+        return advance_in_chunks(run_chunk, sim.step, num_steps, sim.config.timeseries_every,
+                                 ts_buffer)
 
 
 class ModularMemory:
@@ -123,12 +155,41 @@ class ModularMemory:
     def outer_mass_flux(self):
         return self.sim.hydro.valencia.last_face_fluxes[0][self.sim.grid.N - NUM_GHOSTS - 1]
 
+    def _rk4_step(self, y, rhs, offset, first):
+        """One classic RK4 step (``integrator.rk4_stages``) of ``y`` with the stage RHS
+        ``rhs(y_stage)``, less ``offset`` (reshaped like the RHS) when well balanced.
+        Returns (y_new, fsum: the stages' outer-face mass fluxes with the RK4 weights,
+        c2p failures from the cell ``first`` on, the last failed cell)."""
+        hydro = self.sim.hydro
+        n = self.sim.grid.N
+        face_out = n - NUM_GHOSTS - 1
+        interior = slice(NUM_GHOSTS, n - NUM_GHOSTS)
+        tally = {"fsum": 0.0, "nfail": 0, "bad": -1}
+
+        def stage_rhs(y_stage, stage):
+            k = rhs(y_stage)
+            outflow = hydro.valencia.last_face_fluxes[0][face_out]
+            if self.well_balanced:
+                subtract_equilibrium(k.reshape(offset.shape), offset)
+                outflow = outflow - self.outflow_eq
+            tally["fsum"] += RK4_WEIGHTS[stage] * outflow
+            failed = np.flatnonzero(hydro.last_status[interior] == C2P_FAILED)
+            failed = failed[failed + NUM_GHOSTS >= first]
+            tally["nfail"] += failed.size
+            if failed.size:
+                tally["bad"] = int(failed[-1]) + NUM_GHOSTS
+            return k
+
+        y_new = rk4_update(y, self.sim.config.dt, rk4_stages(y, self.sim.config.dt,
+                                                              stage_rhs))
+        return y_new, tally["fsum"], tally["nfail"], tally["bad"]
+
 
 class CowlingStepper(Stepper):
     """Cowling: the hydro rows on the frozen t = 0 metric (``GeometryCache``)."""
 
     mode = "cowling"
-    ts_fields = fused.TS_FIELDS
+    ts_fields = TS_FIELDS
 
     def __init__(self, sim):
         super().__init__(sim)
@@ -147,12 +208,12 @@ class CowlingStepper(Stepper):
     def diagnostics_row(self, U, t):
         """Time-series row (``ts_fields``) of ``U`` at time ``t`` (books included)."""
         sim = self.sim
-        row = np.zeros(fused.NUM_TS)
+        row = np.zeros(NUM_TS)
         eos = sim.eos.params
         fused.record_diagnostics(U, self.gc, t, eos, sim.hydro.atm_packed,
                                  sim.config.c2p_tol, MAX_C2P_ITER,
                                  np.zeros((6, sim.grid.N)), row)
-        row[6:] = sim.books[:4]
+        _record_books(row, sim.books)
         return row
 
     def primitives(self, U):
@@ -175,55 +236,18 @@ class CowlingStepper(Stepper):
         return {"alpha": self.sim.cache.alpha}
 
 
-class CowlingFusedStepper(CowlingStepper):
+class CowlingFusedStepper(FusedStepper, CowlingStepper):
     """Compiled driver: fused RHS passes, many RK4 steps per call."""
+
+    hooks = fused.COWLING_HOOKS
+    rhs_kernel = staticmethod(fused.fused_rhs)
 
     def __init__(self, sim):
         super().__init__(sim)
-        self._allocate_fused_work(3)
-
-    def evaluate_rhs(self, U, rhs):
-        sim = self.sim
-        (recon, solver, form, eos, atm, c2p, tol, max_iter) = self._methods()
-        fused.fused_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
-                        self.gf, sim.grid.dx, recon, solver, form, eos, atm, c2p,
-                        tol, max_iter, sim.use_parallel)
-        return rhs
-
-    def _chunk(self, U, step0, num_steps, record_every, ts, books):
-        sim = self.sim
-        (recon, solver, form, eos, atm, c2p, tol, max_iter) = self._methods()
-        return fused.rk4_chunk(U, step0, sim.config.dt, num_steps, record_every, self.gc,
-                               self.gf, sim.grid.dx, recon, solver, form, eos, atm,
-                               c2p, tol, max_iter, sim.use_parallel, self.prim, self.work,
-                               self.flux, self.status, ts, books,
-                               sim.config.stop_on_c2p_failure, self.well_balanced,
-                               self.offset, self.outflow_eq)
-
-    def warmup(self):
-        ts = np.zeros((1, fused.NUM_TS))
-        self._chunk(self.sim.U, 0, 0, 1, ts, self.sim.books.copy())
-
-    def advance(self, num_steps, ts_buffer):
-        sim = self.sim
-        every = sim.config.timeseries_every
-        # split so that recording is aligned with the global step counter
-        done_total = 0
-        rows_total = 0
-        while done_total < num_steps:
-            to_next_record = every - (sim.step + done_total) % every
-            n = num_steps - done_total
-            if to_next_record != every:
-                n = min(n, to_next_record)
-            code, done, rows, bad = self._chunk(
-                sim.U, sim.step + done_total, n,
-                every if to_next_record == every else to_next_record,
-                ts_buffer[rows_total:], sim.books)
-            done_total += done
-            rows_total += rows
-            if code != fused.RUN_OK:
-                return code, done_total, rows_total, bad
-        return fused.RUN_OK, done_total, rows_total, -1
+        self.model = fused.CowlingModel(self.gc, self.gf, sim.grid.dx, sim.eos.params,
+                                        sim.hydro.atm_packed, sim.config.c2p_tol,
+                                        MAX_C2P_ITER)
+        self.work = fused.cowling_work(sim.grid.N)._replace(prim=self.prim)
 
 
 class CowlingModularStepper(ModularMemory, CowlingStepper):
@@ -264,52 +288,37 @@ class CowlingModularStepper(ModularMemory, CowlingStepper):
         vol = sim.cache.volume
         books = sim.books
         rows = 0
+
+        def rhs(y_stage):
+            return get_rhs_cowling(0.0, y_stage, grid, None, hydro)
+
         for step in range(num_steps):
             state[NUM_BSSN_VARS:] = sim.U
             y = state.reshape(-1).copy()
-            ks = []
-            fluxes = []
-            nfail = 0
-            bad = -1
-            for c in (0.0, 0.5, 0.5, 1.0):
-                ystage = y if c == 0.0 else y + c * dt * ks[-1]
-                k = get_rhs_cowling(0.0, ystage, grid, None, hydro)
-                outflow = hydro.valencia.last_face_fluxes[0][face_out]
-                if self.well_balanced:
-                    fused.subtract_equilibrium(k.reshape(grid.NUM_VARS, n), offset)
-                    outflow = outflow - self.outflow_eq
-                ks.append(k)
-                fluxes.append(outflow)
-                failed = np.flatnonzero(hydro.last_status[interior] == C2P_FAILED)
-                nfail += failed.size
-                if failed.size:
-                    bad = int(failed[-1]) + NUM_GHOSTS
-            k1, k2, k3, k4 = ks
-            y_new = y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            y_new, fsum, nfail, bad = self._rk4_step(y, rhs, offset, 0)
             new = y_new.reshape(grid.NUM_VARS, n)[NUM_BSSN_VARS:]
             if not np.all(np.isfinite(new[:, interior])):
                 badcells = np.flatnonzero(~np.all(np.isfinite(new[:, interior]), axis=0))
-                return fused.RUN_NONFINITE, step, rows, int(badcells[0]) + NUM_GHOSTS
+                return RUN_NONFINITE, step, rows, int(badcells[0]) + NUM_GHOSTS
             if cfg.stop_on_c2p_failure and nfail:
-                return fused.RUN_C2P_FAILURE, step, rows, bad
+                return RUN_C2P_FAILURE, step, rows, bad
             before = new.copy()
             apply_atmosphere_reset(y_new.reshape(grid.NUM_VARS, n), hydro)
             n_reset = int(np.count_nonzero(np.any(before[:, interior] != new[:, interior],
                                                   axis=0)))
             sim.U[:] = new
-            f1, f2, f3, f4 = fluxes
-            books[0] += 4.0 * math.pi * area_out * dt / 6.0 * (f1 + 2.0 * f2 + 2.0 * f3 + f4)
-            books[1] += 4.0 * math.pi * np.sum(vol[interior] * (new[0, interior]
-                                                                 - before[0, interior]))
-            books[2] += nfail
-            books[3] += n_reset
+            books[BOOK.mass_outflow] += 4.0 * math.pi * area_out * dt / 6.0 * fsum
+            books[BOOK.mass_reset] += 4.0 * math.pi * np.sum(
+                vol[interior] * (new[0, interior] - before[0, interior]))
+            books[BOOK.c2p_failures] += nfail
+            books[BOOK.atmosphere_resets] += n_reset
             global_step = sim.step + step + 1
             if global_step % cfg.timeseries_every == 0:
                 ts_buffer[rows] = self.diagnostics_row(sim.U, global_step * dt)
-                books[2] = 0.0
-                books[3] = 0.0
+                books[BOOK.c2p_failures] = 0.0
+                books[BOOK.atmosphere_resets] = 0.0
                 rows += 1
-        return fused.RUN_OK, num_steps, rows, -1
+        return RUN_OK, num_steps, rows, -1
 
 
 class DynamicStepper(Stepper):
@@ -317,19 +326,28 @@ class DynamicStepper(Stepper):
     geometry seen by the fluid is recomputed from the BSSN rows at every stage."""
 
     mode = "dynamic"
-    ts_fields = dynamic.DYNAMIC_TS_FIELDS
+    ts_fields = DYNAMIC_TS_FIELDS
 
     def __init__(self, sim):
         super().__init__(sim)
         n = sim.grid.N
         self.gc, self.gf = sim.cache.packed()    # r-only rows kept; metric rows per stage
-        self.matter = np.zeros((5, n))
         self.diag = np.zeros((3, n))   # H, M^r and the expansion of the last recorded row
         self.outer_bc = dynamic.OUTER_BC[sim.config.outer_bc]
         self.background = np.ascontiguousarray(sim.state0[:NUM_BSSN_VARS].copy())
         # constraint norms "in the star": r < R_iso - 0.5 of the initial star
         self.r_star = sim.tov.R_iso - 0.5
         self.frozen = bool(sim.config.frozen_matter)
+
+    def dynamic_model(self, **changes):
+        """The ``dynamic.DynamicModel`` of the run (``changes``: fields to replace)."""
+        sim = self.sim
+        model = dynamic.DynamicModel(self.gc, self.gf, sim.grid.dx, sim.eos.params,
+                                     sim.hydro.atm_packed, sim.config.c2p_tol, MAX_C2P_ITER,
+                                     sim.grid.r, float(sim.config.eta),
+                                     float(sim.config.ham_damping), self.outer_bc,
+                                     self.background, float(self.r_star), self.frozen)
+        return model._replace(**changes)
 
     @staticmethod
     def evolved_rows(state):
@@ -343,16 +361,12 @@ class DynamicStepper(Stepper):
     def diagnostics_row(self, U, t):
         sim = self.sim
         n = sim.grid.N
-        row = np.zeros(dynamic.NUM_TS_DYNAMIC)
-        eos = sim.eos.params
-        gc, gf = self.gc.copy(), self.gf.copy()
-        dynamic.record_dynamic_diagnostics(
-            U, sim.grid.r, sim.grid.dx, gc, gf, eos, sim.hydro.atm_packed,
-            sim.config.c2p_tol, MAX_C2P_ITER, self.r_star, np.zeros((6, n)),
-            np.zeros(n, dtype=np.int8),
-            np.zeros((5, n)), self.diag[0], self.diag[1], self.diag[2], t, row)
-        row[6:10] = sim.books[:4]
-        row[20] = sim.books[5]
+        row = np.zeros(NUM_TS_DYNAMIC)
+        model = self.dynamic_model(gc=self.gc.copy(), gf=self.gf.copy())
+        dynamic.record_dynamic_diagnostics(U, t, row, model,
+                                           dynamic.dynamic_work(1, n, diag=self.diag))
+        _record_books(row, sim.books)
+        row[COL.mass_excised] = sim.books[BOOK.mass_excised]
         return row
 
     def primitives(self, U):
@@ -381,42 +395,20 @@ class DynamicStepper(Stepper):
         return fields
 
 
-class DynamicFusedStepper(DynamicStepper):
-    """Compiled driver (``dynamic.rk4_chunk``): many RK4 steps per call."""
+class DynamicFusedStepper(FusedStepper, DynamicStepper):
+    """Compiled driver with the dynamic hooks: many RK4 steps per call."""
+
+    hooks = dynamic.DYNAMIC_HOOKS
+    rhs_kernel = staticmethod(dynamic.dynamic_rhs)
 
     def __init__(self, sim):
         super().__init__(sim)
-        self._allocate_fused_work(sim.U.shape[0])
+        self.work = dynamic.dynamic_work(sim.U.shape[0], sim.grid.N,
+                                         diag=self.diag)._replace(prim=self.prim)
+        self.model = self.dynamic_model(frozen_matter=False)
         if self.frozen:   # the sources of the initial data, kept for the whole run
-            self.frozen = False
             self.evaluate_rhs(sim.U.copy(), np.zeros_like(sim.U))
-            self.frozen = True
-
-    def evaluate_rhs(self, U, rhs):
-        sim = self.sim
-        (recon, solver, form, eos, atm, c2p, tol, max_iter) = self._methods()
-        dynamic.dynamic_rhs(U, rhs, self.prim, self.status, self.vacuum, self.flux, self.gc,
-                            self.gf, self.matter, sim.grid.r, sim.grid.dx, recon, solver,
-                            form, eos, atm, c2p, tol, max_iter, sim.config.eta,
-                            sim.config.ham_damping, self.outer_bc, self.background,
-                            self.frozen, sim.use_parallel)
-        return rhs
-
-    def _chunk(self, U, step0, num_steps, record_every, ts, books):
-        sim = self.sim
-        (recon, solver, form, eos, atm, c2p, tol, max_iter) = self._methods()
-        return dynamic.rk4_chunk(U, step0, sim.config.dt, num_steps, record_every,
-                                 sim.grid.r, self.gc, self.gf, sim.grid.dx, recon, solver,
-                                 form, eos, atm, c2p, tol, max_iter,
-                                 sim.config.eta, sim.config.ham_damping, self.outer_bc,
-                                 self.background, self.frozen, self.r_star,
-                                 sim.use_parallel, self.prim,
-                                 self.work, self.flux, self.status, self.matter, self.diag,
-                                 ts, books, sim.config.stop_on_c2p_failure,
-                                 self.well_balanced, self.offset, self.outflow_eq)
-
-    warmup = CowlingFusedStepper.warmup
-    advance = CowlingFusedStepper.advance
+            self.model = self.dynamic_model()
 
 
 class DynamicModularStepper(ModularMemory, DynamicStepper):
@@ -464,51 +456,41 @@ class DynamicModularStepper(ModularMemory, DynamicStepper):
         cfg = sim.config
         n = sim.grid.N
         dt = cfg.dt
-        hydro = sim.hydro
         face_out = n - NUM_GHOSTS - 1
-        interior = slice(NUM_GHOSTS, n - NUM_GHOSTS)
         U = sim.U
+        books = sim.books
         rows = 0
         for step in range(num_steps):
             dynamic.fill_state_ghosts(U)
             U_prev = U.copy()
-            first = int(np.searchsorted(sim.grid.r, sim.books[4]))   # excision (fused.py)
-            ks = []
-            fsum = 0.0
-            nfail = 0
-            bad = -1
-            for stage, c in enumerate((0.0, 0.5, 0.5, 1.0)):
-                k = self._rhs(U if c == 0.0 else U + c * dt * ks[-1])
-                outflow = hydro.valencia.last_face_fluxes[0][face_out]
-                if self.well_balanced:
-                    fused.subtract_equilibrium(k, self.offset)
-                    outflow = outflow - self.outflow_eq
-                ks.append(k)
-                fsum += (1.0 if stage in (0, 3) else 2.0) * outflow
-                failed = np.flatnonzero(hydro.last_status[interior] == C2P_FAILED)
-                failed = failed[failed + NUM_GHOSTS >= first]
-                nfail += failed.size
-                if failed.size:
-                    bad = int(failed[-1]) + NUM_GHOSTS
-            k1, k2, k3, k4 = ks
-            U += dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+            # the first cell outside the excision radius (``dynamic``)
+            first = int(np.searchsorted(sim.grid.r, books[BOOK.excision_radius]))
+            U_new, fsum, nfail, bad = self._rk4_step(U, self._rhs, self.offset, first)
+            U[:] = U_new
             e6phi = np.exp(6.0 * U[0])
-            code, cell = fused.end_step(U, U_prev, NUM_BSSN_VARS, e6phi, self.gc[G_VOLUME],
-                                        self.gf[F_AREA, face_out], hydro.atm_packed, dt, fsum,
-                                        nfail, bad, cfg.stop_on_c2p_failure, sim.books,
-                                        first)
-            if code != fused.RUN_OK:
+            code, cell = end_step(U, U_prev, NUM_BSSN_VARS, e6phi, self.gc[G_VOLUME],
+                                  self.gf[F_AREA, face_out], sim.hydro.atm_packed, dt, fsum,
+                                  nfail, bad, cfg.stop_on_c2p_failure, books, first)
+            if code != RUN_OK:
                 return code, step, rows, cell
             global_step = sim.step + step + 1
             if global_step % cfg.timeseries_every == 0:
                 row = self.diagnostics_row(U, global_step * dt)
                 ts_buffer[rows] = row
-                sim.books[2] = 0.0
-                sim.books[3] = 0.0
-                if row[16] > 0.0:
-                    sim.books[4] = dynamic.EXCISION_FRACTION * row[17]
+                books[BOOK.c2p_failures] = 0.0
+                books[BOOK.atmosphere_resets] = 0.0
+                if row[COL.ah_found] > 0.0:
+                    books[BOOK.excision_radius] = (dynamic.EXCISION_FRACTION
+                                                   * row[COL.ah_radius])
                 rows += 1
-        return fused.RUN_OK, num_steps, rows, -1
+        return RUN_OK, num_steps, rows, -1
+
+
+def _record_books(row, books):
+    """The books' columns of a time-series row (``integrator.record_books``, without the
+    restart of the counts)."""
+    for name in ("mass_outflow", "mass_reset", "c2p_failures", "atmosphere_resets"):
+        row[getattr(COL, name)] = books[getattr(BOOK, name)]
 
 
 STEPPERS = {
@@ -518,7 +500,3 @@ STEPPERS = {
     ("dynamic", "modular"): DynamicModularStepper,
 }
 
-
-def make_stepper(sim):
-    """The stepper of ``sim.config``'s mode and path."""
-    return STEPPERS[(sim.config.mode, sim.config.path)](sim)

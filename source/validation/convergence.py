@@ -637,7 +637,7 @@ def tov_convergence(recon, resolutions=(200, 400, 800), times=(25.0, 50.0), r_ma
     RuntimeError
         If the evolution stops (non-finite values or a cons2prim failure).
     """
-    from source.evolution import fused
+    from source.evolution import columns, integrator
     from source.evolution.simulation import RunConfig, build_simulation
 
     times = tuple(float(t) for t in times)
@@ -659,11 +659,11 @@ def tov_convergence(recon, resolutions=(200, 400, 800), times=(25.0, 50.0), r_ma
         wall = 0.0
         for t_want in times:
             n_steps = int(round(t_want / cfg.dt)) - sim.step
-            buf = np.zeros((n_steps // every + 2, fused.NUM_TS))
+            buf = np.zeros((n_steps // every + 2, columns.NUM_TS))
             start = time.perf_counter()
             code, done, nrows, bad = sim.advance(n_steps, buf)
             wall += time.perf_counter() - start
-            if code != fused.RUN_OK:
+            if code != integrator.RUN_OK:
                 raise RuntimeError(f"TOV run stopped (code {code}) at step {sim.step}, cell "
                                    f"{bad} (recon={recon}, N={n})")
             series.append(buf[:nrows])

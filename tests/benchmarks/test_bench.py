@@ -9,7 +9,7 @@ asserted. JIT compilation happens in the fixtures, outside the timed region.
 import numpy as np
 import pytest
 
-from source.evolution import fused
+from source.evolution import integrator
 from source.evolution.benchmark import benchmark_simulation, evolved_state
 from source.evolution.simulation import RunConfig, build_simulation
 from source.matter.hydro.cons2prim import cons_to_prim_array
@@ -54,7 +54,7 @@ def _steps(sim, n, state=None):
     def call():
         sim.restore(state)
         code, done, rows, bad = sim.advance(n, ts)
-        assert code == fused.RUN_OK
+        assert code == integrator.RUN_OK
         return done
     return call
 

@@ -5,7 +5,7 @@ import numpy as np
 from numba.core import inline_closurecall
 
 from source.core.numba_inliner import shared_scope_copies
-from source.evolution import fused
+from source.evolution import fused, integrator
 from source.evolution.simulation import RunConfig, build_simulation
 
 
@@ -25,16 +25,16 @@ def test_kernels_compiled_under_it_compute_the_same_bits():
     sim = build_simulation(RunConfig(mode="cowling", num_points=120, r_max=20.0, steps=1,
                                      threads="1", perturbation="mode"))
     st = sim.stepper
-    recon, solver, form, eos, atm, c2p, tol, max_iter = st._methods()
+    scheme = st.scheme
     body = fused._fused_rhs_serial.py_func
     results = []
     for patched in (False, True):
-        kernel = fused._build(body, f"_rhs_inliner_test_{patched}", cache=False,
+        kernel = integrator._build(body, f"_rhs_inliner_test_{patched}", cache=False,
                               error_model="numpy")
         rhs = np.zeros_like(sim.U)
-        prim = np.zeros_like(st.prim)
-        args = (sim.U, rhs, prim, st.status.copy(), st.vacuum.copy(), st.flux.copy(), st.gc,
-                st.gf, sim.grid.dx, recon, solver, form, eos, atm, c2p, tol, max_iter)
+        work = fused.cowling_work(sim.grid.N)
+        args = (sim.U, rhs, st.model, work, scheme.recon, scheme.solver, scheme.formulation,
+                scheme.c2p_method)
         if patched:
             with shared_scope_copies():
                 kernel(*args)

@@ -1,6 +1,7 @@
-"""The modular Cowling path (reference interface): RHS and RK4 step in plain Python.
+"""The modular Cowling path (reference interface): the RHS in plain Python.
 
-Mirrors the reference's ``get_rhs_cowling`` / ``rk4_step``: the stage state's ghosts are
+Mirrors the reference's ``get_rhs_cowling`` (stepped by ``integrator.rk4_stages`` in
+``steppers.CowlingModularStepper``): the stage state's ghosts are
 filled at the start of every RHS call, the metric is the frozen t = 0 one (through the
 ``GeometryCache`` handed to the fluid) and each hydro stage (cons2prim, reconstruction,
 Riemann, assembly) is its own compiled kernel. It is the readable oracle of the fused path
@@ -34,20 +35,4 @@ def apply_atmosphere_reset(state_2d, hydro):
     return atmosphere_reset(state_2d[hydro.idx_D], state_2d[hydro.idx_Sr],
                             state_2d[hydro.idx_tau], e6phi, hydro.atm_packed, 0,
                             state_2d.shape[1])
-
-
-def rk4_step(state_flat, dt, grid, background, hydro, bssn_fixed=None, bssn_d1_fixed=None,
-             atmosphere=None):
-    """One classic RK4 step followed by the atmosphere reset (returns a new flat state)."""
-    y = np.array(state_flat, dtype=np.float64)
-    k1 = get_rhs_cowling(0.0, y, grid, background, hydro, bssn_fixed, bssn_d1_fixed)
-    k2 = get_rhs_cowling(0.0, y + 0.5 * dt * k1, grid, background, hydro, bssn_fixed,
-                         bssn_d1_fixed)
-    k3 = get_rhs_cowling(0.0, y + 0.5 * dt * k2, grid, background, hydro, bssn_fixed,
-                         bssn_d1_fixed)
-    k4 = get_rhs_cowling(0.0, y + dt * k3, grid, background, hydro, bssn_fixed,
-                         bssn_d1_fixed)
-    y_new = y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-    apply_atmosphere_reset(y_new.reshape(grid.NUM_VARS, -1), hydro)
-    return y_new
 

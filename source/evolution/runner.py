@@ -31,6 +31,7 @@ from source.matter.hydro import eos_catalogue as units
 from source.matter.hydro.eos_catalogue import POLYTROPE_ID
 
 from . import integrator
+from .columns import COL
 from .options import BY_NAME
 from .output import RunWriter, copy_history, read_restart
 from .simulation import (
@@ -161,8 +162,10 @@ def terminal_progress(cfg, sim, row0):
         row = s.diagnostics_row()
         eta = (cfg.total_steps - s.step) / max(rate, 1e-12)
         print(f"  step {s.step:>9d}/{cfg.total_steps}  t = {s.t:10.3f}  rho_c/rho_c0 - 1 = "
-              f"{row[1] / row0[1] - 1:+.3e}  dM0/M0 = {row[5] / row0[5] - 1:+.3e}  "
-              f"max|v| = {row[4]:.2e}  [{rate:,.0f} steps/s, ETA {eta:,.0f} s]", flush=True)
+              f"{row[COL.rho_c] / row0[COL.rho_c] - 1:+.3e}  dM0/M0 = "
+              f"{row[COL.baryon_mass] / row0[COL.baryon_mass] - 1:+.3e}  "
+              f"max|v| = {row[COL.max_abs_v]:.2e}  [{rate:,.0f} steps/s, ETA {eta:,.0f} s]",
+              flush=True)
     return line
 
 
@@ -258,39 +261,41 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
     import h5py
     with h5py.File(out, "r") as f:
         fails = int(f["timeseries/c2p_failures"][:].sum())
-    dM = row[5] - row0[5]
-    excised = row[20] if len(row) > 20 else 0.0
+    dM = row[COL.baryon_mass] - row0[COL.baryon_mass]
+    outflow, reset = row[COL.mass_outflow], row[COL.mass_reset]
+    fields = sim.timeseries_fields
+    excised = row[COL.mass_excised] if "mass_excised" in fields else 0.0
     excised_text = f", removed inside the horizon {-excised:.3e}" if excised else ""
     log("summary:")
     log(f"  reached t = {sim.t:.6g} after {sim.step} steps in {wall:.2f} s "
         f"({steps_per_s:,.0f} steps/s; {1e3 * wall / max(steps_run, 1):.3f} ms/step); "
         f"JIT compile / cache load {sim.jit_seconds:.2f} s; total with set-up "
         f"{time.perf_counter() - t0:.2f} s")
-    log(f"  rho_c: {row0[1]:.8e} -> {row[1]:.8e} (relative change {row[1] / row0[1] - 1:+.3e})")
-    log(f"  rest mass M0: {row0[5]:.10f} -> {row[5]:.10f} (relative change "
-        f"{dM / row0[5]:+.3e}; outflow through r_max {row[6]:.3e}, added by atmosphere "
-        f"resets {row[7]:+.3e}{excised_text}, unaccounted "
-        f"{dM + row[6] - row[7] - excised:+.3e})")
-    log(f"  max |v| = {row[4]:.3e}; cons2prim failures: {fails}")
-    if cfg.well_balanced and row[7] > WELL_BALANCED_RESET_WARNING * row0[5]:
-        err(f"warning: --well-balanced: the atmosphere resets added {row[7] / row0[5]:.2e} "
+    log(f"  rho_c: {row0[COL.rho_c]:.8e} -> {row[COL.rho_c]:.8e} (relative change "
+        f"{row[COL.rho_c] / row0[COL.rho_c] - 1:+.3e})")
+    log(f"  rest mass M0: {row0[COL.baryon_mass]:.10f} -> {row[COL.baryon_mass]:.10f} "
+        f"(relative change {dM / row0[COL.baryon_mass]:+.3e}; outflow through r_max "
+        f"{outflow:.3e}, added by atmosphere resets {reset:+.3e}{excised_text}, unaccounted "
+        f"{dM + outflow - reset - excised:+.3e})")
+    log(f"  max |v| = {row[COL.max_abs_v]:.3e}; cons2prim failures: {fails}")
+    if cfg.well_balanced and reset > WELL_BALANCED_RESET_WARNING * row0[COL.baryon_mass]:
+        err(f"warning: --well-balanced: the atmosphere resets added "
+            f"{reset / row0[COL.baryon_mass]:.2e} "
             f"of the rest mass, i.e. the perturbation moved the stellar surface out of its "
             f"discrete equilibrium and the subtracted L_h(U_eq) acts there as a source "
             f"(README, 'Well-balanced scheme'); rerun without --well-balanced")
-    if cfg.mode == "dynamic":
-        f_ = sim.timeseries_fields
-        log(f"  lapse at the centre {row[f_.index('alpha_c')]:.6f}; ADM mass "
-            f"{row[f_.index('adm_mass')]:.6f}; Hamiltonian constraint in the star (rms) "
-            f"{row[f_.index('ham_l2_star')]:.3e}")
+    if "adm_mass" in fields:         # the spacetime's columns
+        log(f"  lapse at the centre {row[COL.alpha_c]:.6f}; ADM mass "
+            f"{row[COL.adm_mass]:.6f}; Hamiltonian constraint in the star (rms) "
+            f"{row[COL.ham_l2_star]:.3e}")
         if sim.horizon_time is not None:
-            m_ah, m_adm = row[f_.index("ah_mass")], row[f_.index("adm_mass")]
+            m_ah, m_adm = row[COL.ah_mass], row[COL.adm_mass]
             log(f"  apparent horizon: first found at t = {sim.horizon_time:.6g}; now "
-                  f"r = {row[f_.index('ah_radius')]:.5g} (areal "
-                  f"{row[f_.index('ah_areal_radius')]:.5g}), M_AH = {m_ah:.6f}; M_AH / "
-                  f"M_ADM = {m_ah / row0[f_.index('adm_mass')]:.5f} with the ADM mass of the "
-                  f"initial data ({row0[f_.index('adm_mass')]:.6f}), {m_ah / m_adm:.5f} with "
-                  f"the current estimate at r_max; rest mass removed inside the horizon "
-                  f"{-row[f_.index('mass_excised')]:.6f}")
+                f"r = {row[COL.ah_radius]:.5g} (areal {row[COL.ah_areal_radius]:.5g}), "
+                f"M_AH = {m_ah:.6f}; M_AH / M_ADM = {m_ah / row0[COL.adm_mass]:.5f} with the "
+                f"ADM mass of the initial data ({row0[COL.adm_mass]:.6f}), "
+                f"{m_ah / m_adm:.5f} with the current estimate at r_max; rest mass removed "
+                f"inside the horizon {-row[COL.mass_excised]:.6f}")
     if sim.stop_reason is not None:
         log(f"  stopped early: {sim.stop_reason}")
     log(f"  output: {out}")

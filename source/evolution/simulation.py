@@ -33,6 +33,7 @@ from source.matter.hydro.reconstruction import Reconstruction
 from source.matter.hydro.riemann import create_riemann_solver
 
 from . import integrator
+from .columns import COL
 from .dynamic import fill_state_ghosts
 from .options import OPTIONS
 from .steppers import STEPPERS
@@ -460,7 +461,7 @@ def evolve(sim, writer=None, progress=None, chunk_seconds=2.0, restarted=False):
         if rows and "ah_found" in sim.timeseries_fields and sim.horizon_time is None:
             hits = np.flatnonzero(ts[:rows, sim.timeseries_fields.index("ah_found")] > 0)
             if hits.size:
-                sim.horizon_time = float(ts[hits[0], 0])
+                sim.horizon_time = float(ts[hits[0], COL.t])
                 if writer is not None:   # kept even if the run fails later
                     writer.f.attrs["horizon_time"] = sim.horizon_time
         if code != integrator.RUN_OK:

@@ -668,10 +668,10 @@ def tov_convergence(recon, resolutions=(200, 400, 800), times=(25.0, 50.0), r_ma
                                    f"{bad} (recon={recon}, N={n})")
             series.append(buf[:nrows])
             ts = np.vstack(series)
-            drho_c = np.abs(ts[:, 1] - row0[1])
+            drho_c = np.abs(ts[:, columns.COL.rho_c] - row0[columns.COL.rho_c])
             err = np.abs(sim.snapshot_fields()["rho0"][inner][star] - rho_init)
-            l1, linf, rc = float(err.mean()), float(err.max()), _trapezoid_mean(ts[:, 0],
-                                                                                 drho_c)
+            l1, linf, rc = float(err.mean()), float(err.max()), _trapezoid_mean(
+                ts[:, columns.COL.t], drho_c)
             p = prev.get(t_want)  # the previous resolution's row at this time
             rate = _rate(p and (1.0 / p.dr, p.l1), (1.0 / cfg.dr, l1))
             rate_rc = _rate(p and (1.0 / p.dr, p.rho_c_mean), (1.0 / cfg.dr, rc))

@@ -33,8 +33,8 @@ def test_kernels_compiled_under_it_compute_the_same_bits():
                               error_model="numpy")
         rhs = np.zeros_like(sim.U)
         work = fused.cowling_work(sim.grid.N)
-        args = (sim.U, rhs, st.model, work, scheme.recon, scheme.solver, scheme.formulation,
-                scheme.c2p_method)
+        args = (sim.U, rhs, st.model, work, sim.eos.params, sim.hydro.atm_packed, scheme.recon,
+                scheme.solver, scheme.formulation, scheme.c2p_method)
         if patched:
             with shared_scope_copies():
                 kernel(*args)

@@ -86,16 +86,17 @@ OUTER_BC = {"sommerfeld": OUTER_SOMMERFELD, "extrapolation": 1}
 # cons2prim failures. The horizon itself, and the metric inside it, evolve untouched.
 EXCISION_FRACTION = 0.8
 
-#: What the dynamic RHS reads: the packed geometry ``gc``/``gf`` (its metric rows are
-#: recomputed from the BSSN rows at every stage), the fields of ``fused.CowlingModel``, the
+#: What the dynamic RHS reads besides the EOS and atmosphere tuples: the packed geometry
+#: ``gc``/``gf`` (its metric rows are recomputed from the BSSN rows at every stage), the
+#: fields of ``fused.CowlingModel``, the
 #: cell centres ``r``, the Gamma-driver damping ``eta`` and the Hamiltonian-constraint
 #: damping ``ham_damping`` (``source.bssn.bssnrhs``), the outer condition of the BSSN rows
 #: (``OUTER_BC``) and the initial BSSN rows it keeps (``background``), the radius of the
 #: constraint norms "in the star" (``r_star``), and ``frozen_matter`` (the hydro rows are
 #: not evolved and the matter sources are those ``work.matter`` holds).
-DynamicModel = namedtuple("DynamicModel", ("gc", "gf", "dx", "eos", "atm", "tol", "max_iter",
-                                           "r", "eta", "ham_damping", "outer_bc",
-                                           "background", "r_star", "frozen_matter"))
+DynamicModel = namedtuple("DynamicModel", ("gc", "gf", "dx", "tol", "max_iter", "r", "eta",
+                                           "ham_damping", "outer_bc", "background", "r_star",
+                                           "frozen_matter"))
 
 #: Work arrays of the dynamic kernels: those of ``fused.CowlingWork`` (``stages`` over the
 #: 15 rows), the matter sources ``matter`` (5, N), ``diag`` (3, N): the Hamiltonian and
@@ -240,11 +241,13 @@ def fill_state_ghosts(state):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def dynamic_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method):
+def dynamic_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation,
+                       c2p_method):
     """One dynamic RHS evaluation of the (15, N) state ``U`` into ``rhs`` (ghosts
     included): geometry, hydro, matter sources, BSSN, boundaries (``model``:
     ``DynamicModel``, whose ``gc``/``gf`` receive the metric of ``U``; ``work``:
-    ``DynamicWork``). The dynamic stage RHS of the RK4 driver.
+    ``DynamicWork``; ``eos``, ``atm``: the EOS and atmosphere tuples). The dynamic stage
+    RHS of the RK4 driver.
 
     ``model.frozen_matter`` (the "hydro-without-hydro" test): the hydro rows are not
     evolved (zero RHS) and ``work.matter`` keeps the sources it holds (those of the initial
@@ -255,29 +258,31 @@ def dynamic_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_meth
             for i in range(U.shape[1]):
                 rhs[v, i] = 0.0
     else:
-        cowling_rhs_passes(U[NUM_BSSN_VARS:], rhs[NUM_BSSN_VARS:], model, work, recon, solver,
-                           formulation, c2p_method)
+        cowling_rhs_passes(U[NUM_BSSN_VARS:], rhs[NUM_BSSN_VARS:], model, work, eos, atm,
+                           recon, solver, formulation, c2p_method)
         _matter_pass(U, work.prim, model.gc, work.matter)
     bssn_rhs_pass(U, model.r, model.dx, work.matter, model.eta, rhs, 1.0, model.ham_damping)
     fill_bssn_rhs_ghosts(U, rhs, model.r, model.dx, model.outer_bc, model.background)
 
 
 @njit(cache=True, error_model="numpy")
-def _dynamic_rhs_serial(U, rhs, model, work, recon, solver, formulation, c2p_method):
-    dynamic_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method)
+def _dynamic_rhs_serial(U, rhs, model, work, eos, atm, recon, solver, formulation,
+                        c2p_method):
+    dynamic_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p_method)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _dynamic_rhs_parallel(U, rhs, model, work, recon, solver, formulation, c2p_method):
-    dynamic_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method)
+def _dynamic_rhs_parallel(U, rhs, model, work, eos, atm, recon, solver, formulation,
+                          c2p_method):
+    dynamic_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p_method)
 
 
-def dynamic_rhs(U, rhs, model, work, scheme, use_parallel):
+def dynamic_rhs(U, rhs, model, work, eos, atm, scheme, use_parallel):
     """Dynamic RHS of the (15, N) state ``U`` into ``rhs`` (ghosts included); the
     counterpart of ``fused.fused_rhs`` (``model``: ``DynamicModel``, whose geometry
     ``gc``/``gf`` is overwritten with the metric of ``U``; ``work``: ``DynamicWork``)."""
     kernel = _dynamic_rhs_parallel if use_parallel else _dynamic_rhs_serial
-    kernel(U, rhs, model, work, int(scheme.recon), int(scheme.solver),
+    kernel(U, rhs, model, work, eos, atm, int(scheme.recon), int(scheme.solver),
            int(scheme.formulation), int(scheme.c2p_method))
 
 
@@ -303,7 +308,7 @@ def geometry_of_state(U, dx, gc, gf):
 
 
 @njit(cache=True, error_model="numpy")
-def record_dynamic_diagnostics(U, t, row, model, work):
+def record_dynamic_diagnostics(U, t, row, model, work, eos, atm):
     """The diagnostic columns of a dynamic time-series row (``columns.DYNAMIC_TS_FIELDS``:
     those of ``fused.record_diagnostics``, the centre, constraints, ADM mass and apparent
     horizon; not the books) from the (15, N) state ``U`` at time ``t`` (own primitives
@@ -313,7 +318,7 @@ def record_dynamic_diagnostics(U, t, row, model, work):
     ``model.r_star`` (the initial star less its surface layer, where the constraints carry
     the surface's truncation error)."""
     n = U.shape[1]
-    r, dx, gc, gf, eos, atm = model.r, model.dx, model.gc, model.gf, model.eos, model.atm
+    r, dx, gc, gf = model.r, model.dx, model.gc, model.gf
     tol, max_iter, r_star = model.tol, model.max_iter, model.r_star
     prim_diag, status_diag, matter = work.prim_diag, work.status_diag, work.matter
     ham, mom, theta = work.diag[0], work.diag[1], work.diag[2]
@@ -432,8 +437,8 @@ def _evolved_densitisation(U, model, work):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _record_dynamic_row(U, t, row, books, model, work):
-    record_dynamic_diagnostics(U, t, row, model, work)
+def _record_dynamic_row(U, t, row, books, model, work, eos, atm):
+    record_dynamic_diagnostics(U, t, row, model, work, eos, atm)
     if row[COL.ah_found] > 0.0:   # excise the matter well inside the horizon from now on
         books[BOOK.excision_radius] = EXCISION_FRACTION * row[COL.ah_radius]
     row[COL.mass_excised] = books[BOOK.mass_excised]

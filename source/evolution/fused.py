@@ -54,10 +54,10 @@ from source.matter.hydro.valencia_reference_metric import cell_rhs, find_static_
 from .columns import COL
 from .integrator import ModeHooks
 
-#: What the Cowling RHS reads: the frozen packed geometry (``GeometryCache.packed``), the
-#: cell width, the EOS kernel tuple (``EOSKernelParams``), the packed atmosphere, and the
-#: cons2prim tolerance and iteration limit.
-CowlingModel = namedtuple("CowlingModel", ("gc", "gf", "dx", "eos", "atm", "tol", "max_iter"))
+#: What the Cowling RHS reads besides the EOS and atmosphere tuples: the frozen packed
+#: geometry (``GeometryCache.packed``), the cell width, and the cons2prim tolerance and
+#: iteration limit.
+CowlingModel = namedtuple("CowlingModel", ("gc", "gf", "dx", "tol", "max_iter"))
 
 #: Work arrays of the Cowling kernels: ``stages`` (6, 3, N) k1..k4, stage and previous
 #: state of the RK4 driver; ``prim`` (6, N) the primitives (rho0, v^r, P, eps, W, h; the
@@ -154,11 +154,13 @@ def fill_hydro_ghosts(A):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def cowling_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method):
+def cowling_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation,
+                       c2p_method):
     """One fused RHS evaluation of the hydro rows ``U`` into ``rhs``: the three passes,
     the static-vacuum flags, the RHS ghosts (``model``: ``CowlingModel`` or any bundle with
-    its fields; ``work``: ``CowlingWork``, idem). The Cowling stage RHS of the RK4 driver."""
-    gc, gf, eos, atm = model.gc, model.gf, model.eos, model.atm
+    its fields; ``work``: ``CowlingWork``, idem; ``eos``: ``EOSKernelParams``; ``atm``: the
+    packed atmosphere). The Cowling stage RHS of the RK4 driver."""
+    gc, gf = model.gc, model.gf
     prim, status, vacuum, flux = work.prim, work.status, work.vacuum, work.flux
     _c2p_pass(U, prim, status, gc, eos, atm, c2p_method, model.tol, model.max_iter)
     find_static_vacuum(status, vacuum)
@@ -173,25 +175,28 @@ def cowling_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_meth
 # inconsistent: a process that loaded both from the cache, after they had been compiled in
 # different processes, crashed. See ``tests/test_fused.py::test_parallel_cache_reuse``.)
 @njit(cache=True, error_model="numpy")
-def _fused_rhs_serial(U, rhs, model, work, recon, solver, formulation, c2p_method):
-    cowling_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method)
+def _fused_rhs_serial(U, rhs, model, work, eos, atm, recon, solver, formulation,
+                      c2p_method):
+    cowling_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p_method)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fused_rhs_parallel(U, rhs, model, work, recon, solver, formulation, c2p_method):
-    cowling_rhs_passes(U, rhs, model, work, recon, solver, formulation, c2p_method)
+def _fused_rhs_parallel(U, rhs, model, work, eos, atm, recon, solver, formulation,
+                        c2p_method):
+    cowling_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p_method)
 
 
-def fused_rhs(U, rhs, model, work, scheme, use_parallel):
+def fused_rhs(U, rhs, model, work, eos, atm, scheme, use_parallel):
     """Cowling RHS of the hydro rows ``U`` (3, N) into ``rhs`` (3, N), ghosts included
-    (``model``: ``CowlingModel``; ``work``: ``CowlingWork``, whose ``prim``, ``status``,
+    (``model``: ``CowlingModel``; ``eos``, ``atm``: the EOS and atmosphere tuples;
+    ``work``: ``CowlingWork``, whose ``prim``, ``status``,
     ``vacuum`` and ``flux`` receive the evaluation's primitives, c2p status, static-vacuum
     flags and face fluxes; ``scheme``: ``integrator.Scheme``, its method ids). Every method
     is compiled in (one kernel for all schemes); ``use_parallel`` selects the ``prange``
     kernel (a Python-level choice, so the parallel kernel is only compiled when used).
     """
     kernel = _fused_rhs_parallel if use_parallel else _fused_rhs_serial
-    kernel(U, rhs, model, work, int(scheme.recon), int(scheme.solver),
+    kernel(U, rhs, model, work, eos, atm, int(scheme.recon), int(scheme.solver),
            int(scheme.formulation), int(scheme.c2p_method))
 
 
@@ -243,10 +248,10 @@ def _frozen_densitisation(U, model, work):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _record_cowling_row(U, t, row, books, model, work):
+def _record_cowling_row(U, t, row, books, model, work, eos, atm):
     # the previous state (``stages[5]``) is free after the step: scratch of the diagnostics
-    record_diagnostics(U, model.gc, t, model.eos, model.atm, model.tol, model.max_iter,
-                       work.stages[5], row)
+    record_diagnostics(U, model.gc, t, eos, atm, model.tol, model.max_iter, work.stages[5],
+                       row)
 
 
 COWLING_HOOKS = ModeHooks(fill_step_ghosts=fill_hydro_ghosts, first_live_cell=_no_excision,

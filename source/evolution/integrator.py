@@ -12,13 +12,15 @@ the NaN/inf check, the atmosphere reset, the rest-mass books (``columns.BOOK``) 
 What differs by mode comes from the mode as ``ModeHooks`` (Cowling: ``fused``, dynamic:
 ``dynamic``): the ghost fill at the start of a step, the first cell outside an excised
 region, the stage RHS, the densitisation e^{6 phi} of the new state, and the diagnostic
-columns of a row. Each hook receives the mode's ``model`` (a named tuple: the packed
-geometry ``gc``/``gf``, ``dx``, the EOS and atmosphere tuples, the c2p tolerances and the
-mode's own parameters) and ``work`` (a named tuple of work arrays, with at least ``stages``
-(6, rows, N): k1..k4, the stage state and the previous state; ``flux``: the face fluxes of
-the last RHS; ``status``: its c2p status), which the stage loop passes through unopened.
-The loop itself reads only ``model.gc``/``model.gf`` (cell volumes, outer face area) and
-``model.atm``, ``work.stages``, ``work.flux`` and ``work.status``.
+columns of a row. The hooks receive the mode's ``model`` (a named tuple: the packed
+geometry ``gc``/``gf``, ``dx``, the c2p tolerances and the mode's own parameters), the EOS
+and atmosphere tuples ``eos``/``atm`` (the kernels' own bundles, passed as they are: Numba's
+parallel loops need a named tuple they use to be an argument, not a field of another) and
+``work`` (a named tuple of work arrays, with at least ``stages`` (6, rows, N): k1..k4, the
+stage state and the previous state; ``flux``: the face fluxes of the last RHS; ``status``:
+its c2p status), which the stage loop passes through unopened. The loop itself reads only
+``model.gc``/``model.gf`` (cell volumes, outer face area), ``atm``, ``work.stages``,
+``work.flux`` and ``work.status``.
 
 One build per mode, scheme (``Scheme``: the method ids and ``well_balanced``, constants
 of the build, so Numba prunes the other methods' branches before typing) and serial or
@@ -65,11 +67,12 @@ Scheme = namedtuple("Scheme", ("recon", "solver", "formulation", "c2p_method",
 #:
 #: * ``fill_step_ghosts(U)``: the state's ghosts, once at the start of a step;
 #: * ``first_live_cell(model, books)``: the first cell outside the excised region (0: none);
-#: * ``stage_rhs(U, k, model, work, recon, solver, formulation, c2p_method)``: the RHS of
-#:   ``U`` into ``k``, ghosts included, leaving its face fluxes and c2p status in ``work``;
+#: * ``stage_rhs(U, k, model, work, eos, atm, recon, solver, formulation, c2p_method)``:
+#:   the RHS of ``U`` into ``k``, ghosts included, leaving its face fluxes and c2p status in
+#:   ``work``;
 #: * ``densitisation(U, model, work)``: e^{6 phi} at every cell of the new state ``U``;
-#: * ``record_row(U, t, row, books, model, work)``: the mode's diagnostic columns of a
-#:   time-series row (the books' columns are the stage loop's).
+#: * ``record_row(U, t, row, books, model, work, eos, atm)``: the mode's diagnostic columns
+#:   of a time-series row (the books' columns are the stage loop's).
 ModeHooks = namedtuple("ModeHooks", ("fill_step_ghosts", "first_live_cell", "stage_rhs",
                                      "densitisation", "record_row"))
 
@@ -250,7 +253,7 @@ def _rk4_scheme(scheme):
     pickle holds a per-process id)."""
     recon, solver, formulation, c2p_method, well_balanced = (int(v) for v in scheme)
 
-    def rk4_steps(U, step0, dt, num_steps, record_every, model, work, ts, books,
+    def rk4_steps(U, step0, dt, num_steps, record_every, model, eos, atm, work, ts, books,
                   stop_on_c2p_failure, balance):
         k1, k2, k3, k4, Y, U_prev = (work.stages[0], work.stages[1], work.stages[2],
                                      work.stages[3], work.stages[4], work.stages[5])
@@ -266,8 +269,8 @@ def _rk4_scheme(scheme):
             for stage in range(4):
                 src = U if stage == 0 else Y
                 k = (k1, k2, k3, k4)[stage]
-                stage_rhs(src, k, model, work, recon, solver,  # noqa: F821 (a mode hook)
-                          formulation, c2p_method)
+                stage_rhs(src, k, model, work, eos, atm,  # noqa: F821 (a mode hook)
+                          recon, solver, formulation, c2p_method)
                 if well_balanced:
                     # d_t U = L_h(U) - L_h(U_eq); the D row's divergence is then that of
                     # F - F_eq, which is what leaves through the outer face
@@ -283,7 +286,7 @@ def _rk4_scheme(scheme):
             rk4_combine(U, dt, k1, k2, k3, k4)
             code, cell = end_step(U, U_prev, h0,
                                   densitisation(U, model, work),  # noqa: F821 (a mode hook)
-                                  model.gc[G_VOLUME], model.gf[F_AREA, face_out], model.atm,
+                                  model.gc[G_VOLUME], model.gf[F_AREA, face_out], atm,
                                   dt, fsum, nfail, bad, stop_on_c2p_failure, books, first)
             if code != RUN_OK:
                 return code, step, rows, cell
@@ -292,7 +295,7 @@ def _rk4_scheme(scheme):
                 # inlined hook: as a function of its own it would link, optimise and emit
                 # the machine code of the diagnostics (c2p included) once more
                 record_row(U, (step0 + step + 1) * dt, row, books,  # noqa: F821 (a mode hook)
-                           model, work)
+                           model, work, eos, atm)
                 record_books(row, books)
                 rows += 1
         return RUN_OK, num_steps, rows, -1
@@ -311,8 +314,8 @@ def rk4_driver(mode, hooks, scheme, parallel):
     run), and one per scheme. The name, which holds all of them, keys Numba's on-disk cache
     (the closure's constants are part of the cache's index key too).
 
-    The driver is called as ``driver(U, step0, dt, num_steps, record_every, model, work,
-    ts, books, stop_on_c2p_failure, balance)`` and advances ``U`` by up to ``num_steps``
+    The driver is called as ``driver(U, step0, dt, num_steps, record_every, model, eos,
+    atm, work, ts, books, stop_on_c2p_failure, balance)`` and advances ``U`` by up to ``num_steps``
     RK4 steps in place. ``step0`` is the global number of the first step (times are
     step * dt, exactly the same numbers whatever the chunking); ``ts`` receives a row
     after every ``record_every``-th step; ``books`` (``columns.BOOK_FIELDS``) are carried

@@ -110,7 +110,9 @@ class FusedStepper:
     ``prim`` is the solver memory)."""
 
     def evaluate_rhs(self, U, rhs):
-        self.rhs_kernel(U, rhs, self.model, self.work, self.scheme, self.sim.use_parallel)
+        sim = self.sim
+        self.rhs_kernel(U, rhs, self.model, self.work, sim.eos.params, sim.hydro.atm_packed,
+                        self.scheme, sim.use_parallel)
         return rhs
 
     def outer_mass_flux(self):
@@ -121,7 +123,8 @@ class FusedStepper:
         sim = self.sim
         driver = rk4_driver(self.mode, self.hooks, self.scheme, sim.use_parallel)
         return driver(sim.U, step0, sim.config.dt, num_steps, record_every, self.model,
-                      self.work, ts, books, bool(sim.config.stop_on_c2p_failure),
+                      sim.eos.params, sim.hydro.atm_packed, self.work, ts, books,
+                      bool(sim.config.stop_on_c2p_failure),
                       (self.offset, float(self.outflow_eq)))
 
     def warmup(self):
@@ -244,8 +247,7 @@ class CowlingFusedStepper(FusedStepper, CowlingStepper):
 
     def __init__(self, sim):
         super().__init__(sim)
-        self.model = fused.CowlingModel(self.gc, self.gf, sim.grid.dx, sim.eos.params,
-                                        sim.hydro.atm_packed, sim.config.c2p_tol,
+        self.model = fused.CowlingModel(self.gc, self.gf, sim.grid.dx, sim.config.c2p_tol,
                                         MAX_C2P_ITER)
         self.work = fused.cowling_work(sim.grid.N)._replace(prim=self.prim)
 
@@ -342,9 +344,8 @@ class DynamicStepper(Stepper):
     def dynamic_model(self, **changes):
         """The ``dynamic.DynamicModel`` of the run (``changes``: fields to replace)."""
         sim = self.sim
-        model = dynamic.DynamicModel(self.gc, self.gf, sim.grid.dx, sim.eos.params,
-                                     sim.hydro.atm_packed, sim.config.c2p_tol, MAX_C2P_ITER,
-                                     sim.grid.r, float(sim.config.eta),
+        model = dynamic.DynamicModel(self.gc, self.gf, sim.grid.dx, sim.config.c2p_tol,
+                                     MAX_C2P_ITER, sim.grid.r, float(sim.config.eta),
                                      float(sim.config.ham_damping), self.outer_bc,
                                      self.background, float(self.r_star), self.frozen)
         return model._replace(**changes)
@@ -364,7 +365,8 @@ class DynamicStepper(Stepper):
         row = np.zeros(NUM_TS_DYNAMIC)
         model = self.dynamic_model(gc=self.gc.copy(), gf=self.gf.copy())
         dynamic.record_dynamic_diagnostics(U, t, row, model,
-                                           dynamic.dynamic_work(1, n, diag=self.diag))
+                                           dynamic.dynamic_work(1, n, diag=self.diag),
+                                           sim.eos.params, sim.hydro.atm_packed)
         _record_books(row, sim.books)
         row[COL.mass_excised] = sim.books[BOOK.mass_excised]
         return row

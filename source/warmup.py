@@ -3,7 +3,7 @@
     python -m source.warmup [--only cowling-serial ...] [--jobs N]
 
 Numba compiles a kernel the first time a process calls it and keeps the machine code in the
-on-disk cache of this source tree (``source.numba_cache_dir()``, keyed by the kernel sources,
+on-disk cache of this source tree (``source.jit.numba_cache_dir()``, keyed by the kernel sources,
 so it is never stale). This module runs one short run of each kind a user starts - Cowling
 and dynamic mode, serial kernels and (on a multi-core machine) parallel ones - each in its
 own process, up to ``--jobs`` at a time (default: the number of cores), so that the first
@@ -96,7 +96,7 @@ def main(argv=None):
     p.add_argument("--jobs", type=int, default=None, help="processes at a time (default: "
                    "the number of cores)")
     a = p.parse_args(argv)
-    from source import numba_cache_dir
+    from source.jit import numba_cache_dir
 
     print(f"compiling the kernels into {numba_cache_dir()} ...")
     t0 = time.perf_counter()

@@ -13,7 +13,8 @@ Stretched grids use the chain rule with r'(x), r''(x) from the spacing.
 """
 
 import numpy as np
-from numba import njit
+
+from source.jit import kernel
 
 from .spacing import NUM_GHOSTS
 
@@ -27,7 +28,7 @@ ADVEC_R_COEFFS = np.array([-11.0 / 6.0, 3.0, -3.0 / 2.0, 1.0 / 3.0])
 KO_COEFFS = np.array([1.0, -6.0, 15.0, -20.0, 15.0, -6.0, 1.0])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def first_derivative_x(f, dx, out):
     """4th-order centred d/dx of ``f`` (1-D) on points 3..N-4; 0 on ghosts."""
     n = f.shape[0]
@@ -39,7 +40,7 @@ def first_derivative_x(f, dx, out):
         out[i] = (f[i - 2] - 8.0 * f[i - 1] + 8.0 * f[i + 1] - f[i + 2]) * inv12h
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def second_derivative_x(f, dx, out):
     """4th-order centred d^2/dx^2 of ``f`` (1-D) on points 3..N-4; 0 on ghosts."""
     n = f.shape[0]
@@ -53,7 +54,7 @@ def second_derivative_x(f, dx, out):
         ) * inv12h2
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def advection_derivative_x(f, dx, upwind_right, out):
     """3rd-order one-sided d/dx: forward stencil where ``upwind_right`` is True (beta >= 0),
     backward elsewhere. 0 on ghosts."""
@@ -72,7 +73,7 @@ def advection_derivative_x(f, dx, upwind_right, out):
             ) / dx
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def kreiss_oliger_x(f, dr, out):
     """Kreiss-Oliger sixth difference / (64 dr) (without the strength sigma)."""
     n = f.shape[0]

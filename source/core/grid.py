@@ -10,9 +10,9 @@ state plus the same maps applied to every stage's RHS reproduces a per-stage fil
 """
 
 import numpy as np
-from numba import njit
 
 from source.bssn.bssnstatevariables import NUM_BSSN_VARS
+from source.jit import kernel
 
 from .derivatives import Derivatives
 from .spacing import NUM_GHOSTS, SpacingExtent
@@ -20,7 +20,7 @@ from .spacing import NUM_GHOSTS, SpacingExtent
 i_x1, i_x2, i_x3 = 0, 1, 2
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def fill_inner_boundary_rows(state, rows, parity):
     """Parity fill of the three inner ghosts of the given rows, in place."""
     for k in range(rows.shape[0]):
@@ -30,7 +30,7 @@ def fill_inner_boundary_rows(state, rows, parity):
             state[v, i] = p * state[v, 2 * NUM_GHOSTS - 1 - i]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def fill_outer_boundary_rows(state, rows, asymp_power, asymp_offset, r, first_copy_row):
     """Outer fill, in place: power-law extrapolation for rows < ``first_copy_row``,
     zero-gradient copy for the rows at or after it."""

@@ -7,10 +7,10 @@ from a modified copy in dynamic mode, which collapsed stable stars).
 """
 
 import numpy as np
-from numba import njit
 
 from source.bssn.bssnstatevariables import NUM_BSSN_VARS, idx_htt, idx_phi
 from source.bssn.tensoralgebra import EMTensor
+from source.jit import kernel
 
 from .atmosphere import AtmosphereParams
 from .cons2prim import (
@@ -27,7 +27,7 @@ from .riemann import HLLRiemannSolver
 from .valencia_reference_metric import ValenciaReferenceMetric
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def stress_energy_point(rho0, vr, press, W, h, gamma_rr, gamma_thth_over_r2):
     """3+1 matter sources of one point for the BSSN equations (spherical symmetry):
 
@@ -44,7 +44,7 @@ def stress_energy_point(rho0, vr, press, W, h, gamma_rr, gamma_thth_over_r2):
             press * gamma_thth_over_r2, rhohW2 * v_r * vr + 3.0 * press)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def stress_energy_array(rho0, vr, press, W, h, gamma_rr, gamma_thth_over_r2, out):
     """``stress_energy_point`` on N points into ``out`` (5, N)."""
     for i in range(rho0.shape[0]):

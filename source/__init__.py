@@ -6,6 +6,6 @@ directory keyed by a hash of the kernel sources (``source.jit.use_source_cache_d
 
 __version__ = "0.2.0"
 
-from source.jit import use_source_cache_dir  # noqa: E402 - needs __version__ above
+from source.jit import use_source_cache_dir  # noqa: E402 - after __version__
 
-use_source_cache_dir()
+use_source_cache_dir(__version__)

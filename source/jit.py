@@ -151,34 +151,32 @@ def kernel_sources(root=None):
     return sorted(files[m][0] for m in keep)
 
 
-def source_hash(root=None):
-    """Hash of the package version, its location and its ``kernel_sources``."""
-    from source import __version__
-
+def source_hash(version, root=None):
+    """Hash of the package ``version``, its location and its ``kernel_sources``."""
     root = _PACKAGE_ROOT if root is None else Path(root)
     # the location is part of the key: Numba's index also checks file time stamps, so two
     # checkouts sharing one directory would keep invalidating each other's entries
-    h = hashlib.sha1(f"{__version__}:{root}".encode())
+    h = hashlib.sha1(f"{version}:{root}".encode())
     for p in kernel_sources(root):
         h.update(str(p.relative_to(root)).encode())
         h.update(p.read_bytes())
     return h.hexdigest()[:16]
 
 
-def numba_cache_dir():
-    """Directory used for Numba's cache of this source tree."""
+def numba_cache_dir(version):
+    """Directory for Numba's cache of this source tree (package version ``version``)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "tovflow", f"numba-{source_hash()}")
+    return os.path.join(base, "tovflow", f"numba-{source_hash(version)}")
 
 
-def use_source_cache_dir():
-    """Point Numba's cache at ``numba_cache_dir()`` unless ``NUMBA_CACHE_DIR`` is set.
+def use_source_cache_dir(version):
+    """Point Numba's cache at ``numba_cache_dir(version)`` unless ``NUMBA_CACHE_DIR`` is set.
 
     Numba is imported already (by this module), so its live configuration is set as well
     as the environment (which Numba re-reads before each compilation)."""
     if "NUMBA_CACHE_DIR" in os.environ:
         return
-    os.environ["NUMBA_CACHE_DIR"] = numba_cache_dir()
+    os.environ["NUMBA_CACHE_DIR"] = numba_cache_dir(version)
     numba.config.CACHE_DIR = os.environ["NUMBA_CACHE_DIR"]
 
 

@@ -5,6 +5,7 @@ import re
 import shutil
 from pathlib import Path
 
+from source import __version__
 from source.jit import _imports, _module_of, defines_compiled_code, kernel_sources, source_hash
 
 ROOT = Path(__file__).resolve().parents[1] / "source"
@@ -44,17 +45,17 @@ def test_the_project_decorators_mark_a_compiled_module():
 def test_hash_follows_kernel_sources_only(tmp_path):
     copy = tmp_path / "source"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    before = source_hash(copy)
+    before = source_hash(__version__, copy)
     sweep = copy / "sweep" / "spec.py"
     sweep.write_text(sweep.read_text() + "\n# an edit of orchestration code\n")
-    assert source_hash(copy) == before
+    assert source_hash(__version__, copy) == before
     spacing = copy / "core" / "spacing.py"
     text = spacing.read_text()
     assert re.search(r"^NUM_GHOSTS = 3$", text, re.MULTILINE)
     spacing.write_text(text + "\n# a constant module read by compiled code\n")
-    after_spacing = source_hash(copy)
+    after_spacing = source_hash(__version__, copy)
     assert after_spacing != before
     riemann = copy / "matter" / "hydro" / "riemann.py"     # compiled with @kernel only
     assert "@njit" not in riemann.read_text()
     riemann.write_text(riemann.read_text() + "\n# an edit of a kernel\n")
-    assert source_hash(copy) != after_spacing
+    assert source_hash(__version__, copy) != after_spacing

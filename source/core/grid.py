@@ -5,13 +5,12 @@ state plus the same maps applied to every stage's RHS reproduces a per-stage fil
 
 * inner (r = 0): ghost i = 0, 1, 2 takes ``PARITY[v] * state[v, 5 - i]``;
 * outer: BSSN rows ``f(r_g) = a + (f(r_L) - a) (r_g / r_L)^n`` from the last interior point
-  r_L = r[N-4]; the matter rows (identified by position: the rows after the 12 BSSN rows)
-  copy the last interior value (zero gradient).
+  r_L = r[N-4]; the matter rows (identified by position: the rows from the state vector's
+  ``FIRST_MATTER_ROW`` on) copy the last interior value (zero gradient).
 """
 
 import numpy as np
 
-from source.bssn.bssnstatevariables import NUM_BSSN_VARS
 from source.jit import kernel
 
 from .derivatives import Derivatives
@@ -56,7 +55,8 @@ class Grid:
     spacing : Spacing
         Point placement (``LinearSpacing`` for hydro).
     a_state_vector : StateVector
-        Row layout; gives ``PARITY``, ``ASYMP_POWER``, ``ASYMP_OFFSET``.
+        Row layout; gives ``PARITY``, ``ASYMP_POWER``, ``ASYMP_OFFSET`` and
+        ``FIRST_MATTER_ROW``.
     """
 
     def __init__(self, spacing, a_state_vector):
@@ -76,6 +76,7 @@ class Grid:
         self.ASYMP_POWER = a_state_vector.ASYMP_POWER
         self.ASYMP_OFFSET = a_state_vector.ASYMP_OFFSET
         self.ALL_INDICES = a_state_vector.ALL_INDICES
+        self.first_copy_row = a_state_vector.FIRST_MATTER_ROW
         self._zero_offset = np.zeros_like(self.ASYMP_OFFSET)
         # interior index range (inclusive start, exclusive stop)
         self.interior = slice(NUM_GHOSTS, self.N - NUM_GHOSTS)
@@ -93,7 +94,7 @@ class Grid:
         """Outer fill (in place): BSSN extrapolation, matter rows copied."""
         fill_outer_boundary_rows(
             state, self._rows(indices), self.ASYMP_POWER, self.ASYMP_OFFSET, self.r,
-            NUM_BSSN_VARS,
+            self.first_copy_row,
         )
 
     def fill_boundaries(self, state, indices=None):
@@ -109,7 +110,7 @@ class Grid:
         """
         rows = self._rows(indices)
         fill_outer_boundary_rows(
-            rhs, rows, self.ASYMP_POWER, self._zero_offset, self.r, NUM_BSSN_VARS
+            rhs, rows, self.ASYMP_POWER, self._zero_offset, self.r, self.first_copy_row
         )
         fill_inner_boundary_rows(rhs, rows, self.PARITY)
 

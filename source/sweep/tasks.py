@@ -51,18 +51,18 @@ def plan_run(output, config):
     ``"restart"`` (unfinished, same configuration, a checkpoint to continue from, or
     finished with an earlier end), or ``"fresh"`` (no file, a failed run, another
     configuration, an unreadable file)."""
-    import h5py
+    from source.io import load_header
 
     output = Path(output)
     if not output.exists():
         return "fresh"
     try:
-        with h5py.File(output, "r") as f:
-            status = str(f.attrs.get("status", ""))
-            stored = json.loads(f.attrs.get("config", "{}"))
-            has_checkpoint = "checkpoint" in f
+        header = load_header(output)
     except (OSError, ValueError):
         return "fresh"
+    status = str(header.status or "")
+    stored = header.config
+    has_checkpoint = header.checkpoint is not None
     if is_finished(status) and _same(stored, config):
         return "done"
     if status.startswith("failed") or not has_checkpoint:

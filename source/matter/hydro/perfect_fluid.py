@@ -8,8 +8,9 @@ from a modified copy in dynamic mode, which collapsed stable stars).
 
 import numpy as np
 
-from source.bssn.bssnstatevariables import NUM_BSSN_VARS, idx_htt, idx_phi
+from source.bssn.bssnstatevariables import idx_htt, idx_phi
 from source.bssn.tensoralgebra import EMTensor
+from source.core import statevector as layout
 from source.jit import kernel
 
 from .atmosphere import AtmosphereParams
@@ -72,14 +73,14 @@ class PerfectFluid:
         Frozen-metric (Cowling) cache; when None the geometry is rebuilt at every call.
     """
 
-    NUM_MATTER_VARS = 3
-    VARIABLE_NAMES = ["D", "S_r", "tau"]
-    PARITY = [1, -1, 1]
+    NUM_MATTER_VARS = layout.NUM_HYDRO_VARS
+    VARIABLE_NAMES = list(layout.HYDRO_VARIABLE_NAMES)
+    PARITY = list(layout.HYDRO_PARITY)
     ASYMP_POWER = [0, 0, 0]
     ASYMP_OFFSET = [0, 0, 0]
-    idx_D = NUM_BSSN_VARS
-    idx_Sr = NUM_BSSN_VARS + 1
-    idx_tau = NUM_BSSN_VARS + 2
+    idx_D = layout.idx_D
+    idx_Sr = layout.idx_Sr
+    idx_tau = layout.idx_tau
 
     def __init__(self, eos=None, spacetime_mode="dynamic", atmosphere=None, reconstructor=None,
                  riemann_solver=None, solver_method="kastaun", formulation="partial",

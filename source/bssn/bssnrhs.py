@@ -162,8 +162,6 @@ M_STT_OVER_R2 = 3   # S_thetatheta / r^2
 M_S = 4             # S = gamma^ij S_ij
 NUM_MATTER_ROWS = 5
 
-# Gamma-driver damping of the reference code (not a configuration knob there).
-ETA_DEFAULT = 1.0
 # Safeguards of the working copy (values only).
 PHI_MAX = 1.0e6
 DET_RATIO_MIN = 1.0e-300
@@ -462,7 +460,7 @@ def bssn_rhs(state, r, dr, matter, eta, out, ko_strength=1.0, ham_damping=0.0):
         ``rho, S_r, S_rr, S_tt/r^2, S`` (rows ``M_RHO`` ... ``M_S``), computed by the caller
         from the hydro with the current (det-rescaled) metric.
     eta : float
-        Gamma-driver damping (the reference uses ``ETA_DEFAULT`` = 1).
+        Gamma-driver damping (the reference code fixes eta = 1).
     out : ndarray (>= 12, N)
         Receives d_t of the 12 BSSN rows at the interior points 3 .. N-4. Ghost columns
         are not touched (the caller fills the RHS boundaries).

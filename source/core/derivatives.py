@@ -192,26 +192,3 @@ class Derivatives:
             fwd = [(k, c / h) for k, c in enumerate(ADVEC_R_COEFFS)]
             self._advec = np.stack([self._dense(back), self._dense(fwd)])
         return self._advec
-
-    def get_stencils(self):
-        """Per-point coefficient arrays (reference ``get_stencils`` layout), in 1/dr units.
-
-        Returns a dict with ``d1``, ``d2`` (N, 5), ``advec_l``, ``advec_r`` (N, 4), ``ko``
-        (N, 7); rows of ghost points are zero. Valid for the uniform grid.
-        """
-        n = self.num_points
-        h = self.dx
-        out = {
-            "d1": np.zeros((n, 5)),
-            "d2": np.zeros((n, 5)),
-            "advec_l": np.zeros((n, 4)),
-            "advec_r": np.zeros((n, 4)),
-            "ko": np.zeros((n, 7)),
-        }
-        inner = slice(NUM_GHOSTS, n - NUM_GHOSTS)
-        out["d1"][inner] = D1_COEFFS / h
-        out["d2"][inner] = D2_COEFFS / h**2
-        out["advec_l"][inner] = ADVEC_L_COEFFS / h
-        out["advec_r"][inner] = ADVEC_R_COEFFS / h
-        out["ko"][inner] = KO_COEFFS / (64.0 * h)
-        return out

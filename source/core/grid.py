@@ -16,8 +16,6 @@ from source.jit import kernel
 from .derivatives import Derivatives
 from .spacing import NUM_GHOSTS, SpacingExtent
 
-i_x1, i_x2, i_x3 = 0, 1, 2
-
 
 @kernel
 def fill_inner_boundary_rows(state, rows, parity):
@@ -139,18 +137,4 @@ class Grid:
         out = np.zeros_like(array, dtype=np.float64)
         for v in self._rows(indices):
             out[v] = self.derivs.second(array[v])
-        return out
-
-    def get_advection(self, array, direction_bool, indices=None):
-        """Upwinded d/dr of the given rows (forward where ``direction_bool``)."""
-        out = np.zeros_like(array, dtype=np.float64)
-        for v in self._rows(indices):
-            out[v] = self.derivs.advection(array[v], direction_bool)
-        return out
-
-    def get_kreiss_oliger_diss(self, state, indices=None):
-        """Kreiss-Oliger operator (without sigma) of the given rows."""
-        out = np.zeros_like(state, dtype=np.float64)
-        for v in self._rows(indices):
-            out[v] = self.derivs.kreiss_oliger(state[v])
         return out

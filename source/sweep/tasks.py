@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-FINISHED_STATUS = ("completed", "stopped:")
 # options that may differ between an unfinished output file and the sweep's configuration
 # when the run is continued from its checkpoint (restart_config applies them)
 RESTART_CHANGES = ("t_final", "steps", "threads")
@@ -164,7 +163,8 @@ def _modes(config):
 def measured_modes(t, rho_c, expected):
     """Measured F/H1/... (kHz) from rho_c(t) when the run lasts two linear F periods, in
     bands around the expected frequencies; {} otherwise."""
-    from source.evolution.analysis import MSUN_SECONDS, bands_around, mode_frequencies
+    from source.evolution.analysis import bands_around, mode_frequencies
+    from source.units import MSUN_SECONDS
 
     if "F" not in expected or t.size < 32:
         return {}

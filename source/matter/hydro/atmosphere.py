@@ -129,20 +129,3 @@ def atmosphere_reset(D, Sr, tau, e6phi, atm, lo, hi):
             n_reset += 1
     return n_reset
 
-
-class FloorApplicator:
-    """Vectorised floors (reference interface), built on the same rules as the kernels."""
-
-    def __init__(self, atmosphere, eos):
-        self.atmosphere = atmosphere
-        self.eos = eos
-        self.tau_atm = atmosphere.tau_atm(eos)
-        self.eps_atm = atmosphere.eps_atm(eos)
-
-    def apply_primitive_floors(self, rho0, vr, p, gamma_rr):
-        a = self.atmosphere
-        rho0 = np.maximum(rho0, a.rho_floor)
-        p = np.maximum(p, a.p_floor)
-        vcap = a.v_max / np.sqrt(np.maximum(gamma_rr, 1e-30))
-        vr = np.clip(vr, -vcap, vcap)
-        return rho0, vr, p

@@ -43,26 +43,8 @@ class GeometryState:
     gamma_rr: np.ndarray
     e6phi: np.ndarray
 
-    @classmethod
-    def minkowski(cls, n):
-        return cls(np.ones(n), np.zeros(n), np.ones(n), np.ones(n))
-
-    @classmethod
-    def from_bssn_1d(cls, alpha, beta_r, phi, gamma_rr):
-        return cls(np.asarray(alpha, float), np.asarray(beta_r, float),
-                   np.asarray(gamma_rr, float), np.exp(6.0 * np.asarray(phi, float)))
-
-    def at_indices(self, idx):
-        return GeometryState(self.alpha[idx], self.beta_r[idx], self.gamma_rr[idx],
-                             self.e6phi[idx])
-
     def __len__(self):
         return len(self.alpha)
-
-
-def compute_lorentz_factor_1d(vr, gamma_rr):
-    """W = (1 - gamma_rr v^2)^{-1/2} with 1 - v^2 floored at 1e-16."""
-    return 1.0 / np.sqrt(np.maximum(1.0 - gamma_rr * vr**2, 1e-16))
 
 
 # 5-point Lagrange weights for the value at the face between cells k and k+1

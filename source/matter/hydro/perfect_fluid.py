@@ -105,7 +105,6 @@ class PerfectFluid:
         self.background = None
         self.grid = None
         self.pressure_cache = None
-        self.matter_vars_set = False
         self.last_status = None
         self.last_primitives = None
 
@@ -118,7 +117,6 @@ class PerfectFluid:
         self.tau = np.array(state_vector[self.idx_tau], dtype=np.float64)
         if grid is not None:
             self.grid = grid
-        self.matter_vars_set = True
 
     def _geometry(self, bssn_vars, bssn_d1):
         if self.geometry_cache is not None:

@@ -209,22 +209,3 @@ class Reconstruction:
 def create_reconstruction(method="wenoz"):
     return Reconstruction(method)
 
-
-def get_reconstruction_minmod():
-    return Reconstruction("minmod")
-
-
-def get_reconstruction_mc():
-    return Reconstruction("mc")
-
-
-def get_reconstruction_mp5():
-    return Reconstruction("mp5")
-
-
-def get_reconstruction_weno5():
-    return Reconstruction("weno5")
-
-
-def get_reconstruction_wenoz():
-    return Reconstruction("wenoz")

@@ -7,10 +7,10 @@ Point-wise kernels (shared by the modular and the fused paths):
   v~^r = v^r - beta^r/alpha (MBM 2014 eqs. 26-28, HEAD momentum flux);
 * ``char_speeds`` - coordinate characteristic speeds lambda_+- (Banyuls et al. 1997 eq. 37,
   radial direction, including lapse and shift);
-* ``hll_flux`` (HLLE: Harten, Lax & van Leer 1983; Einfeldt 1988), ``llf_flux`` (Rusanov),
-  ``hllc_flux`` (Mignone & Bodo 2005 contact solver, applied in the local orthonormal frame
-  as White, Stone & Gammie 2016; exact change of frame for beta^r = 0, approximate
-  otherwise);
+* ``_hll`` (HLLE: Harten, Lax & van Leer 1983; Einfeldt 1988), LLF (Rusanov, in
+  ``face_flux``), ``hllc_flux`` (Mignone & Bodo 2005 contact solver, applied in the local
+  orthonormal frame as White, Stone & Gammie 2016; exact change of frame for beta^r = 0,
+  approximate otherwise);
 * ``face_flux`` - from limited left/right primitives and face geometry to the upwinded flux.
 """
 
@@ -71,13 +71,9 @@ def char_speeds(vr, cs2, alpha, beta_r, gamma_rr):
 
 
 @kernel
-def hll_flux(lm, lp, UL, UR, FL, FR):
-    """HLLE flux of one component: (lp FL - lm FR + lp lm (UR - UL)) / (lp - lm)."""
-    return _hll(1.0 / (lp - lm), lm, lp, UL, UR, FL, FR)
-
-
-@kernel
 def _hll(inv_dl, lm, lp, UL, UR, FL, FR):
+    """HLLE flux of one component: (lp FL - lm FR + lp lm (UR - UL)) / (lp - lm), with
+    ``inv_dl`` = 1 / (lp - lm)."""
     return (lp * FL - lm * FR + lp * lm * (UR - UL)) * inv_dl
 
 

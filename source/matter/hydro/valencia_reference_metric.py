@@ -146,14 +146,6 @@ def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta
 
 
 @kernel
-def limit_faces_array(rhoL, vL, pL, rhoR, vR, pR, gamma_rr_f, atm):
-    """Apply ``limit_face_state`` in place to face arrays (length M, face geometry)."""
-    for k in range(rhoL.shape[0]):
-        rhoL[k], vL[k], pL[k] = limit_face_state(rhoL[k], vL[k], pL[k], gamma_rr_f[k], atm)
-        rhoR[k], vR[k], pR[k] = limit_face_state(rhoR[k], vR[k], pR[k], gamma_rr_f[k], atm)
-
-
-@kernel
 def reconstruct_face_states(method, rho0, vr, W, press, gamma_rr_f, atm, rL, vL, pL, rR, vR,
                             pR):
     """Limited face states at the N-1 faces between cells (face k between cells k, k+1).

@@ -6,8 +6,11 @@
     run.mode, run.status, run.star["M_star"], run.grid.dr
     run.t_ms, run.timeseries["rho_c"]             # t in milliseconds, central density
     run.snapshots[-1]["rho0"], run.snapshots[-1].t
-    measured, expected = run.mode_frequencies()   # kHz
     run.rest_mass_books()                         # unaccounted rest mass per row (M_sun)
+    load_header("out.h5").status                  # the attributes only, no dataset read
+
+Mode frequencies against linear theory: ``source.evolution.analysis.run_mode_frequencies``
+(this reader sits below the physics and imports none of it).
 
 The file layout, units and the meaning of every dataset and attribute are documented in
 ``docs/output.md``; ``UNITS`` below is the single source of the unit of every time-series
@@ -16,8 +19,8 @@ column and snapshot field (the test suite checks the document against it).
 Files of every tovflow version load: what an older file does not have (the dynamic columns,
 the attributes ``numba_threads`` and ``kernels``, ``/checkpoint``, ...) is absent from the
 dicts or ``None``, never an error. A file that is not a tovflow output raises ``ValueError``
-(an HDF5 file without the attribute ``code = "tovflow"``) or ``OSError`` (missing, or not
-HDF5), naming the path.
+(an HDF5 file without the attribute ``code = "tovflow"``), ``FileNotFoundError`` (missing)
+or ``OSError`` (not HDF5), naming the path.
 """
 
 import json
@@ -27,10 +30,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-# 1 M_sun in seconds (G M_sun / c^3, IAU nominal G M_sun), km and g cm^-3
-MSUN_SECONDS = 4.925490947e-6
-MSUN_KM = 1.476625
-MSUN_DENSITY_CGS = 6.1758e17
+from source.units import MSUN_SECONDS
 
 # Unit of every time-series column and snapshot field, in G = c = M_sun = 1. "M_sun" is a
 # mass, a length (1.476625 km) or a time (4.925490947 us); "1" dimensionless; "c" a speed
@@ -171,27 +171,6 @@ class Run:
         t = self.t
         return None if t is None else t * MSUN_SECONDS * 1e3
 
-    def mode_frequencies(self, signal="rho_c", num_modes=3, t_min=10.0):
-        """Radial-mode frequencies (kHz) of a time-series column, against linear theory.
-
-        Returns ``(measured, expected)``, two dicts keyed "F", "H1", ...: ``expected`` the
-        linear modes of this run's own star (Cowling or coupled by the run's mode,
-        ``analysis.expected_modes``; unstable modes are left out), ``measured`` the
-        strongest spectral peak of ``signal`` (t >= ``t_min``) in a band around each
-        (``analysis.bands_around``, ``analysis.mode_frequencies``; NaN where the band holds
-        no peak). Raises ``ValueError`` when the series is too short for a spectrum.
-        """
-        from source.evolution.analysis import bands_around, expected_modes, mode_frequencies
-
-        if signal not in self.timeseries or self.t is None:
-            raise ValueError(f"{self.path}: no time-series column {signal!r}")
-        expected = expected_modes(self.config, num_modes)
-        if not expected:
-            return {}, expected
-        measured = mode_frequencies(self.t, self.timeseries[signal], bands_around(expected),
-                                    t_min=t_min)
-        return measured, expected
-
     def rest_mass_books(self):
         """Unaccounted rest mass per time-series row (M_sun):
         ``baryon_mass - baryon_mass[0] - (mass_reset + mass_excised - mass_outflow)``,
@@ -263,29 +242,42 @@ def _checkpoint(f):
     return out
 
 
-def load_run(path, snapshots=True):
-    """Read a tovflow output file into a ``Run`` (everything loaded into memory).
-
-    ``snapshots=False`` skips the profile snapshots (``Run.snapshots`` is then empty; the
-    units of their fields are still listed). Raises ``OSError`` (missing or not an HDF5
-    file) or ``ValueError`` (HDF5 but not a tovflow output), naming the path.
-    """
-    path = str(Path(path))
+def _open(path):
+    """The open HDF5 file of a tovflow output and its root attributes, or a clear error."""
     if not Path(path).exists():
         raise FileNotFoundError(f"{path}: no such file")
     try:
         f = h5py.File(path, "r")
     except OSError as e:
         raise OSError(f"{path}: not a readable HDF5 file ({e})") from None
+    attrs = {k: _plain(v) for k, v in f.attrs.items()}
+    if attrs.get("code") != "tovflow":
+        f.close()
+        raise ValueError(f"{path}: not a tovflow output file (its root attribute 'code' "
+                         f"is {attrs.get('code')!r}, not 'tovflow')")
+    return f, attrs
+
+
+def _star(attrs, path):
+    star = _json(attrs, "tov", path)
+    if star is None:   # the per-property attributes carry the same numbers
+        star = {k[4:]: v for k, v in attrs.items() if k.startswith("tov_")}
+    return star
+
+
+def load_run(path, snapshots=True):
+    """Read a tovflow output file into a ``Run`` (everything loaded into memory).
+
+    ``snapshots=False`` skips the profile snapshots (``Run.snapshots`` is then empty; the
+    units of their fields are still listed). Raises ``FileNotFoundError`` (missing),
+    ``OSError`` (not an HDF5 file) or ``ValueError`` (HDF5 but not a tovflow output),
+    naming the path.
+    """
+    path = str(Path(path))
+    f, attrs = _open(path)
     with f:
-        attrs = {k: _plain(v) for k, v in f.attrs.items()}
-        if attrs.get("code") != "tovflow":
-            raise ValueError(f"{path}: not a tovflow output file (its root attribute 'code' "
-                             f"is {attrs.get('code')!r}, not 'tovflow')")
         config = _json(attrs, "config", path) or {}
-        star = _json(attrs, "tov", path)
-        if star is None:   # the per-property attributes carry the same numbers
-            star = {k[4:]: v for k, v in attrs.items() if k.startswith("tov_")}
+        star = _star(attrs, path)
         timeseries = {}
         if "timeseries" in f:
             timeseries = {k: d[()] for k, d in f["timeseries"].items()
@@ -305,3 +297,30 @@ def load_run(path, snapshots=True):
     return Run(path=path, mode=mode, config=config, star=star, timeseries=timeseries,
                snapshots=snaps, grid=grid, status=attrs.get("status"), attrs=attrs,
                units=units, checkpoint=checkpoint)
+
+
+def load_header(path):
+    """The attributes of a tovflow output file without reading any dataset: a ``Run`` whose
+    ``timeseries``, ``snapshots`` and ``units`` are empty, ``grid`` None, ``mode`` the
+    configured one (None in files older than the option), and ``checkpoint`` (if the file
+    has one) holds ``step`` and ``t`` only. Raises as ``load_run``."""
+    path = str(Path(path))
+    f, attrs = _open(path)
+    with f:
+        config = _json(attrs, "config", path) or {}
+        star = _star(attrs, path)
+        checkpoint = None
+        if "checkpoint" in f:
+            c = f["checkpoint"].attrs
+            checkpoint = {k: _plain(c[k]) if k in c else None for k in ("step", "t")}
+    return Run(path=path, mode=config.get("mode"), config=config, star=star, timeseries={},
+               snapshots=[], grid=None, status=attrs.get("status"), attrs=attrs, units={},
+               checkpoint=checkpoint)
+
+
+def read_table(path):
+    """An HDF5 table written by ``source.evolution.output.write_table`` (the sweep summary):
+    (root attributes, {column name: array}); strings come back as ``bytes``."""
+    with h5py.File(path, "r") as f:
+        return ({k: _plain(v) for k, v in f.attrs.items()},
+                {k: d[()] for k, d in f["summary"].items()})

@@ -3,12 +3,13 @@
     python -m source.warmup [--only cowling-serial ...] [--jobs N]
 
 Numba compiles a kernel the first time a process calls it and keeps the machine code in the
-on-disk cache of this source tree (``source.numba_cache_dir()``, keyed by the kernel sources,
-so it is never stale). This module runs one short run of each kind a user starts - Cowling
-and dynamic mode, serial kernels and (on a multi-core machine) parallel ones - each in its
-own process, up to ``--jobs`` at a time (default: the number of cores), so that the first
-real run loads every kernel from the cache instead of compiling it (see
-``profiling/compile_times.py`` and the README for what a cold start costs).
+on-disk cache of this source tree (``source.jit.numba_cache_dir``, set when the package is
+imported, keyed by the kernel sources, so it is never stale). This module runs one short
+run of each kind a user starts - Cowling and dynamic mode, serial kernels and (on a
+multi-core machine) parallel ones - each in its own process, up to ``--jobs`` at a time
+(default: the number of cores), so that the first real run loads every kernel from the
+cache instead of compiling it (see ``profiling/compile_times.py`` and the README for what a
+cold start costs).
 The kernels are compiled per EOS kind (ideal gas, barotropic, hybrid: ``eos.EOSKernelParams``)
 and the drivers per scheme (reconstruction, Riemann solver, formulation, c2p method:
 compile-time constants, ``fused._rk4_driver``, ``dynamic._dynamic_driver``), so these runs
@@ -96,9 +97,7 @@ def main(argv=None):
     p.add_argument("--jobs", type=int, default=None, help="processes at a time (default: "
                    "the number of cores)")
     a = p.parse_args(argv)
-    from source import numba_cache_dir
-
-    print(f"compiling the kernels into {numba_cache_dir()} ...")
+    print(f"compiling the kernels into {os.environ['NUMBA_CACHE_DIR']} ...")
     t0 = time.perf_counter()
     results = warm(a.only, a.jobs)
     print(f"done in {time.perf_counter() - t0:.1f} s")

@@ -1,9 +1,19 @@
-"""Post-processing: spectral peak finder on a synthetic signal, run summary and plots."""
+"""Post-processing: spectral peak finder on a synthetic signal, run summary and plots, and
+the command line on files that are not tovflow outputs."""
 
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
 import numpy as np
+import pytest
 
 import TOVEvolution
-from source.evolution.analysis import MSUN_SECONDS, main, mode_frequencies, summarize_run
+from source.evolution.analysis import main, mode_frequencies, summarize_run
+from source.units import MSUN_SECONDS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_mode_frequencies_of_a_synthetic_signal():
@@ -38,3 +48,35 @@ def test_summary_of_a_static_run(tmp_path):
                               "--quiet"]) == 0
     text = summarize_run(out)
     assert "no oscillation to measure" in text and "radial modes" not in text
+
+
+def _not_tovflow(tmp_path):
+    path = tmp_path / "other.h5"
+    with h5py.File(path, "w") as f:
+        f.attrs["code"] = "another code"
+        f.create_dataset("data", data=np.arange(3.0))
+    return path, "not a tovflow output file"
+
+
+def _not_hdf5(tmp_path):
+    path = tmp_path / "notes.h5"
+    path.write_text("not an HDF5 file\n")
+    return path, "not a readable HDF5 file"
+
+
+def _missing(tmp_path):
+    return tmp_path / "missing.h5", "no such file"
+
+
+@pytest.mark.parametrize("make", [_not_tovflow, _not_hdf5, _missing])
+def test_command_line_refuses_a_file_that_is_not_a_tovflow_output(tmp_path, make):
+    """``python -m source.evolution.analysis FILE``: one line naming the file, exit 2, no
+    traceback (a KeyError / FileNotFoundError traceback before ``load_run`` was used)."""
+    path, reason = make(tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "source.evolution.analysis", str(path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert str(path) in lines[0] and reason in lines[0]
+    assert "Traceback" not in proc.stderr and proc.stdout == ""

@@ -23,3 +23,24 @@ def test_baseline(tmp_path, name, path):
     diffs = differences(ref, out)
     worst = {k: rel for k, (_, rel) in diffs.items() if rel > DEFAULT_TOLERANCE}
     assert not worst, f"{name} [{path}] differs from the baseline: {worst}"
+
+
+def test_differences_sees_one_changed_value(tmp_path):
+    """The comparison can fail: one snapshot value and one time-series value changed in a
+    copy of a baseline are reported, and nothing else."""
+    import shutil
+
+    import h5py
+
+    ref = BASELINE_DIR / f"{sorted(BASELINES)[0]}.h5"
+    changed = tmp_path / "changed.h5"
+    shutil.copyfile(ref, changed)
+    with h5py.File(changed, "a") as f:
+        last = sorted(f["snapshots"])[-1]
+        f["snapshots"][last]["press"][10] *= 1.0 + 1e-6
+        f["timeseries"]["rho_c"][5] *= 1.0 - 1e-6
+    diffs = differences(ref, changed)
+    assert diffs["snapshot/press"][1] > 1e-8 and diffs["timeseries/rho_c"][1] > 1e-8
+    assert all(rel == 0.0 for key, (_, rel) in diffs.items()
+               if key not in ("snapshot/press", "timeseries/rho_c"))
+    assert all(rel == 0.0 for _, rel in differences(ref, ref).values())

@@ -210,7 +210,7 @@ def synthetic_state_vector(offsets):
     return SimpleNamespace(
         NUM_VARS=NUM_VARS, PARITY=parity, ASYMP_POWER=power,
         ASYMP_OFFSET=np.asarray(offsets, dtype=np.float64),
-        ALL_INDICES=np.arange(NUM_VARS, dtype=np.uint8),
+        ALL_INDICES=np.arange(NUM_VARS, dtype=np.uint8), FIRST_MATTER_ROW=NUM_BSSN_VARS,
     )
 
 

@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 import TOVEvolution
-from source.evolution.analysis import MSUN_SECONDS, expected_modes
-from source.io import STAR_UNITS, UNITS, load_run
+from source.evolution.analysis import expected_modes, run_mode_frequencies
+from source.io import STAR_UNITS, UNITS, load_header, load_run
+from source.units import MSUN_SECONDS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "output.md"
 N, STEPS = 100, 40
@@ -185,7 +186,7 @@ def test_load_run(runs, mode):
     booked = ts["mass_reset"] + ts.get("mass_excised", 0.0) - ts["mass_outflow"]
     np.testing.assert_allclose(dm - booked, books, rtol=0, atol=1e-18)
     with pytest.raises(ValueError, match="too short"):
-        run.mode_frequencies()
+        run_mode_frequencies(run)
     light = load_run(runs[mode], snapshots=False)
     assert light.snapshots == [] and light.units == run.units
 
@@ -262,7 +263,7 @@ def test_old_layout_and_mode_frequencies(tmp_path):
     assert [s.step for s in run.snapshots] == [0, 20]
     assert all(v is not None for v in run.units.values())
     np.testing.assert_allclose(run.rest_mass_books(), 0.0, atol=1e-15)
-    measured, exp = run.mode_frequencies()
+    measured, exp = run_mode_frequencies(run)
     assert exp == expected
     for k in ("F", "H1", "H2"):
         assert abs(measured[k] / expected[k] - 1) < 2e-3, (k, measured[k], expected[k])
@@ -274,6 +275,15 @@ def test_old_layout_and_mode_frequencies(tmp_path):
     run2 = load_run(path2)
     assert run2.checkpoint is None and run2.attrs.get("wall_seconds") is None
     assert run2.star["M_star"] == 1.400160 and set(run2.star) == set(STAR_UNITS)
+
+
+@pytest.mark.parametrize("mode", ["cowling", "dynamic"])
+def test_load_header_reads_the_attributes_only(runs, mode):
+    full, head = load_run(runs[mode]), load_header(runs[mode])
+    assert head.attrs == full.attrs and head.config == full.config and head.star == full.star
+    assert head.mode == mode and head.status == "completed"
+    assert head.timeseries == {} and head.snapshots == [] and head.grid is None
+    assert head.checkpoint == {"step": full.checkpoint["step"], "t": full.checkpoint["t"]}
 
 
 def test_not_a_tovflow_file(tmp_path):
@@ -289,3 +299,7 @@ def test_not_a_tovflow_file(tmp_path):
         load_run(text)
     with pytest.raises(OSError, match=re.escape(str(tmp_path / "missing.h5"))):
         load_run(tmp_path / "missing.h5")
+    for path, error in ((other, ValueError), (text, OSError),
+                        (tmp_path / "missing.h5", FileNotFoundError)):
+        with pytest.raises(error, match=re.escape(str(path))):
+            load_header(path)

@@ -49,7 +49,6 @@ Ghost cells and validity
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 from scipy.optimize import brentq
 
 from source.bssn.bssnstatevariables import (
@@ -62,6 +61,7 @@ from source.bssn.bssnstatevariables import (
 )
 from source.core.derivatives import first_derivative_x
 from source.core.spacing import NUM_GHOSTS
+from source.jit import kernel
 
 ApparentHorizon = namedtuple("ApparentHorizon", ["found", "r_AH", "R_AH", "M_AH", "bracket"])
 ApparentHorizon.__doc__ = """Result of ``find_apparent_horizon``.
@@ -86,7 +86,7 @@ _INTERP_POINTS = 6
 # -------------------------------------------------------------------------------------------
 # Point-wise formulas
 # -------------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
+@kernel
 def expansion_pointwise(r, phi, dphi, hrr, htt, dhtt, att, K):
     """Expansion Theta of the outgoing null normals of the sphere of coordinate radius r.
 
@@ -101,7 +101,7 @@ def expansion_pointwise(r, phi, dphi, hrr, htt, dhtt, att, K):
             - 2.0 * (att / g_t + K / 3.0))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def misner_sharp_mass_pointwise(r, phi, dphi, hrr, htt, dhtt, att, K):
     """Misner-Sharp (Hawking) mass ``(R/2) [1 - (dR/dl)^2 + (R K^th_th)^2]`` of the sphere of
     coordinate radius r (Misner & Sharp 1964, Phys. Rev. 136, B571). Same scalar arguments
@@ -116,7 +116,7 @@ def misner_sharp_mass_pointwise(r, phi, dphi, hrr, htt, dhtt, att, K):
     return 0.5 * areal * ((1.0 - dR_dl) * (1.0 + dR_dl) + rk * rk)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _expansion_kernel(r, phi, dphi, hrr, htt, dhtt, att, K, out):
     n = r.shape[0]
     for i in range(n):
@@ -126,7 +126,7 @@ def _expansion_kernel(r, phi, dphi, hrr, htt, dhtt, att, K, out):
                                      K[i])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _mass_kernel(r, phi, dphi, hrr, htt, dhtt, att, K, out):
     n = r.shape[0]
     for i in range(n):

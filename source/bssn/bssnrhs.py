@@ -134,9 +134,10 @@ about 30 instead of 34 us per ``bssn_rhs`` call at N = 400 on one thread). No fa
 
 import math
 
-from numba import njit, prange
+from numba import prange
 
 from source.core.spacing import NUM_GHOSTS
+from source.jit import inline_kernel, kernel
 
 from .bssnstatevariables import (
     idx_app,
@@ -161,8 +162,6 @@ M_STT_OVER_R2 = 3   # S_thetatheta / r^2
 M_S = 4             # S = gamma^ij S_ij
 NUM_MATTER_ROWS = 5
 
-# Gamma-driver damping of the reference code (not a configuration knob there).
-ETA_DEFAULT = 1.0
 # Safeguards of the working copy (values only).
 PHI_MAX = 1.0e6
 DET_RATIO_MIN = 1.0e-300
@@ -178,7 +177,7 @@ _ELEVEN_SIXTHS = 11.0 / 6.0
 # ---------------------------------------------------------------------------------------------
 # Point-wise physics
 # ---------------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def enforce_det_gamma_bar(hrr, htt, hpp):
     """Rescale the conformal metric to det bar-gamma = det hat-gamma (values only).
 
@@ -212,7 +211,7 @@ def enforce_det_gamma_bar(hrr, htt, hpp):
     return f * (1.0 + hrr) - 1.0, f * (1.0 + htt) - 1.0
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def conformal_connection(r, hrr, hT, dhrr, dhT):
     """Connection quantities of bar-gamma (B13 eqs. 23-25, reduced to spherical symmetry).
 
@@ -234,7 +233,7 @@ def conformal_connection(r, hrr, hT, dhrr, dhT):
     return g_r, g_T, inv_gr, inv_gT, Q, G_rrr, G_rTT, Delta_r
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def conformal_ricci(r, hrr, hT, dhrr, dhT, d2hrr, d2hT, lam, dlam,
                     inv_gr, inv_gT, Q, Delta_r):
     """Ricci tensor of bar-gamma, B13 eq. 12 with the evolved bar-Lambda^r = lambda.
@@ -262,7 +261,7 @@ def conformal_ricci(r, hrr, hT, dhrr, dhT, d2hrr, d2hT, lam, dlam,
     return R_rr, R_TT
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def bssn_rhs_point(r, values, d1, d2, adv, matter, eta, c_ham=0.0):
     """BSSN right-hand side at one point, without Kreiss-Oliger dissipation.
 
@@ -366,7 +365,7 @@ def bssn_rhs_point(r, values, d1, d2, adv, matter, eta, c_ham=0.0):
             rhs_beta, rhs_B, rhs_alpha)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def hamiltonian_point(r, values, d1, d2, rho):
     """Hamiltonian constraint H at one point (B13 eq. 13).
 
@@ -388,7 +387,7 @@ def hamiltonian_point(r, values, d1, d2, rho):
                                 (d2phi - G_rrr * dphi + Q * dphi) * inv_gr, rho)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def hamiltonian_of_parts(K, A2, e4, ricci_scalar, dphi, inv_gr, lap_phi, rho):
     """H = 2/3 K^2 - A_ij A^ij + e^{-4 phi} (R-bar - 8 (D phi)^2 - 8 D^2 phi) - 16 pi rho
     (B13 eq. 13) from its parts; ``e4`` = e^{-4 phi}, ``ricci_scalar`` = R-bar,
@@ -398,7 +397,7 @@ def hamiltonian_of_parts(K, A2, e4, ricci_scalar, dphi, inv_gr, lap_phi, rho):
             - 16.0 * _PI * rho)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def momentum_point(r, values, d1, darr, S_r):
     """Radial momentum constraint M^r at one point (E18 eq. 47; B13 eq. 14 with
     S^i = gamma^ij S_j).
@@ -421,7 +420,7 @@ def momentum_point(r, values, d1, darr, S_r):
 # ---------------------------------------------------------------------------------------------
 # Stencils (coefficients of source.core.derivatives), on the seven values f_{i-3..i+3}
 # ---------------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _centred(fm2, fm1, f0, fp1, fp2, inv12h, inv12h2):
     """4th-order centred first and second derivatives."""
     d1 = (fm2 - 8.0 * fm1 + 8.0 * fp1 - fp2) * inv12h
@@ -429,7 +428,7 @@ def _centred(fm2, fm1, f0, fp1, fp2, inv12h, inv12h2):
     return d1, d2
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _upwind(fm3, fm2, fm1, f0, fp1, fp2, fp3, forward, invh):
     """3rd-order one-sided first derivative: forward stencil if ``forward`` (beta >= 0)."""
     if forward:
@@ -437,7 +436,7 @@ def _upwind(fm3, fm2, fm1, f0, fp1, fp2, fp3, forward, invh):
     return (-_ONE_THIRD * fm3 + 1.5 * fm2 - 3.0 * fm1 + _ELEVEN_SIXTHS * f0) * invh
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _ko(fm3, fm2, fm1, f0, fp1, fp2, fp3):
     """Sixth difference (Kreiss-Oliger stencil without the 1/(64 dr))."""
     return (fm3 + fp3) - 6.0 * (fm2 + fp2) + 15.0 * (fm1 + fp1) - 20.0 * f0
@@ -461,7 +460,7 @@ def bssn_rhs(state, r, dr, matter, eta, out, ko_strength=1.0, ham_damping=0.0):
         ``rho, S_r, S_rr, S_tt/r^2, S`` (rows ``M_RHO`` ... ``M_S``), computed by the caller
         from the hydro with the current (det-rescaled) metric.
     eta : float
-        Gamma-driver damping (the reference uses ``ETA_DEFAULT`` = 1).
+        Gamma-driver damping (the reference code fixes eta = 1).
     out : ndarray (>= 12, N)
         Receives d_t of the 12 BSSN rows at the interior points 3 .. N-4. Ghost columns
         are not touched (the caller fills the RHS boundaries).
@@ -479,14 +478,14 @@ def bssn_rhs(state, r, dr, matter, eta, out, ko_strength=1.0, ham_damping=0.0):
                      float(ham_damping))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _bssn_rhs_kernel(state, r, dr, matter, eta, out, ko_strength, ham_damping):
     """The compiled ``bssn_rhs`` (every argument explicit: Numba compiles slower code for
     omitted default arguments, 80 instead of 32 us at N = 400)."""
     bssn_rhs_pass(state, r, dr, matter, eta, out, ko_strength, ham_damping)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def bssn_rhs_pass(state, r, dr, matter, eta, out, ko_strength, ham_damping):
     """The loop of ``bssn_rhs``, written with ``prange`` and inlined (Numba IR) into its
     callers: a ``parallel=True`` kernel gets a parallel region, a serial one a plain loop."""
@@ -597,7 +596,7 @@ def bssn_rhs_pass(state, r, dr, matter, eta, out, ko_strength, ham_damping):
         out[idx_lapse, i] = rhs[11] + sigma * kalpha
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def constraints(state, r, dr, matter, ham_out, mom_out):
     """Hamiltonian and radial momentum constraints at the interior points.
 

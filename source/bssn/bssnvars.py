@@ -58,10 +58,6 @@ class BSSNVars:
 class BSSNFirstDerivs:
     """First radial derivatives of the BSSN rows (derivative index last)."""
 
-    first_derivative_indices = np.array([bv.idx_phi, bv.idx_hrr, bv.idx_htt, bv.idx_hpp,
-                                         bv.idx_K, bv.idx_arr, bv.idx_att, bv.idx_app,
-                                         bv.idx_lambdar, bv.idx_shiftr, bv.idx_lapse])
-
     def __init__(self, N):
         self.N = N
         self._d_state = np.zeros((bv.NUM_BSSN_VARS, N))

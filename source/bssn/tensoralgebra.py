@@ -4,9 +4,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SPACEDIM = 3
-eight_pi_G = 8.0 * np.pi
-
 
 @dataclass
 class EMTensor:
@@ -35,8 +32,3 @@ def get_bar_gamma_LL(r, h_LL, background=None):
     hat[:, 2, 2] = r**2
     return hat + s[:, :, None] * s[:, None, :] * h_LL
 
-
-def get_det_bar_gamma(r, h_LL, background=None):
-    """det gamma-bar for the diagonal metric."""
-    g = get_bar_gamma_LL(r, h_LL, background)
-    return g[:, 0, 0] * g[:, 1, 1] * g[:, 2, 2]

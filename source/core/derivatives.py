@@ -13,7 +13,8 @@ Stretched grids use the chain rule with r'(x), r''(x) from the spacing.
 """
 
 import numpy as np
-from numba import njit
+
+from source.jit import kernel
 
 from .spacing import NUM_GHOSTS
 
@@ -27,7 +28,7 @@ ADVEC_R_COEFFS = np.array([-11.0 / 6.0, 3.0, -3.0 / 2.0, 1.0 / 3.0])
 KO_COEFFS = np.array([1.0, -6.0, 15.0, -20.0, 15.0, -6.0, 1.0])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def first_derivative_x(f, dx, out):
     """4th-order centred d/dx of ``f`` (1-D) on points 3..N-4; 0 on ghosts."""
     n = f.shape[0]
@@ -39,7 +40,7 @@ def first_derivative_x(f, dx, out):
         out[i] = (f[i - 2] - 8.0 * f[i - 1] + 8.0 * f[i + 1] - f[i + 2]) * inv12h
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def second_derivative_x(f, dx, out):
     """4th-order centred d^2/dx^2 of ``f`` (1-D) on points 3..N-4; 0 on ghosts."""
     n = f.shape[0]
@@ -53,7 +54,7 @@ def second_derivative_x(f, dx, out):
         ) * inv12h2
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def advection_derivative_x(f, dx, upwind_right, out):
     """3rd-order one-sided d/dx: forward stencil where ``upwind_right`` is True (beta >= 0),
     backward elsewhere. 0 on ghosts."""
@@ -72,7 +73,7 @@ def advection_derivative_x(f, dx, upwind_right, out):
             ) / dx
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def kreiss_oliger_x(f, dr, out):
     """Kreiss-Oliger sixth difference / (64 dr) (without the strength sigma)."""
     n = f.shape[0]
@@ -191,26 +192,3 @@ class Derivatives:
             fwd = [(k, c / h) for k, c in enumerate(ADVEC_R_COEFFS)]
             self._advec = np.stack([self._dense(back), self._dense(fwd)])
         return self._advec
-
-    def get_stencils(self):
-        """Per-point coefficient arrays (reference ``get_stencils`` layout), in 1/dr units.
-
-        Returns a dict with ``d1``, ``d2`` (N, 5), ``advec_l``, ``advec_r`` (N, 4), ``ko``
-        (N, 7); rows of ghost points are zero. Valid for the uniform grid.
-        """
-        n = self.num_points
-        h = self.dx
-        out = {
-            "d1": np.zeros((n, 5)),
-            "d2": np.zeros((n, 5)),
-            "advec_l": np.zeros((n, 4)),
-            "advec_r": np.zeros((n, 4)),
-            "ko": np.zeros((n, 7)),
-        }
-        inner = slice(NUM_GHOSTS, n - NUM_GHOSTS)
-        out["d1"][inner] = D1_COEFFS / h
-        out["d2"][inner] = D2_COEFFS / h**2
-        out["advec_l"][inner] = ADVEC_L_COEFFS / h
-        out["advec_r"][inner] = ADVEC_R_COEFFS / h
-        out["ko"][inner] = KO_COEFFS / (64.0 * h)
-        return out

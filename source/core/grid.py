@@ -5,22 +5,19 @@ state plus the same maps applied to every stage's RHS reproduces a per-stage fil
 
 * inner (r = 0): ghost i = 0, 1, 2 takes ``PARITY[v] * state[v, 5 - i]``;
 * outer: BSSN rows ``f(r_g) = a + (f(r_L) - a) (r_g / r_L)^n`` from the last interior point
-  r_L = r[N-4]; the matter rows (identified by position: the rows after the 12 BSSN rows)
-  copy the last interior value (zero gradient).
+  r_L = r[N-4]; the matter rows (identified by position: the rows from the state vector's
+  ``FIRST_MATTER_ROW`` on) copy the last interior value (zero gradient).
 """
 
 import numpy as np
-from numba import njit
 
-from source.bssn.bssnstatevariables import NUM_BSSN_VARS
+from source.jit import kernel
 
 from .derivatives import Derivatives
 from .spacing import NUM_GHOSTS, SpacingExtent
 
-i_x1, i_x2, i_x3 = 0, 1, 2
 
-
-@njit(cache=True, error_model="numpy")
+@kernel
 def fill_inner_boundary_rows(state, rows, parity):
     """Parity fill of the three inner ghosts of the given rows, in place."""
     for k in range(rows.shape[0]):
@@ -30,7 +27,7 @@ def fill_inner_boundary_rows(state, rows, parity):
             state[v, i] = p * state[v, 2 * NUM_GHOSTS - 1 - i]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def fill_outer_boundary_rows(state, rows, asymp_power, asymp_offset, r, first_copy_row):
     """Outer fill, in place: power-law extrapolation for rows < ``first_copy_row``,
     zero-gradient copy for the rows at or after it."""
@@ -56,7 +53,8 @@ class Grid:
     spacing : Spacing
         Point placement (``LinearSpacing`` for hydro).
     a_state_vector : StateVector
-        Row layout; gives ``PARITY``, ``ASYMP_POWER``, ``ASYMP_OFFSET``.
+        Row layout; gives ``PARITY``, ``ASYMP_POWER``, ``ASYMP_OFFSET`` and
+        ``FIRST_MATTER_ROW``.
     """
 
     def __init__(self, spacing, a_state_vector):
@@ -76,6 +74,7 @@ class Grid:
         self.ASYMP_POWER = a_state_vector.ASYMP_POWER
         self.ASYMP_OFFSET = a_state_vector.ASYMP_OFFSET
         self.ALL_INDICES = a_state_vector.ALL_INDICES
+        self.first_copy_row = a_state_vector.FIRST_MATTER_ROW
         self._zero_offset = np.zeros_like(self.ASYMP_OFFSET)
         # interior index range (inclusive start, exclusive stop)
         self.interior = slice(NUM_GHOSTS, self.N - NUM_GHOSTS)
@@ -93,7 +92,7 @@ class Grid:
         """Outer fill (in place): BSSN extrapolation, matter rows copied."""
         fill_outer_boundary_rows(
             state, self._rows(indices), self.ASYMP_POWER, self.ASYMP_OFFSET, self.r,
-            NUM_BSSN_VARS,
+            self.first_copy_row,
         )
 
     def fill_boundaries(self, state, indices=None):
@@ -109,7 +108,7 @@ class Grid:
         """
         rows = self._rows(indices)
         fill_outer_boundary_rows(
-            rhs, rows, self.ASYMP_POWER, self._zero_offset, self.r, NUM_BSSN_VARS
+            rhs, rows, self.ASYMP_POWER, self._zero_offset, self.r, self.first_copy_row
         )
         fill_inner_boundary_rows(rhs, rows, self.PARITY)
 
@@ -138,18 +137,4 @@ class Grid:
         out = np.zeros_like(array, dtype=np.float64)
         for v in self._rows(indices):
             out[v] = self.derivs.second(array[v])
-        return out
-
-    def get_advection(self, array, direction_bool, indices=None):
-        """Upwinded d/dr of the given rows (forward where ``direction_bool``)."""
-        out = np.zeros_like(array, dtype=np.float64)
-        for v in self._rows(indices):
-            out[v] = self.derivs.advection(array[v], direction_bool)
-        return out
-
-    def get_kreiss_oliger_diss(self, state, indices=None):
-        """Kreiss-Oliger operator (without sigma) of the given rows."""
-        out = np.zeros_like(state, dtype=np.float64)
-        for v in self._rows(indices):
-            out[v] = self.derivs.kreiss_oliger(state[v])
         return out

@@ -87,10 +87,6 @@ class LinearSpacing(Spacing):
         d[1] = 1.0
         return d
 
-    @classmethod
-    def x_of_r(cls, r, **kw):
-        return np.asarray(r, dtype=float)
-
     @staticmethod
     def get_parameters(r_max, min_dr, extent=SpacingExtent.HALF):
         """Number of points for a requested spacing: ``ceil(r_max/min_dr + 3 + 1/2)``."""
@@ -115,10 +111,6 @@ class SinhSpacing(Spacing):
         for n in range(7):
             d[n] = self.a * (np.sinh(x) if n % 2 == 0 else np.cosh(x))
         return d
-
-    @classmethod
-    def x_of_r(cls, r, a=1.0):
-        return np.arcsinh(np.asarray(r, dtype=float) / a)
 
     @staticmethod
     def get_parameters(r_max, min_dr, max_dr, extent=SpacingExtent.HALF):

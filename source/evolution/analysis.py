@@ -1,11 +1,15 @@
 """Post-processing: radial-mode frequencies from a central-density time series.
 
-Units: t in M_sun; f[kHz] = f[1/M_sun] / (4.925490947e-6 s * 1e3).
+Units: t in M_sun; f[kHz] = f[1/M_sun] / (1 M_sun in ms, ``source.units.MSUN_SECONDS``).
+Output files are read with ``source.io.load_run``.
+
+    python -m source.evolution.analysis out.h5 [--plot DIR]
 """
 
 import numpy as np
 
-MSUN_SECONDS = 4.925490947e-6
+from source.io import load_run
+from source.units import MSUN_SECONDS
 
 
 def to_khz(f_per_msun):
@@ -116,23 +120,39 @@ def bands_around(expected):
     return bands
 
 
+def run_mode_frequencies(run, signal="rho_c", num_modes=3, t_min=10.0):
+    """Radial-mode frequencies (kHz) of a time-series column of a run (``source.io.Run``),
+    against linear theory.
+
+    Returns ``(measured, expected)``, two dicts keyed "F", "H1", ...: ``expected`` the
+    linear modes of this run's own star (Cowling or coupled by the run's mode,
+    ``expected_modes``; unstable modes are left out), ``measured`` the strongest spectral
+    peak of ``signal`` (t >= ``t_min``) in a band around each (``bands_around``,
+    ``mode_frequencies``; NaN where the band holds no peak). Raises ``ValueError`` when
+    the series is too short for a spectrum.
+    """
+    if signal not in run.timeseries or run.t is None:
+        raise ValueError(f"{run.path}: no time-series column {signal!r}")
+    expected = expected_modes(run.config, num_modes)
+    if not expected:
+        return {}, expected
+    measured = mode_frequencies(run.t, run.timeseries[signal], bands_around(expected),
+                                t_min=t_min)
+    return measured, expected
+
+
 #: rho_c/rho_c(0) - 1 below which a run is static (no mode frequencies to report).
 STATIC_TOLERANCE = 1e-12
 
 
 def summarize_run(path):
     """Text summary of an output file: star, run status, mode frequencies, rest-mass books."""
-    import json
-
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        cfg = json.loads(f.attrs["config"])
-        ts = {k: f["timeseries"][k][:] for k in f["timeseries"]}
-        lines = [f"{path}: {f.attrs['status']}",
-                 f"  star: M = {f.attrs['tov_M_star']:.6f}, R_iso = {f.attrs['tov_R_iso']:.6f}"
-                 f", rho_c = {cfg['rho_central']:g}; N = {cfg['num_points']}, "
-                 f"r_max = {cfg['r_max']:g}, {cfg['recon']}/{cfg['riemann']}/{cfg['c2p']}"]
+    run = load_run(path, snapshots=False)
+    cfg, ts, star = run.config, run.timeseries, run.star
+    lines = [f"{path}: {run.status}",
+             f"  star: M = {star['M_star']:.6f}, R_iso = {star['R_iso']:.6f}"
+             f", rho_c = {cfg['rho_central']:g}; N = {cfg['num_points']}, "
+             f"r_max = {cfg['r_max']:g}, {cfg['recon']}/{cfg['riemann']}/{cfg['c2p']}"]
     t, rho_c, m = ts["t"], ts["rho_c"], ts["baryon_mass"]
     lines.append(f"  t = {t[0]:g} .. {t[-1]:g} ({t.size} rows); rho_c/rho_c(0) - 1 in "
                  f"[{(rho_c / rho_c[0] - 1).min():+.3e}, {(rho_c / rho_c[0] - 1).max():+.3e}]")
@@ -184,7 +204,6 @@ def plot_run(path, outdir):
     rest-mass change, and the density profiles of the snapshots."""
     from pathlib import Path
 
-    import h5py
     import matplotlib
 
     matplotlib.use("Agg")
@@ -192,19 +211,16 @@ def plot_run(path, outdir):
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    with h5py.File(path, "r") as f:
-        import json
-
-        expected = expected_modes(json.loads(f.attrs["config"]))
-        t = f["timeseries/t"][:]
-        rho_c = f["timeseries/rho_c"][:]
-        m = f["timeseries/baryon_mass"][:]
-        snaps = [(g.attrs["t"], g["r"][:], g["rho0"][:]) for g in f["snapshots"].values()]
-        dyn = snaps_dyn = None
-        if "alpha_c" in f["timeseries"]:
-            dyn = {k: f["timeseries"][k][:] for k in f["timeseries"]}
-            snaps_dyn = [(g.attrs["t"], g["r"][:], g["lapse"][:], g["rho0"][:])
-                         for g in f["snapshots"].values()]
+    run = load_run(path)
+    expected = expected_modes(run.config)
+    t = run.timeseries["t"]
+    rho_c = run.timeseries["rho_c"]
+    m = run.timeseries["baryon_mass"]
+    snaps = [(s.t, s["r"], s["rho0"]) for s in run.snapshots]
+    dyn = snaps_dyn = None
+    if "alpha_c" in run.timeseries:
+        dyn = run.timeseries
+        snaps_dyn = [(s.t, s["r"], s["lapse"], s["rho0"]) for s in run.snapshots]
     fig, ax = plt.subplots(3, 1, figsize=(7, 9), constrained_layout=True)
     ax[0].plot(t, rho_c / rho_c[0] - 1)
     ax[0].set(xlabel="t [M_sun]", ylabel="rho_c / rho_c(0) - 1")
@@ -287,13 +303,19 @@ def _plot_dynamic(plt, outdir, ts, snaps):
 
 def main(argv=None):
     import argparse
+    import sys
 
     p = argparse.ArgumentParser(prog="python -m source.evolution.analysis",
                                 description="Summarize (and optionally plot) a tovflow run.")
     p.add_argument("output", help="HDF5 file written by TOVEvolution.py")
     p.add_argument("--plot", metavar="DIR", help="write PNG figures into DIR (matplotlib)")
     a = p.parse_args(argv)
-    print(summarize_run(a.output))
+    try:
+        summary = summarize_run(a.output)
+    except (OSError, ValueError) as e:     # load_run's errors name the file and the problem
+        print(f"{p.prog}: {e}", file=sys.stderr)
+        return 2
+    print(summary)
     if a.plot:
         for f in plot_run(a.output, a.plot):
             print(f"  wrote {f}")

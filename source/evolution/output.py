@@ -145,37 +145,57 @@ class RunWriter:
             os.remove(self.work_path)
 
 
+def write_table(path, attrs, columns):
+    """Write an HDF5 table (the sweep summary): the root attributes ``attrs`` and one 1-D
+    dataset per column, ``/summary/<name>``, in the order of ``columns`` (name -> array, or
+    a list of str, stored as variable-length UTF-8 strings). Read it with
+    ``source.io.read_table``."""
+    with h5py.File(path, "w") as f:
+        for k, v in attrs.items():
+            f.attrs[k] = v
+        g = f.create_group("summary")
+        for name, values in columns.items():
+            if isinstance(values, list):
+                values = np.array(values, dtype=h5py.string_dtype())
+            g.create_dataset(name, data=values)
+
+
 class RestartError(ValueError):
     """A restart file that is missing, unreadable or not a checkpointed tovflow output."""
 
 
 def read_restart(path):
-    """Everything a restart needs from an output file: config (dict), checkpoint state,
-    time-series rows and snapshots up to the checkpoint step."""
-    if not os.path.exists(path):
-        raise RestartError(f"--restart-from: {path!r} does not exist")
+    """Everything a restart needs from an output file (read with ``source.io.load_run``):
+    config (dict), checkpoint state, time-series rows and snapshots up to the checkpoint
+    step."""
+    from source.io import load_run
+
     try:
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("code") != "tovflow" or "checkpoint" not in f:
-                raise RestartError(f"--restart-from: {path!r} is not a checkpointed tovflow "
-                                   "output (no /checkpoint group)")
-            config = json.loads(f.attrs["config"])
-            c = f["checkpoint"]
-            step = int(c.attrs["step"])
-            state = {"U": c["U"][:], "prim": c["prim"][:], "books": c["books"][:],
-                     "step": step, "t": float(c.attrs["t"])}
-            ts = f["timeseries"]
-            keep = ts["step"][:] <= step
-            timeseries = {name: ts[name][:][keep] for name in ts}
-            snapshots = {}
-            for name, g in f["snapshots"].items():
-                if int(g.attrs["step"]) <= step:
-                    snapshots[name] = ({k: g[k][:] for k in g}, dict(g.attrs))
-    except RestartError:
-        raise
-    except (OSError, KeyError, ValueError) as e:
+        run = load_run(path)
+    except FileNotFoundError:
+        raise RestartError(f"--restart-from: {path!r} does not exist") from None
+    except ValueError:
+        raise RestartError(f"--restart-from: {path!r} is not a checkpointed tovflow "
+                           "output (no /checkpoint group)") from None
+    except OSError as e:
         raise RestartError(f"--restart-from: cannot read {path!r} ({e})") from None
-    return config, state, timeseries, snapshots
+    if run.checkpoint is None:
+        raise RestartError(f"--restart-from: {path!r} is not a checkpointed tovflow "
+                           "output (no /checkpoint group)")
+    c = run.checkpoint
+    try:
+        if "config" not in run.attrs:
+            raise KeyError("config")
+        step = int(c["step"])
+        state = {"U": c["U"], "prim": c["prim"], "books": c["books"], "step": step,
+                 "t": float(c["t"])}
+        keep = run.timeseries["step"] <= step
+        timeseries = {name: column[keep] for name, column in run.timeseries.items()}
+    except (KeyError, TypeError) as e:
+        raise RestartError(f"--restart-from: cannot read {path!r} ({e!r})") from None
+    snapshots = {f"{s.step:09d}": (s.fields, {"step": s.step, "t": s.t})
+                 for s in run.snapshots if s.step <= step}
+    return run.config, state, timeseries, snapshots
 
 
 def copy_history(writer, timeseries, snapshots):

@@ -131,10 +131,9 @@ def check_output(config, output, overwrite=False, restart=None):
 
 
 def _restart_history(path):
-    import h5py
+    from source.io import load_header
 
-    with h5py.File(path, "r") as f:
-        return json.loads(f.attrs.get("history", "[]"))
+    return json.loads(load_header(path).attrs.get("history", "[]"))
 
 
 def terminal_progress(cfg, sim, row0):
@@ -258,9 +257,8 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
     if sim.horizon_time is not None:
         writer.f.attrs["horizon_time"] = sim.horizon_time
     writer.close(status=status, wall_seconds=wall)
-    import h5py
-    with h5py.File(out, "r") as f:
-        fails = int(f["timeseries/c2p_failures"][:].sum())
+    from source.io import load_run
+    fails = int(load_run(out, snapshots=False).timeseries["c2p_failures"].sum())
     dM = row[COL.baryon_mass] - row0[COL.baryon_mass]
     outflow, reset = row[COL.mass_outflow], row[COL.mass_reset]
     fields = sim.timeseries_fields

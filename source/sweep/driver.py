@@ -142,14 +142,13 @@ def _cell(row, key, fmt):
 
 def _interrupted_row(run):
     """The row of a run stopped by an interrupted sweep: the status its output has."""
+    from source.io import load_header
+
     row = summary_table.pending_row(run)
     row["action"] = "interrupted"
     try:
-        import h5py
-
-        with h5py.File(run.output, "r") as f:
-            row["status"] = str(f.attrs.get("status", "pending"))
-    except OSError:
+        row["status"] = str(load_header(run.output).status or "pending")
+    except (OSError, ValueError):       # no output yet, or not a readable tovflow file
         pass
     return row
 

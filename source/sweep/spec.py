@@ -50,7 +50,6 @@ STUDY_OPTIONS = {"convergence": {"reference": ("initial", "finest")},
                  "sequence": {"parameter": None}}
 TOP_LEVEL_KEYS = ("base", "vary", "zip", "output_dir", "study", "description", *STUDIES)
 RANGE_KEYS = ("start", "stop", "num", "scale")
-STAR_PARAMETERS = ("rho_central", "K", "gamma")
 MAX_NAME_LENGTH = 160
 
 

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .tasks import is_finished
+from source.units import MSUN_MS
 
-MSUN_KHZ = 4.925490947e-6 * 1e3        # 1 / (1 kHz) in M_sun: f[1/M_sun] = f[kHz] * this
+from .tasks import is_finished
 
 
 @dataclass
@@ -249,7 +249,7 @@ def _linear_curve(config, parameter, values, kind):
         except Exception:  # noqa: BLE001 - no star for this value: leave a gap
             continue
         out["x"].append(float(v))
-        f2 = modes.omega2 / (2 * math.pi * MSUN_KHZ) ** 2
+        f2 = modes.omega2 / (2 * math.pi * MSUN_MS) ** 2   # kHz^2
         out["F2"].append(float(f2[0]))
         out["H12"].append(float(f2[1]))
         out["M"].append(float(modes.background.M))

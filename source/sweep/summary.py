@@ -117,8 +117,9 @@ def _types(sweep):
 def write_summary(sweep, rows):
     """Write ``summary.csv`` and ``summary.h5`` in the sweep's output directory (``rows``:
     {run name: row dict}, in the sweep's run order). Returns the two paths."""
-    import h5py
     import numpy as np
+
+    from source.evolution.output import write_table
 
     out = Path(sweep.output_dir)
     names = columns(sweep.varied)
@@ -133,25 +134,22 @@ def write_summary(sweep, rows):
 
     types = _types(sweep)
 
+    def column(c):
+        values = [row.get(c) for row in ordered]
+        t = types.get(c, str)
+        if t is str:
+            return ["" if v is None else str(v) for v in values]
+        if t is bool:
+            return np.array([bool(v) for v in values])
+        if t is int and not any(_missing(v) for v in values):
+            return np.array(values, dtype=np.int64)
+        return np.array([np.nan if _missing(v) else float(v) for v in values])
+
     def write_h5(tmp):
-        with h5py.File(tmp, "w") as f:
-            f.attrs["sweep"] = json.dumps(sweep.describe(), default=str)
-            f.attrs["columns"] = json.dumps(names)
-            f.attrs["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            g = f.create_group("summary")
-            for c in names:
-                values = [row.get(c) for row in ordered]
-                t = types.get(c, str)
-                if t is str:
-                    data = np.array(["" if v is None else str(v) for v in values],
-                                    dtype=h5py.string_dtype())
-                elif t is bool:
-                    data = np.array([bool(v) for v in values])
-                elif t is int and not any(_missing(v) for v in values):
-                    data = np.array(values, dtype=np.int64)
-                else:
-                    data = np.array([np.nan if _missing(v) else float(v) for v in values])
-                g.create_dataset(c, data=data)
+        attrs = {"sweep": json.dumps(sweep.describe(), default=str),
+                 "columns": json.dumps(names),
+                 "updated": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        write_table(tmp, attrs, {c: column(c) for c in names})
 
     _atomic_write(out / CSV_NAME, write_csv)
     _atomic_write(out / H5_NAME, write_h5)
@@ -163,11 +161,11 @@ def read_summary(path):
     floats or ints, missing numbers as None from CSV and NaN from HDF5)."""
     path = Path(path)
     if path.suffix in (".h5", ".hdf5"):
-        import h5py
+        from source.io import read_table
 
-        with h5py.File(path, "r") as f:
-            names = json.loads(f.attrs["columns"])
-            data = {c: f["summary"][c][()] for c in names}
+        attrs, table = read_table(path)
+        names = json.loads(attrs["columns"])
+        data = {c: table[c] for c in names}
         n = len(next(iter(data.values()))) if data else 0
         return [{c: (data[c][i].decode() if isinstance(data[c][i], bytes) else
                      data[c][i].item()) for c in names} for i in range(n)]

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 
-FINISHED_STATUS = ("completed", "stopped:")
 # options that may differ between an unfinished output file and the sweep's configuration
 # when the run is continued from its checkpoint (restart_config applies them)
 RESTART_CHANGES = ("t_final", "steps", "threads")
@@ -51,18 +50,18 @@ def plan_run(output, config):
     ``"restart"`` (unfinished, same configuration, a checkpoint to continue from, or
     finished with an earlier end), or ``"fresh"`` (no file, a failed run, another
     configuration, an unreadable file)."""
-    import h5py
+    from source.io import load_header
 
     output = Path(output)
     if not output.exists():
         return "fresh"
     try:
-        with h5py.File(output, "r") as f:
-            status = str(f.attrs.get("status", ""))
-            stored = json.loads(f.attrs.get("config", "{}"))
-            has_checkpoint = "checkpoint" in f
+        header = load_header(output)
     except (OSError, ValueError):
         return "fresh"
+    status = str(header.status or "")
+    stored = header.config
+    has_checkpoint = header.checkpoint is not None
     if is_finished(status) and _same(stored, config):
         return "done"
     if status.startswith("failed") or not has_checkpoint:
@@ -164,7 +163,8 @@ def _modes(config):
 def measured_modes(t, rho_c, expected):
     """Measured F/H1/... (kHz) from rho_c(t) when the run lasts two linear F periods, in
     bands around the expected frequencies; {} otherwise."""
-    from source.evolution.analysis import MSUN_SECONDS, bands_around, mode_frequencies
+    from source.evolution.analysis import bands_around, mode_frequencies
+    from source.units import MSUN_SECONDS
 
     if "F" not in expected or t.size < 32:
         return {}

@@ -15,8 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import h5py
 import numpy as np
+
+from source.io import load_run
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE_DIR = ROOT / "baselines"
@@ -60,14 +61,13 @@ def differences(reference, candidate):
     """{variable: (max abs diff, max rel diff)} between two output files (interior cells
     of every snapshot, and the time series)."""
     out = {}
-    with h5py.File(reference, "r") as a, h5py.File(candidate, "r") as b:
-        for step in a["snapshots"]:
-            for v in SNAPSHOT_FIELDS:
-                x = a["snapshots"][step][v][3:-3]
-                y = b["snapshots"][step][v][3:-3]
-                _accumulate(out, f"snapshot/{v}", x, y)
-        for v in TIMESERIES_FIELDS:
-            _accumulate(out, f"timeseries/{v}", a["timeseries"][v][:], b["timeseries"][v][:])
+    a, b = load_run(reference), load_run(candidate)
+    b_snapshots = {s.step: s for s in b.snapshots}
+    for snap in a.snapshots:
+        for v in SNAPSHOT_FIELDS:
+            _accumulate(out, f"snapshot/{v}", snap[v][3:-3], b_snapshots[snap.step][v][3:-3])
+    for v in TIMESERIES_FIELDS:
+        _accumulate(out, f"timeseries/{v}", a.timeseries[v], b.timeseries[v])
     return out
 
 

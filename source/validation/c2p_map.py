@@ -60,8 +60,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from numba import njit
 
+from source.jit import kernel
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import (
     C2P_FAILED,
@@ -242,7 +242,7 @@ def newton_floor(w1, eps, gamma):
 # ---------------------------------------------------------------------------------------
 # The map
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
+@kernel
 def _newton_alone(D, S_r, tau, gamma_rr, gamma, p_guess, atm, tol, max_iter, ok, iters):
     """Run the Newton fast path alone (same conservative S^2 cap as the full recovery) to
     see where the full solver had to fall back to Kastaun."""

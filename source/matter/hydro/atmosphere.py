@@ -10,7 +10,8 @@ from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from source.jit import inline_kernel, kernel
 
 from .eos import eos_eps_from_rho_p
 
@@ -104,20 +105,20 @@ def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0, cold_eos=None)
     return AtmosphereParams(rho_floor=rho_floor, p_floor=p_floor)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def needs_reset(D, tau, e6phi, atm):
     """The post-step vacuum test of one cell (densitised variables): D~ < threshold
     e^{6 phi} or tau~ + D~ < 0; NaN counts as vacuum."""
     return not (D >= atm.rho_threshold * e6phi) or not (tau + D >= 0.0)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def vacuum_state(e6phi, atm):
     """Densitised atmosphere values (D~, S~_r, tau~) = e^{6 phi} (rho_floor, 0, tau_atm)."""
     return atm.rho_floor * e6phi, 0.0, atm.tau_atm * e6phi
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def atmosphere_reset(D, Sr, tau, e6phi, atm, lo, hi):
     """Post-step reset of the densitised conserved variables on cells lo..hi-1, in place
     (``needs_reset`` -> ``vacuum_state``). Returns the number of cells reset."""
@@ -128,20 +129,3 @@ def atmosphere_reset(D, Sr, tau, e6phi, atm, lo, hi):
             n_reset += 1
     return n_reset
 
-
-class FloorApplicator:
-    """Vectorised floors (reference interface), built on the same rules as the kernels."""
-
-    def __init__(self, atmosphere, eos):
-        self.atmosphere = atmosphere
-        self.eos = eos
-        self.tau_atm = atmosphere.tau_atm(eos)
-        self.eps_atm = atmosphere.eps_atm(eos)
-
-    def apply_primitive_floors(self, rho0, vr, p, gamma_rr):
-        a = self.atmosphere
-        rho0 = np.maximum(rho0, a.rho_floor)
-        p = np.maximum(p, a.p_floor)
-        vcap = a.v_max / np.sqrt(np.maximum(gamma_rr, 1e-30))
-        vr = np.clip(vr, -vcap, vcap)
-        return rho0, vr, p

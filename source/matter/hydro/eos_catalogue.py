@@ -39,18 +39,13 @@ from source.matter.hydro.piecewise_polytrope import PiecewisePolytrope
 # ---------------------------------------------------------------------------------------------
 # Units
 # ---------------------------------------------------------------------------------------------
-#: Newton's constant (cgs), speed of light (cm/s) and solar mass (g) defining the code units.
-G_CGS = 6.67430e-8
-C_CGS = 2.99792458e10
-MSUN_G = 1.98841e33
-#: Code unit of length (cm): G Msun / c^2.
-LENGTH_UNIT_CM = G_CGS * MSUN_G / C_CGS**2
-#: Code unit of length in km.
-LENGTH_UNIT_KM = LENGTH_UNIT_CM * 1.0e-5
-#: Code unit of (rest-mass) density in g cm^-3: Msun / L^3.
-DENSITY_UNIT_CGS = MSUN_G / LENGTH_UNIT_CM**3
-#: Code unit of pressure (and energy density) in dyn cm^-2 (erg cm^-3).
-PRESSURE_UNIT_CGS = DENSITY_UNIT_CGS * C_CGS**2
+from source.units import (  # noqa: F401 - the code units, defined in source.units
+    C_CGS,
+    DENSITY_UNIT_CGS,
+    LENGTH_UNIT_CM,
+    LENGTH_UNIT_KM,
+    PRESSURE_UNIT_CGS,
+)
 
 
 def density_to_code(rho_cgs):

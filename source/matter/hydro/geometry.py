@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
 from source.bssn.bssnstatevariables import (
     idx_app,
@@ -32,6 +31,7 @@ from source.bssn.bssnstatevariables import (
     idx_shiftr,
 )
 from source.core.spacing import NUM_GHOSTS
+from source.jit import kernel
 
 
 @dataclass
@@ -43,26 +43,8 @@ class GeometryState:
     gamma_rr: np.ndarray
     e6phi: np.ndarray
 
-    @classmethod
-    def minkowski(cls, n):
-        return cls(np.ones(n), np.zeros(n), np.ones(n), np.ones(n))
-
-    @classmethod
-    def from_bssn_1d(cls, alpha, beta_r, phi, gamma_rr):
-        return cls(np.asarray(alpha, float), np.asarray(beta_r, float),
-                   np.asarray(gamma_rr, float), np.exp(6.0 * np.asarray(phi, float)))
-
-    def at_indices(self, idx):
-        return GeometryState(self.alpha[idx], self.beta_r[idx], self.gamma_rr[idx],
-                             self.e6phi[idx])
-
     def __len__(self):
         return len(self.alpha)
-
-
-def compute_lorentz_factor_1d(vr, gamma_rr):
-    """W = (1 - gamma_rr v^2)^{-1/2} with 1 - v^2 floored at 1e-16."""
-    return 1.0 / np.sqrt(np.maximum(1.0 - gamma_rr * vr**2, 1e-16))
 
 
 # 5-point Lagrange weights for the value at the face between cells k and k+1
@@ -73,7 +55,7 @@ FACE_W_SECOND = np.array([-5.0, 60.0, 90.0, -20.0, 3.0]) / 128.0     # face 1: c
 FACE_W_LAST = np.array([-5.0, 28.0, -70.0, 140.0, 35.0]) / 128.0     # face N-2: cells N-5..N-1
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def interpolate_to_faces(f, out):
     """4th-order (5-point Lagrange) values at the N-1 faces between consecutive cells."""
     n = f.shape[0]
@@ -99,7 +81,7 @@ F_ALPHA, F_BETA, F_GRR, F_E6PHI, F_AREA = range(5)
 NUM_METRIC_CELL_FIELDS = 10   # rows 0..9 depend on the metric; two_over_r, volume on r only
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def cell_geometry_point(phi, hrr, htt, hpp, K, arr, att, app, alpha, beta_r, dphi, dhrr,
                         dhtt, dhpp, dalpha, dbeta):
     """Metric quantities of one cell seen by the hydrodynamics (rows 0-9 of the packed
@@ -122,7 +104,7 @@ def cell_geometry_point(phi, hrr, htt, hpp, K, arr, att, app, alpha, beta_r, dph
             K_rr, K_ang_mixed)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def cell_geometry_array(bssn, bssn_d1, gc):
     """Rows 0-9 of the packed cell geometry ``gc`` from BSSN rows and their derivatives."""
     for i in range(bssn.shape[1]):

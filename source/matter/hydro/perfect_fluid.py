@@ -7,10 +7,11 @@ from a modified copy in dynamic mode, which collapsed stable stars).
 """
 
 import numpy as np
-from numba import njit
 
-from source.bssn.bssnstatevariables import NUM_BSSN_VARS, idx_htt, idx_phi
+from source.bssn.bssnstatevariables import idx_htt, idx_phi
 from source.bssn.tensoralgebra import EMTensor
+from source.core import statevector as layout
+from source.jit import kernel
 
 from .atmosphere import AtmosphereParams
 from .cons2prim import (
@@ -27,7 +28,7 @@ from .riemann import HLLRiemannSolver
 from .valencia_reference_metric import ValenciaReferenceMetric
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def stress_energy_point(rho0, vr, press, W, h, gamma_rr, gamma_thth_over_r2):
     """3+1 matter sources of one point for the BSSN equations (spherical symmetry):
 
@@ -44,7 +45,7 @@ def stress_energy_point(rho0, vr, press, W, h, gamma_rr, gamma_thth_over_r2):
             press * gamma_thth_over_r2, rhohW2 * v_r * vr + 3.0 * press)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def stress_energy_array(rho0, vr, press, W, h, gamma_rr, gamma_thth_over_r2, out):
     """``stress_energy_point`` on N points into ``out`` (5, N)."""
     for i in range(rho0.shape[0]):
@@ -72,14 +73,14 @@ class PerfectFluid:
         Frozen-metric (Cowling) cache; when None the geometry is rebuilt at every call.
     """
 
-    NUM_MATTER_VARS = 3
-    VARIABLE_NAMES = ["D", "S_r", "tau"]
-    PARITY = [1, -1, 1]
+    NUM_MATTER_VARS = layout.NUM_HYDRO_VARS
+    VARIABLE_NAMES = list(layout.HYDRO_VARIABLE_NAMES)
+    PARITY = list(layout.HYDRO_PARITY)
     ASYMP_POWER = [0, 0, 0]
     ASYMP_OFFSET = [0, 0, 0]
-    idx_D = NUM_BSSN_VARS
-    idx_Sr = NUM_BSSN_VARS + 1
-    idx_tau = NUM_BSSN_VARS + 2
+    idx_D = layout.idx_D
+    idx_Sr = layout.idx_Sr
+    idx_tau = layout.idx_tau
 
     def __init__(self, eos=None, spacetime_mode="dynamic", atmosphere=None, reconstructor=None,
                  riemann_solver=None, solver_method="kastaun", formulation="partial",
@@ -104,7 +105,6 @@ class PerfectFluid:
         self.background = None
         self.grid = None
         self.pressure_cache = None
-        self.matter_vars_set = False
         self.last_status = None
         self.last_primitives = None
 
@@ -117,7 +117,6 @@ class PerfectFluid:
         self.tau = np.array(state_vector[self.idx_tau], dtype=np.float64)
         if grid is not None:
             self.grid = grid
-        self.matter_vars_set = True
 
     def _geometry(self, bssn_vars, bssn_d1):
         if self.geometry_cache is not None:

@@ -21,7 +21,8 @@ the full stencil; the outermost faces get lower-order copies as in the reference
 import math
 
 import numpy as np
-from numba import njit
+
+from source.jit import inline_kernel, kernel
 
 RECON_MINMOD = 0
 RECON_MC = 1
@@ -34,7 +35,7 @@ RECON_METHODS = {"minmod": RECON_MINMOD, "mc": RECON_MC, "mp5": RECON_MP5,
 RECON_ORDER = {"minmod": 2, "mc": 2, "mp5": 5, "weno5": 5, "wenoz": 5}
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def minmod2(a, b):
     """minmod(a, b): 0 if the signs differ, else the smaller magnitude (b on ties)."""
     if a * b <= 0.0:
@@ -42,7 +43,7 @@ def minmod2(a, b):
     return a if abs(a) < abs(b) else b
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def minmod3(a, b, c):
     if a > 0.0 and b > 0.0 and c > 0.0:
         return min(a, min(b, c))
@@ -51,7 +52,7 @@ def minmod3(a, b, c):
     return 0.0
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _minmod4(w, x, y, z):
     sw = math.copysign(1.0, w)
     return (0.125 * (sw + math.copysign(1.0, x))
@@ -59,7 +60,7 @@ def _minmod4(w, x, y, z):
             * min(min(abs(w), abs(x)), min(abs(y), abs(z))))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def mp5_left(um2, um1, u0, up1, up2):
     """MP5 value at i+1/2 (Suresh & Huynh 1997, eqs. 2.1, 2.12, 2.19-2.24, alpha = 4)."""
     alpha = 4.0
@@ -85,7 +86,7 @@ def mp5_left(um2, um1, u0, up1, up2):
     return ul + minmod2(umin - ul, umax - ul)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _weno_betas(um2, um1, u0, up1, up2):
     b0 = 13.0 / 12.0 * (um2 - 2.0 * um1 + u0) ** 2 + 0.25 * (um2 - 4.0 * um1 + 3.0 * u0) ** 2
     b1 = 13.0 / 12.0 * (um1 - 2.0 * u0 + up1) ** 2 + 0.25 * (um1 - up1) ** 2
@@ -93,7 +94,7 @@ def _weno_betas(um2, um1, u0, up1, up2):
     return b0, b1, b2
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _weno_combine(a0, a1, a2, um2, um1, u0, up1, up2):
     p0 = (2.0 * um2 - 7.0 * um1 + 11.0 * u0) / 6.0
     p1 = (-um1 + 5.0 * u0 + 2.0 * up1) / 6.0
@@ -101,7 +102,7 @@ def _weno_combine(a0, a1, a2, um2, um1, u0, up1, up2):
     return (a0 * p0 + a1 * p1 + a2 * p2) / (a0 + a1 + a2)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def weno5_left(um2, um1, u0, up1, up2):
     """WENO5-JS value at i+1/2 (Jiang & Shu 1996), linear weights (0.1, 0.6, 0.3)."""
     eps = 1e-20
@@ -112,7 +113,7 @@ def weno5_left(um2, um1, u0, up1, up2):
     return _weno_combine(a0, a1, a2, um2, um1, u0, up1, up2)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def wenoz_left(um2, um1, u0, up1, up2):
     """WENO-Z value at i+1/2 (Borges et al. 2008, eq. 31 with q = 1)."""
     eps = 1e-40
@@ -124,7 +125,7 @@ def wenoz_left(um2, um1, u0, up1, up2):
     return _weno_combine(a0, a1, a2, um2, um1, u0, up1, up2)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def reconstruct_left(method, um2, um1, u0, up1, up2):
     """Value at face i+1/2 from the stencil of cell i (dispatch on ``method``; inlined, so
     a caller whose ``method`` is a constant compiles that method only)."""
@@ -139,7 +140,7 @@ def reconstruct_left(method, um2, um1, u0, up1, up2):
     return u0 + 0.5 * minmod2(u0 - um1, up1 - u0)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def reconstruct_array(method, u, uL, uR):
     """Reconstruct one variable ``u`` (N) to faces: fills ``uL``, ``uR`` (N+1).
 
@@ -208,22 +209,3 @@ class Reconstruction:
 def create_reconstruction(method="wenoz"):
     return Reconstruction(method)
 
-
-def get_reconstruction_minmod():
-    return Reconstruction("minmod")
-
-
-def get_reconstruction_mc():
-    return Reconstruction("mc")
-
-
-def get_reconstruction_mp5():
-    return Reconstruction("mp5")
-
-
-def get_reconstruction_weno5():
-    return Reconstruction("weno5")
-
-
-def get_reconstruction_wenoz():
-    return Reconstruction("wenoz")

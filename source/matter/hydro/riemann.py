@@ -7,17 +7,18 @@ Point-wise kernels (shared by the modular and the fused paths):
   v~^r = v^r - beta^r/alpha (MBM 2014 eqs. 26-28, HEAD momentum flux);
 * ``char_speeds`` - coordinate characteristic speeds lambda_+- (Banyuls et al. 1997 eq. 37,
   radial direction, including lapse and shift);
-* ``hll_flux`` (HLLE: Harten, Lax & van Leer 1983; Einfeldt 1988), ``llf_flux`` (Rusanov),
-  ``hllc_flux`` (Mignone & Bodo 2005 contact solver, applied in the local orthonormal frame
-  as White, Stone & Gammie 2016; exact change of frame for beta^r = 0, approximate
-  otherwise);
+* ``_hll`` (HLLE: Harten, Lax & van Leer 1983; Einfeldt 1988), LLF (Rusanov, in
+  ``face_flux``), ``hllc_flux`` (Mignone & Bodo 2005 contact solver, applied in the local
+  orthonormal frame as White, Stone & Gammie 2016; exact change of frame for beta^r = 0,
+  approximate otherwise);
 * ``face_flux`` - from limited left/right primitives and face geometry to the upwinded flux.
 """
 
 import math
 
 import numpy as np
-from numba import njit
+
+from source.jit import inline_kernel, kernel
 
 from .eos import eos_thermo
 
@@ -29,7 +30,7 @@ RIEMANN_SOLVERS = {"hll": RIEMANN_HLL, "hlle": RIEMANN_HLL, "llf": RIEMANN_LLF,
 SPEED_FLOOR = 1e-8  # "entropy fix": lambda_- <= -1e-8, lambda_+ >= 1e-8
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _flux_from_transport(rho0, vr, press, W, h, a6, gamma_rr, vt):
     """Densitised fluxes given alpha e^{6phi} (``a6``) and the transport velocity ``vt``."""
     D = rho0 * W
@@ -40,14 +41,14 @@ def _flux_from_transport(rho0, vr, press, W, h, a6, gamma_rr, vt):
             a6 * (tau * vt + press * vr))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def physical_flux(rho0, vr, press, W, h, alpha, e6phi, gamma_rr, beta_r):
     """Densitised radial fluxes (F_D, F_S, F_tau) of one state."""
     return _flux_from_transport(rho0, vr, press, W, h, alpha * e6phi, gamma_rr,
                                 vr - beta_r / alpha)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _char_speeds(vr, cs2, alpha, beta_r, gamma_rr, inv_gamma_rr):
     v2 = gamma_rr * vr * vr
     disc = (1.0 - v2) * ((1.0 - v2 * cs2) * inv_gamma_rr - vr * vr * (1.0 - cs2))
@@ -59,7 +60,7 @@ def _char_speeds(vr, cs2, alpha, beta_r, gamma_rr, inv_gamma_rr):
             fac * (vr * (1.0 - cs2) + root) - beta_r)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def char_speeds(vr, cs2, alpha, beta_r, gamma_rr):
     """Radial coordinate characteristic speeds (lambda_-, lambda_+) of one state.
 
@@ -69,18 +70,14 @@ def char_speeds(vr, cs2, alpha, beta_r, gamma_rr):
     return _char_speeds(vr, cs2, alpha, beta_r, gamma_rr, 1.0 / gamma_rr)
 
 
-@njit(cache=True, error_model="numpy")
-def hll_flux(lm, lp, UL, UR, FL, FR):
-    """HLLE flux of one component: (lp FL - lm FR + lp lm (UR - UL)) / (lp - lm)."""
-    return _hll(1.0 / (lp - lm), lm, lp, UL, UR, FL, FR)
-
-
-@njit(cache=True, error_model="numpy")
+@kernel
 def _hll(inv_dl, lm, lp, UL, UR, FL, FR):
+    """HLLE flux of one component: (lp FL - lm FR + lp lm (UR - UL)) / (lp - lm), with
+    ``inv_dl`` = 1 / (lp - lm)."""
     return (lp * FL - lm * FR + lp * lm * (UR - UL)) * inv_dl
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _frame_state(rho0, vr, press, h, cs2, gamma_rr, v_max):
     """State in the normal observer's local orthonormal frame (v_hat = sqrt(gamma_rr) v^r):
     (v, D, S, E, F_D, F_S, F_E, lambda_-, lambda_+) with E = rho h W^2 - P (total energy)."""
@@ -99,7 +96,7 @@ def _frame_state(rho0, vr, press, h, cs2, gamma_rr, v_max):
     return v, D, S, E, D * v, S * v + press, S, lm, lp
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _hllc_star(lam, lam_star, p_star, v, press, D, S, E):
     """HLLC star state U* (Mignone & Bodo 2005 eqs. 16-18)."""
     inv = 1.0 / (lam - lam_star)
@@ -108,7 +105,7 @@ def _hllc_star(lam, lam_star, p_star, v, press, D, S, E):
             (E * (lam - v) + p_star * lam_star - press * v) * inv)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gamma_rr, e6phi,
               v_max):
     """HLLC flux (F_D, F_S, F_tau) in the Valencia frame (densitised).
@@ -171,7 +168,7 @@ def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gam
     return alpha * e4phi * fD, alpha * e6phi * fS, alpha * e4phi * (fE - fD)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _solver_state(rho0, vr, press, eos, atm, gamma_rr):
     """State fed to the solver: (P, W, h, c_s^2) from the EOS (``eos_thermo``: the
     barotropic EOS takes P from rho0), P floored, c_s^2 clipped to [0, 1)."""
@@ -189,7 +186,7 @@ def _solver_state(rho0, vr, press, eos, atm, gamma_rr):
     return press, W, h, cs2
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def velocity_from_wv(z, gamma_rr):
     """v^r from the reconstructed z = W v^r: v^r = z / sqrt(1 + gamma_rr z^2).
 
@@ -199,7 +196,7 @@ def velocity_from_wv(z, gamma_rr):
     return z / math.sqrt(1.0 + gamma_rr * z * z)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def limit_face_state(rho0, vr, press, gamma_rr, atm):
     """Face post-processing: density/pressure floors, |v| <= v_max (physical speed).
 
@@ -216,7 +213,7 @@ def limit_face_state(rho0, vr, press, gamma_rr, atm):
     return rho0, vr, press
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi,
               eos, atm):
     """Upwinded densitised flux (F_D, F_S, F_tau) at one face from limited L/R primitives."""
@@ -258,7 +255,7 @@ def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi
             _hll(inv_dl, lm, lp, TL, TR, FTL, FTR))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def face_fluxes_array(solver, rhoL, vL, pL, rhoR, vR, pR, alpha_f, beta_f, gamma_rr_f,
                       e6phi_f, eos, atm, FD, FS, FT):
     """Fluxes at M faces from already-limited face states (all arrays of length M)."""

@@ -24,9 +24,9 @@ Two discretisations of the divergence are available (``formulation``):
 """
 
 import numpy as np
-from numba import njit
 
 from source.core.spacing import NUM_GHOSTS
+from source.jit import kernel
 
 from .cons2prim import C2P_ATMOSPHERE
 from .reconstruction import reconstruct_array
@@ -42,7 +42,7 @@ FORM_PARTIAL = 1
 FORMULATIONS = {"full": FORM_FULL, "partial": FORM_PARTIAL}
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _source_terms(rho0, vr, press, W, h, alpha, inv_alpha, vt, beta_r, gamma_rr, e6phi,
                   dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
     rhohW2 = rho0 * h * W * W
@@ -59,7 +59,7 @@ def _source_terms(rho0, vr, press, W, h, alpha, inv_alpha, vt, beta_r, gamma_rr,
     return s_S, s_tau
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
                  hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
     """Geometric sources (s_S, s_tau) of one cell (densitised; MBM eqs. 34, 47)."""
@@ -69,7 +69,7 @@ def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_d
                          dlog_gamma_ang, K_rr, K_ang_mixed)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def cell_rhs(formulation, FDm, FSm, FTm, FDp, FSp, FTp, area_m, area_p, volume, dx,
              rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
              hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed, two_over_r):
@@ -94,7 +94,7 @@ def cell_rhs(formulation, FDm, FSm, FTm, FDp, FSp, FTp, area_m, area_p, volume, 
     return rhs_D, rhs_S, rhs_T
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def find_static_vacuum(status, vacuum):
     """Mark the interior cells whose whole stencil (cells i-3..i+3) is atmosphere.
 
@@ -121,7 +121,7 @@ def find_static_vacuum(status, vacuum):
     return count
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta_r, gamma_rr,
                  e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr,
                  K_ang_mixed, two_over_r, volume, area_f, vacuum, rhs):
@@ -145,15 +145,7 @@ def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta
             K_ang_mixed[i], two_over_r[i])
 
 
-@njit(cache=True, error_model="numpy")
-def limit_faces_array(rhoL, vL, pL, rhoR, vR, pR, gamma_rr_f, atm):
-    """Apply ``limit_face_state`` in place to face arrays (length M, face geometry)."""
-    for k in range(rhoL.shape[0]):
-        rhoL[k], vL[k], pL[k] = limit_face_state(rhoL[k], vL[k], pL[k], gamma_rr_f[k], atm)
-        rhoR[k], vR[k], pR[k] = limit_face_state(rhoR[k], vR[k], pR[k], gamma_rr_f[k], atm)
-
-
-@njit(cache=True, error_model="numpy")
+@kernel
 def reconstruct_face_states(method, rho0, vr, W, press, gamma_rr_f, atm, rL, vL, pL, rR, vR,
                             pR):
     """Limited face states at the N-1 faces between cells (face k between cells k, k+1).

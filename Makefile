@@ -73,7 +73,7 @@ lint: $(STAMP)
 # errors: a broken link or anchor, a page missing from the navigation, or a failing
 # generated page (run options, API reference) fails the build.
 docs: $(STAMP)
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5 demo_plots runs site

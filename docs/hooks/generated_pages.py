@@ -77,7 +77,8 @@ def api_pages(package_dir=ROOT / PACKAGE):
             continue
         lines = [f"# `{pkg}`", ""]
         if _docstring_of(init):
-            lines += [f"::: {pkg}", "    options:", "      members: false", ""]
+            lines += [f"::: {pkg}", "    options:", "      members: false",
+                      "      show_root_heading: false", ""]
         for name in names:
             lines += [f"::: {name}", ""]
         pages[f"api/{pkg.replace('.', '/')}.md"] = "\n".join(lines)

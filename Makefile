@@ -1,5 +1,5 @@
 # tovflow: the two commands are `make run` (a default-star demo) and `make test`.
-# Both create .venv/ and install the package with its dev extras on first use.
+# Both create .venv/ and install the package with its dev, plot and docs extras on first use.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # runs and tests use Numba's default (all cores; the kernels go parallel only for N >= 1000).
 BENCH_THREADS ?= 1
 
-.PHONY: install warm run run-full collapse migration test test-all lint bench profile \
+.PHONY: install warm run run-full collapse migration test test-all lint docs bench profile \
 	baseline-check \
 	baseline-update clean
 
@@ -19,7 +19,7 @@ BENCH_THREADS ?= 1
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,plot]"
+	$(PY) -m pip install --quiet -e ".[dev,plot,docs]"
 	$(PY) -m source.warmup
 	touch $(STAMP)
 
@@ -69,8 +69,14 @@ test-all: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# The documentation site (MkDocs + Material, docs/ and mkdocs.yml) into site/, warnings as
+# errors: a broken link or anchor, a page missing from the navigation, or a failing
+# generated page (run options, API reference) fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5 demo_plots runs
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5 demo_plots runs site
 
 # Stored baseline outputs (baselines/*.h5): compare fresh runs on both paths / regenerate.
 baseline-check: $(STAMP)

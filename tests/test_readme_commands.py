@@ -1,11 +1,12 @@
-"""Every command the README shows runs as written (short forms of long runs), so that the
-documentation and the code cannot drift apart.
+"""Every command the README and the documentation pages show runs as written (short forms
+of long runs), so that the documentation and the code cannot drift apart.
 
-The ``bash`` blocks of README.md are parsed; each ``.venv/bin/python TOVEvolution.py ...``
-or ``.venv/bin/python -m source...`` command runs in a temporary directory with the
-project's interpreter, its run shortened to 20 RK4 steps on 100 points (``--t-final`` /
-``--steps`` / ``--num-points`` replaced). Files a command reads (``run.h5``, ``out.h5``) are
-made first by a short run. ``make`` targets are exercised by CI itself.
+The ``bash`` blocks of README.md and docs/*.md are parsed; each
+``.venv/bin/python TOVEvolution.py ...`` or ``.venv/bin/python -m source...`` command runs
+in a temporary directory with the project's interpreter, its run shortened to 20 RK4
+steps on 100 points (``--t-final`` / ``--steps`` / ``--num-points`` replaced). Files a
+command reads (``run.h5``, ``out.h5``) are made first by a short run. ``make`` targets
+are exercised by CI itself.
 """
 
 import os
@@ -20,8 +21,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
 def readme_commands():
-    text = (ROOT / "README.md").read_text()
+    text = "\n".join(path.read_text() for path in DOCUMENTS)
     cmds = []
     for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
         joined = block.replace("\\\n", " ")
@@ -48,7 +52,7 @@ def shorten(argv):
     return out + ["--num-points", "100", "--r-max", "20", "--steps", "20"]
 
 
-COMMANDS = readme_commands()
+COMMANDS = list(dict.fromkeys(readme_commands()))      # each distinct command once
 
 
 def test_the_readme_shows_commands():

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .eos import eos_eps_from_rho_p
+from source.matter.eos.eos import eos_eps_from_rho_p
 
 AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
     "rho_floor",        # atmosphere rest-mass density

@@ -11,6 +11,7 @@ from numba import njit
 
 from source.bssn.bssnstatevariables import NUM_BSSN_VARS, idx_htt, idx_phi
 from source.bssn.tensoralgebra import EMTensor
+from source.matter.eos.eos import IdealGasEOS
 
 from .atmosphere import AtmosphereParams
 from .cons2prim import (
@@ -20,7 +21,6 @@ from .cons2prim import (
     Cons2PrimSolver,
     cons_to_prim_array,
 )
-from .eos import IdealGasEOS
 from .geometry import GeometryCache
 from .reconstruction import Reconstruction
 from .riemann import HLLRiemannSolver

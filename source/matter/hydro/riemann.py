@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .eos import eos_thermo
+from source.matter.eos.eos import eos_thermo
 
 RIEMANN_HLL = 0
 RIEMANN_LLF = 1

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from source.matter.eos.eos import IdealGasEOS, PolytropicEOS
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import (
     C2P_ATMOSPHERE,
@@ -27,7 +28,6 @@ from source.matter.hydro.cons2prim import (
     kastaun_solve,
     prim_to_cons,
 )
-from source.matter.hydro.eos import IdealGasEOS, PolytropicEOS
 from source.matter.hydro.geometry import GeometryState
 
 U = np.finfo(np.float64).eps

@@ -1,4 +1,4 @@
-"""Unit tests of the equations of state (source/matter/hydro/eos.py).
+"""Unit tests of the equations of state (source/matter/eos/eos.py).
 
 Expected values come from the closed-form Gamma-law / polytrope relations written here.
 The compiled point functions take one ``EOSKernelParams(kind, gamma_th, pieces)`` (the
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from source.matter.hydro.eos import (
+from source.matter.eos.eos import (
     EOS_BAROTROPIC,
     EOS_IDEAL_GAS,
     MAX_PIECES,
@@ -24,7 +24,7 @@ from source.matter.hydro.eos import (
     eos_pressure,
     eos_sound_speed_squared,
 )
-from source.matter.hydro.piecewise_polytrope import (
+from source.matter.eos.piecewise_polytrope import (
     NUM_PIECE_ROWS,
     PIECE_GAMMA,
     PIECE_K,

@@ -1,4 +1,4 @@
-"""Tests of the EOS catalogue (source/matter/hydro/eos_catalogue.py): Read, Lackey, Owen &
+"""Tests of the EOS catalogue (source/matter/eos/eos_catalogue.py): Read, Lackey, Owen &
 Friedman (2009) piecewise-polytrope fits on the SLy crust, and the cgs <-> code units."""
 
 import csv
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from source.matter.hydro import eos_catalogue as cat
-from source.matter.hydro.piecewise_polytrope import PiecewisePolytrope
+from source.matter.eos import eos_catalogue as cat
+from source.matter.eos.piecewise_polytrope import PiecewisePolytrope
 
 NAMES = ("SLy", "APR4", "H4", "MS1", "ALF2", "ENG", "MPA1", "WFF1")
 # The shared reference files the module's numbers were copied from (compared when present).

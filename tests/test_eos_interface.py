@@ -24,23 +24,7 @@ from helpers import eps_along_adiabat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from source.matter.hydro.atmosphere import (
-    AtmosphereParams,
-    create_default_atmosphere,
-    needs_reset,
-    vacuum_state,
-)
-from source.matter.hydro.cons2prim import (
-    C2P_ATMOSPHERE,
-    C2P_KASTAUN,
-    C2P_NEWTON,
-    C2P_OK,
-    Cons2PrimSolver,
-    cons_to_prim_array,
-    cons_to_prim_point,
-    prim_to_cons_point,
-)
-from source.matter.hydro.eos import (
+from source.matter.eos.eos import (
     EOS_BAROTROPIC,
     EOS_HYBRID,
     EOS_IDEAL_GAS,
@@ -59,9 +43,25 @@ from source.matter.hydro.eos import (
     evolution_eos,
     pad_pieces,
 )
-from source.matter.hydro.eos_catalogue import eos_from_catalogue
+from source.matter.eos.eos_catalogue import eos_from_catalogue
+from source.matter.eos.piecewise_polytrope import PiecewisePolytrope
+from source.matter.hydro.atmosphere import (
+    AtmosphereParams,
+    create_default_atmosphere,
+    needs_reset,
+    vacuum_state,
+)
+from source.matter.hydro.cons2prim import (
+    C2P_ATMOSPHERE,
+    C2P_KASTAUN,
+    C2P_NEWTON,
+    C2P_OK,
+    Cons2PrimSolver,
+    cons_to_prim_array,
+    cons_to_prim_point,
+    prim_to_cons_point,
+)
 from source.matter.hydro.geometry import GeometryState
-from source.matter.hydro.piecewise_polytrope import PiecewisePolytrope
 from source.matter.hydro.riemann import (
     RIEMANN_HLL,
     RIEMANN_HLLC,

@@ -17,9 +17,9 @@ from source.initialdata.perturbations import (
     velocity_kick,
 )
 from source.initialdata.radial_modes import polytrope_radial_modes
+from source.matter.eos.eos import PolytropicEOS
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import C2P_KASTAUN, C2P_OK, cons_to_prim_array
-from source.matter.hydro.eos import PolytropicEOS
 
 NG = 3  # ghost cells at each end
 

@@ -1,4 +1,4 @@
-"""Tests of the piecewise-polytrope EOS (source/matter/hydro/piecewise_polytrope.py).
+"""Tests of the piecewise-polytrope EOS (source/matter/eos/piecewise_polytrope.py).
 
 Read, Lackey, Owen & Friedman (2009), PRD 79, 124032: continuity of P, eps and h at the
 dividing densities, the first law of a cold fluid, the sound speed, the analytic inverse of the
@@ -12,14 +12,14 @@ import pytest
 from helpers import eps_along_adiabat
 from numba import njit
 
-from source.matter.hydro.eos import (
+from source.matter.eos.eos import (
     HybridEOS,
     eos_eps_from_rho_p,
     eos_pressure,
     eos_sound_speed_squared,
 )
-from source.matter.hydro.eos_catalogue import eos_from_catalogue, list_eos, sly_crust
-from source.matter.hydro.piecewise_polytrope import (
+from source.matter.eos.eos_catalogue import eos_from_catalogue, list_eos, sly_crust
+from source.matter.eos.piecewise_polytrope import (
     PiecewisePolytrope,
     pwp_enthalpy,
     pwp_log_enthalpy,

@@ -16,8 +16,8 @@ import math
 import numpy as np
 import pytest
 
+from source.matter.eos.eos import EOS_IDEAL_GAS, IdealGasEOS, PolytropicEOS
 from source.matter.hydro.atmosphere import AtmosphereParams
-from source.matter.hydro.eos import EOS_IDEAL_GAS, IdealGasEOS, PolytropicEOS
 from source.matter.hydro.geometry import GeometryState
 from source.matter.hydro.riemann import (
     RIEMANN_HLL,

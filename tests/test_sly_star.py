@@ -14,7 +14,7 @@ from helpers import evolve_by_name
 from source.evolution.analysis import bands_around, expected_modes, mode_frequencies
 from source.evolution.runner import run
 from source.evolution.simulation import ConfigError, RunConfig, build_simulation
-from source.matter.hydro.eos import EOS_HYBRID
+from source.matter.eos.eos import EOS_HYBRID
 
 
 def books(ts):

@@ -23,12 +23,12 @@ from source.initialdata.tov import (
     solve_tov,
     star_of_mass,
 )
-from source.matter.hydro.eos_catalogue import (
+from source.matter.eos.eos_catalogue import (
     density_to_code,
     eos_from_catalogue,
     length_to_km,
 )
-from source.matter.hydro.piecewise_polytrope import PiecewisePolytrope
+from source.matter.eos.piecewise_polytrope import PiecewisePolytrope
 
 K_REF, GAMMA_REF, RHO_C_STANDARD = 100.0, 2.0, 1.28e-3
 # Central densities bracketing the maximum of both SLy and APR4 (code units).

@@ -94,7 +94,7 @@ def expected_modes(config, num_modes=3):
     Cowling runs and the coupled (full GR) problem for dynamic runs
     (``source.initialdata.radial_modes``); unstable modes (omega^2 < 0) are left out."""
     from source.initialdata.radial_modes import star_radial_modes
-    from source.matter.hydro.eos_catalogue import POLYTROPE_ID, star_cold_eos
+    from source.matter.eos.eos_catalogue import POLYTROPE_ID, star_cold_eos
 
     kind = "coupled" if config.get("mode", "cowling") == "dynamic" else "cowling"
     cold = star_cold_eos(config.get("eos_id", POLYTROPE_ID), config["K"], config["gamma"])

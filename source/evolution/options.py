@@ -46,12 +46,12 @@ def _paths():
 
 
 def _eos():
-    from source.matter.hydro.eos import EVOLUTION_EOS
+    from source.matter.eos.eos import EVOLUTION_EOS
     return EVOLUTION_EOS
 
 
 def _eos_ids():
-    from source.matter.hydro.eos_catalogue import star_eos_ids
+    from source.matter.eos.eos_catalogue import star_eos_ids
     return star_eos_ids()
 
 

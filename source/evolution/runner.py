@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from source import __version__
-from source.matter.hydro import eos_catalogue as units
-from source.matter.hydro.eos_catalogue import POLYTROPE_ID
+from source.matter.eos import eos_catalogue as units
+from source.matter.eos.eos_catalogue import POLYTROPE_ID
 
 from . import integrator
 from .columns import COL

@@ -24,9 +24,9 @@ from source.initialdata.tov import (
     central_density_of_mass,
     create_initial_data_iso,
 )
+from source.matter.eos.eos import EOS_IDEAL_GAS, evolution_eos
+from source.matter.eos.eos_catalogue import POLYTROPE_ID, star_cold_eos
 from source.matter.hydro.atmosphere import AtmosphereParams
-from source.matter.hydro.eos import EOS_IDEAL_GAS, evolution_eos
-from source.matter.hydro.eos_catalogue import POLYTROPE_ID, star_cold_eos
 from source.matter.hydro.geometry import GeometryCache
 from source.matter.hydro.perfect_fluid import PerfectFluid
 from source.matter.hydro.reconstruction import Reconstruction

@@ -73,6 +73,8 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 
 from source.bssn.bssnstatevariables import idx_hrr, idx_lapse, idx_phi, idx_shiftr
+from source.matter.eos.eos import EOS_BAROTROPIC, EOSKernelParams
+from source.matter.eos.piecewise_polytrope import PiecewisePolytrope
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import (
     C2P_KASTAUN,
@@ -81,8 +83,6 @@ from source.matter.hydro.cons2prim import (
     DEFAULT_TOL,
     cons_to_prim_array,
 )
-from source.matter.hydro.eos import EOS_BAROTROPIC, EOSKernelParams
-from source.matter.hydro.piecewise_polytrope import PiecewisePolytrope
 
 from .radial_modes import KINDS, mode_name, star_radial_modes
 from .tov import TOVSolutionIso, idx_D, idx_Sr, idx_tau
@@ -209,7 +209,7 @@ def _prepare(state, r, tov, eos, atmosphere_threshold):
     if not isinstance(tov, TOVSolutionIso):
         raise ValueError(f"tov: must be a TOVSolutionIso (got {type(tov).__name__})")
     if not isinstance(getattr(eos, "params", None), EOSKernelParams):
-        raise ValueError(f"eos: must be an EOS object of source.matter.hydro.eos (got "
+        raise ValueError(f"eos: must be an EOS object of source.matter.eos.eos (got "
                          f"{type(eos).__name__})")
     atmosphere = _atmosphere_params(atmosphere_threshold, tov)
     atm = atmosphere.packed(eos)

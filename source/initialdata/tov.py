@@ -9,7 +9,7 @@ Units are G = c = Msun = 1. The equation of state is the cold polytrope
 with rest-mass density ``rho0``, specific internal energy ``eps``, total energy density ``e``
 and specific enthalpy ``h`` (``TOVSolverIso(K, Gamma)``), or any cold barotropic EOS object
 (``TOVSolverIso(eos=...)``, e.g. a piecewise polytrope of
-:mod:`source.matter.hydro.piecewise_polytrope`) with ``e = rho0 (1 + eps(rho0))``; see
+:mod:`source.matter.eos.piecewise_polytrope`) with ``e = rho0 (1 + eps(rho0))``; see
 :class:`TOVSolverIso` for the methods it needs. A piecewise EOS is integrated piece by piece
 (the integration is restarted at each log-enthalpy where ``d rho0 / d eta`` jumps), so that
 the DOP853 error control never straddles a kink.
@@ -596,7 +596,7 @@ class TOVSolverIso:
         Polytropic exponent, > 1.
     eos : object, optional
         Instead of ``K, Gamma``: a cold barotropic EOS (e.g. a
-        :class:`~source.matter.hydro.piecewise_polytrope.PiecewisePolytrope`, or a
+        :class:`~source.matter.eos.piecewise_polytrope.PiecewisePolytrope`, or a
         :class:`~source.initialdata.radial_modes.BarotropicEOS`). It must provide
         ``pressure(rho0)``, ``specific_internal_energy(rho0)`` (vectorised; ``e = rho0 (1 +
         eps)``, ``eps -> 0`` at ``rho0 -> 0``) and the inverse of the log-enthalpy,
@@ -1076,7 +1076,7 @@ def default_density_range(solver):
     10^14.4-10^15.8 g cm^-3 for a general (catalogue) EOS, 1e-4-1e-2 for a polytrope."""
     if solver.eos is None:
         return _POLYTROPE_RANGE
-    from source.matter.hydro import eos_catalogue as units
+    from source.matter.eos import eos_catalogue as units
 
     return tuple(units.density_to_code(rho) for rho in _CATALOGUE_RANGE_CGS)
 
@@ -1201,7 +1201,7 @@ def _plot_sequence(sequence, path, units):
 def main(argv=None):
     """``python -m source.initialdata.tov``: one star, a mass-radius sequence or the star of a
     given mass, for a polytrope or a catalogue EOS."""
-    from source.matter.hydro import eos_catalogue as units
+    from source.matter.eos import eos_catalogue as units
 
     parser = argparse.ArgumentParser(
         prog="python -m source.initialdata.tov",

@@ -62,6 +62,7 @@ from pathlib import Path
 import numpy as np
 
 from source.jit import kernel
+from source.matter.eos.eos import IdealGasEOS
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import (
     C2P_FAILED,
@@ -73,7 +74,6 @@ from source.matter.hydro.cons2prim import (
     cons_to_prim_array,
     newton_pressure_solve,
 )
-from source.matter.hydro.eos import IdealGasEOS
 
 EPS_MACH = float(np.finfo(np.float64).eps)
 

@@ -66,8 +66,8 @@ from typing import NamedTuple
 import numpy as np
 
 from source.core.spacing import NUM_GHOSTS
+from source.matter.eos.eos import IdealGasEOS
 from source.matter.hydro.cons2prim import prim_to_cons_array
-from source.matter.hydro.eos import IdealGasEOS
 from source.validation.shocktube import ALL_RECONS, INTEGRATORS, PlanarSlab
 
 __all__ = [

@@ -44,6 +44,7 @@ from typing import NamedTuple
 import numpy as np
 
 from source.core.spacing import NUM_GHOSTS
+from source.matter.eos.eos import IdealGasEOS
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import (
     C2P_ATMOSPHERE,
@@ -54,7 +55,6 @@ from source.matter.hydro.cons2prim import (
     cons_to_prim_array,
     prim_to_cons_array,
 )
-from source.matter.hydro.eos import IdealGasEOS
 from source.matter.hydro.reconstruction import RECON_METHODS
 from source.matter.hydro.riemann import RIEMANN_SOLVERS, face_fluxes_array
 from source.matter.hydro.valencia_reference_metric import reconstruct_face_states

@@ -112,9 +112,9 @@ def test_dynamic_100_rk4_steps(benchmark, dynamic_sims, path):
 @pytest.mark.parametrize("c2p", ["kastaun", "newton"])
 def test_c2p_per_cell(benchmark, c2p):
     """cons2prim of 10^4 star-like cells (one call; divide by 1e4 for per-cell cost)."""
+    from source.matter.eos.eos import IdealGasEOS
     from source.matter.hydro.atmosphere import AtmosphereParams
     from source.matter.hydro.cons2prim import C2P_METHODS, prim_to_cons
-    from source.matter.hydro.eos import IdealGasEOS
     from source.matter.hydro.geometry import GeometryState
 
     n = 10_000

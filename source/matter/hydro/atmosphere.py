@@ -13,7 +13,7 @@ import numpy as np
 
 from source.jit import inline_kernel, kernel
 
-from .eos import eos_eps_from_rho_p
+from source.matter.eos.eos import eos_eps_from_rho_p
 
 AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
     "rho_floor",        # atmosphere rest-mass density

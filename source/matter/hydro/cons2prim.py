@@ -38,16 +38,17 @@ import math
 import numpy as np
 from numba import njit
 
-from .eos import (
+from source.matter.eos.eos import (
     BAROTROPIC_LEN,
+    BAROTROPIC_TABLE_LEN,
     EOS_BAROTROPIC,
     IDEAL_GAS_LEN,
+    eos_clamped_eps_and_a,
     eos_cold,
+    eos_cold_enthalpy_minus_one,
     eos_eps_from_rho_p,
-    eos_pieces,
     eos_pressure,
 )
-from .piecewise_polytrope import pwp_enthalpy_minus_one
 
 C2P_OK = 0
 C2P_ATMOSPHERE = 1
@@ -95,19 +96,9 @@ def kastaun_master(mu, D, q, r2, eos, v2_cap):
     # eps_hat, cancellation-free form: W (q - mu r^2) + W^2 v^2 / (1 + W)   (KKC eq. 38)
     # with W^2 v^2 / (1 + W) = v^2 / (s (1 + s))
     eps = (q - mu * r2) / s + v2 / (s * (1.0 + s))
-    if len(eos) == IDEAL_GAS_LEN:
-        if eps < 0.0:  # the validity range of the ideal gas: eps >= 0
-            eps = 0.0
-        a = (eos.gamma_th - 1.0) * eps / (1.0 + eps)    # a = P / (rho (1 + eps))
-    else:
-        rho = D * s                                     # rho_hat = D / W_hat, clamped to
-        if rho > eos.rho_max:                           # the validity range
-            rho = eos.rho_max
-        p_cold, eps_cold, _ = eos_cold(eos, rho)
-        if eps < eps_cold:  # the validity range: eps >= eps_cold(rho_hat)
-            eps = eps_cold
-        press = p_cold + (eos.gamma_th - 1.0) * rho * (eps - eps_cold)
-        a = press / (rho * (1.0 + eps))
+    # eps_hat clamped to the EOS's validity range at rho_hat = D / W_hat, and
+    # a = P / (rho (1 + eps))
+    eps, a = eos_clamped_eps_and_a(eos, D * s, eps)
     h = (1.0 + eps) * (1.0 + a)
     nu_a = h * s                                    # h / W
     nu_b = (1.0 + a) * (1.0 + q - mu * r2)
@@ -226,12 +217,11 @@ def barotropic_solve(D, S2, eos, tol, max_iter):
     r2 = S2 / (D * D)
     lo = D / math.sqrt(1.0 + r2)
     hi = D if D < eos.rho_max else eos.rho_max
-    pieces = eos_pieces(eos)
     if lo > hi:
         lo = hi
 
     def g(rho):
-        h = 1.0 + pwp_enthalpy_minus_one(rho, pieces)
+        h = 1.0 + eos_cold_enthalpy_minus_one(eos, rho)
         return rho * math.sqrt(1.0 + r2 / (h * h)) - D
 
     glo = g(lo)
@@ -293,7 +283,7 @@ def newton_recovery(D, S2, tau, eos, atm, p_guess, tol, max_iter):
 def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
     """``(rho0, P, eps, W, h, iterations, ok)`` by the EOS's bracketed recovery: the
     barotropic solve for the cold curve (tau not used), Kastaun for the others."""
-    if len(eos) == BAROTROPIC_LEN:
+    if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
         rho, iters, ok = barotropic_solve(D, S2, eos, tol, max_iter)
         if not ok:
             return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
@@ -451,7 +441,7 @@ def prim_to_cons(rho0, vr, pressure, geom, eos):
     ----------
     rho0, vr, pressure : array_like
     geom : GeometryState (uses ``gamma_rr`` and ``e6phi``)
-    eos : an EOS of :mod:`source.matter.hydro.eos`
+    eos : an EOS of :mod:`source.matter.eos.eos`
     """
     rho0, vr, pressure, gamma_rr, e6phi = np.broadcast_arrays(
         *(np.asarray(x, dtype=np.float64) for x in (rho0, vr, pressure, geom.gamma_rr,
@@ -471,7 +461,7 @@ class Cons2PrimSolver:
 
     Parameters
     ----------
-    eos : an EOS of :mod:`source.matter.hydro.eos`
+    eos : an EOS of :mod:`source.matter.eos.eos`
     atmosphere : AtmosphereParams
     tol : float
         Relative tolerance (default 1e-13).

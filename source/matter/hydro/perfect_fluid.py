@@ -12,6 +12,7 @@ from source.bssn.bssnstatevariables import idx_htt, idx_phi
 from source.bssn.tensoralgebra import EMTensor
 from source.core import statevector as layout
 from source.jit import kernel
+from source.matter.eos.eos import IdealGasEOS
 
 from .atmosphere import AtmosphereParams
 from .cons2prim import (
@@ -21,7 +22,6 @@ from .cons2prim import (
     Cons2PrimSolver,
     cons_to_prim_array,
 )
-from .eos import IdealGasEOS
 from .geometry import GeometryCache
 from .reconstruction import Reconstruction
 from .riemann import HLLRiemannSolver

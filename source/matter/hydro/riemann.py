@@ -20,7 +20,7 @@ import numpy as np
 
 from source.jit import inline_kernel, kernel
 
-from .eos import eos_thermo
+from source.matter.eos.eos import eos_thermo
 
 RIEMANN_HLL = 0
 RIEMANN_LLF = 1

@@ -12,7 +12,7 @@ Gamma_2, Gamma_3``: ``K_1 = p1 / rho_1^Gamma_1``, and the crust-core density ``r
 where the first core piece meets the last crust piece,
 ``rho_0 = (K_c,3 / K_1)^(1 / (Gamma_1 - Gamma_c,3))``. The pressure is continuous everywhere
 and the specific internal energy is continuous by construction of the integration constants
-(:mod:`source.matter.hydro.piecewise_polytrope`).
+(:mod:`source.matter.eos.piecewise_polytrope`).
 
 The numbers below are Read et al.'s (2009) table values, copied into this module (the same rows
 are in LALSuite's ``LALSimNeutronStarEOSPiecewisePolytrope.c``, which stores ``p1`` in SI).
@@ -34,7 +34,7 @@ Msun = 1.98841e33 g: the length unit ``G Msun / c^2 = 1.476625 km``, the density
 
 import math
 
-from source.matter.hydro.piecewise_polytrope import PiecewisePolytrope
+from source.matter.eos.piecewise_polytrope import PiecewisePolytrope
 
 # ---------------------------------------------------------------------------------------------
 # Units

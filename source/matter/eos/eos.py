@@ -12,7 +12,7 @@ that kind's code (see ``EOSKernelParams``):
 * **barotropic** (``EOS_BAROTROPIC``): the cold curve alone, ``P = P_cold(rho)``,
   ``eps = eps_cold(rho)``; the energy equation is redundant. The cold curve is a piecewise
   polytrope (Read, Lackey, Owen & Friedman 2009, PRD 79, 124032; one piece = the polytrope
-  ``P = K rho^Gamma``), see :mod:`source.matter.hydro.piecewise_polytrope`.
+  ``P = K rho^Gamma``), see :mod:`source.matter.eos.piecewise_polytrope`.
 * **hybrid** (``EOS_HYBRID``): the cold curve plus a thermal ideal-gas part (Shibata,
   Taniguchi & Uryu 2005, PRD 71, 084021, eq. 2.6 ff.; Bauswein, Janka & Oechslin 2010)
 
@@ -49,6 +49,13 @@ from .piecewise_polytrope import (
     PIECE_RHO,
     PiecewisePolytrope,
     pwp_cold_state,
+    pwp_enthalpy_minus_one,
+)
+from .tabulated import (
+    TABLE_FIELDS,
+    TabulatedEOS,
+    table_cold_state,
+    table_enthalpy_minus_one,
 )
 
 EOS_IDEAL_GAS = 0
@@ -88,24 +95,31 @@ class EOSKernelParams:
     __slots__ = ()
 
     @staticmethod
-    def build(kind, gamma_th, rho_max, pieces=None):
-        """The parameters of ``kind`` (``pieces``: a piecewise polytrope's six rows, padded
-        here; not used by the ideal gas)."""
+    def build(kind, gamma_th, rho_max, pieces=None, table=None):
+        """The parameters of ``kind`` on the cold curve ``pieces`` (a piecewise polytrope's
+        six rows, padded here) or ``table`` (a tabulated curve's ``ColdTable``); neither is
+        used by the ideal gas."""
         kind = int(kind)
         if kind == EOS_IDEAL_GAS:
             return IdealGasParams(float(kind), float(gamma_th), float(rho_max))
-        if kind == EOS_BAROTROPIC:
-            return BarotropicParams(float(kind), float(rho_max), *pad_pieces(pieces))
-        if kind == EOS_HYBRID:
-            return HybridParams(float(kind), float(gamma_th), float(rho_max),
-                                *pad_pieces(pieces))
-        raise ValueError(f"unknown EOS kind {kind}")
+        if kind not in (EOS_BAROTROPIC, EOS_HYBRID):
+            raise ValueError(f"unknown EOS kind {kind}")
+        if (pieces is None) == (table is None):
+            raise ValueError("the barotropic and hybrid kinds need pieces or a table")
+        thermal = (float(gamma_th),) if kind == EOS_HYBRID else ()
+        if table is not None:
+            cls = HybridTableParams if kind == EOS_HYBRID else BarotropicTableParams
+            return cls(float(kind), *thermal, float(rho_max), *table)
+        cls = HybridParams if kind == EOS_HYBRID else BarotropicParams
+        return cls(float(kind), *thermal, float(rho_max), *pad_pieces(pieces))
 
     @property
     def pieces(self):
         """The six padded rows ``(rho_start, K, Gamma, eps_start, q_start, eta_start)``
         (Python; the kernels read them flat with ``eos_pieces``; the ideal gas has no cold
-        part)."""
+        part; a table has no pieces)."""
+        if isinstance(self, BarotropicTableParams | HybridTableParams):
+            raise AttributeError("a tabulated cold curve has no pieces")
         flat = self[_PIECES_START:] if len(self) > IDEAL_GAS_LEN else pad_pieces(_NO_COLD_PART)
         return tuple(tuple(flat[row * MAX_PIECES:(row + 1) * MAX_PIECES])
                      for row in range(NUM_PIECE_ROWS))
@@ -127,9 +141,28 @@ class HybridParams(EOSKernelParams, namedtuple("HybridParams",
     __slots__ = ()
 
 
+class BarotropicTableParams(EOSKernelParams, namedtuple("BarotropicTableParams",
+                                                         ("kind", "rho_max") + TABLE_FIELDS)):
+    __slots__ = ()
+
+
+class HybridTableParams(EOSKernelParams, namedtuple("HybridTableParams",
+                                                     ("kind", "gamma_th", "rho_max")
+                                                     + TABLE_FIELDS)):
+    __slots__ = ()
+
+
 IDEAL_GAS_LEN = len(IdealGasParams._fields)
 BAROTROPIC_LEN = len(BarotropicParams._fields)
 HYBRID_LEN = len(HybridParams._fields)
+BAROTROPIC_TABLE_LEN = len(BarotropicTableParams._fields)
+HYBRID_TABLE_LEN = len(HybridTableParams._fields)
+#: The kernels tell the kinds apart by these lengths alone: they must all differ.
+KIND_LENGTHS = {IdealGasParams: IDEAL_GAS_LEN, BarotropicParams: BAROTROPIC_LEN,
+                HybridParams: HYBRID_LEN, BarotropicTableParams: BAROTROPIC_TABLE_LEN,
+                HybridTableParams: HYBRID_TABLE_LEN}
+if len(set(KIND_LENGTHS.values())) != len(KIND_LENGTHS):
+    raise ImportError(f"two EOS kinds have kernel tuples of one length: {KIND_LENGTHS}")
 
 
 def pad_pieces(pieces):
@@ -161,10 +194,26 @@ def eos_pieces(eos):
 @njit(cache=True, error_model="numpy")
 def eos_cold(eos, rho):
     """Cold part ``(P_cold, eps_cold, Gamma_i)`` at ``rho`` (zeros for the ideal gas and for
-    ``rho <= 0``; ``Gamma_i`` is the exponent of the piece holding ``rho``)."""
+    ``rho <= 0``; ``Gamma_i = d ln P_cold / d ln rho``, the exponent of the piece holding
+    ``rho`` for a piecewise polytrope). An unknown kind raises."""
     if len(eos) == IDEAL_GAS_LEN or not rho > 0.0:
         return 0.0, 0.0, 1.0
-    return pwp_cold_state(rho, eos_pieces(eos))
+    if len(eos) == BAROTROPIC_LEN or len(eos) == HYBRID_LEN:
+        return pwp_cold_state(rho, eos_pieces(eos))
+    if len(eos) == BAROTROPIC_TABLE_LEN or len(eos) == HYBRID_TABLE_LEN:
+        return table_cold_state(rho, eos)
+    raise TypeError("unknown EOS kind (kernel tuple of an unknown length)")
+
+
+@njit(cache=True, error_model="numpy")
+def eos_cold_enthalpy_minus_one(eos, rho):
+    """``h - 1`` of the cold curve at ``rho`` (0 for ``rho <= 0``; barotropic and hybrid
+    kinds), without the rounding of adding 1."""
+    if len(eos) == BAROTROPIC_LEN or len(eos) == HYBRID_LEN:
+        return pwp_enthalpy_minus_one(rho, eos_pieces(eos))
+    if len(eos) == BAROTROPIC_TABLE_LEN or len(eos) == HYBRID_TABLE_LEN:
+        return table_enthalpy_minus_one(rho, eos)
+    raise TypeError("eos_cold_enthalpy_minus_one: the EOS kind has no cold curve")
 
 
 @njit(cache=True, error_model="numpy")
@@ -173,7 +222,7 @@ def eos_pressure(eos, rho, eps):
     if len(eos) == IDEAL_GAS_LEN:
         return (eos.gamma_th - 1.0) * rho * eps
     p_cold, eps_cold, _ = eos_cold(eos, rho)
-    if len(eos) == BAROTROPIC_LEN:
+    if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
         return p_cold
     return p_cold + (eos.gamma_th - 1.0) * rho * (eps - eps_cold)
 
@@ -184,7 +233,7 @@ def eos_eps_from_rho_p(eos, rho, press):
     if len(eos) == IDEAL_GAS_LEN:
         return press / ((eos.gamma_th - 1.0) * rho)
     p_cold, eps_cold, _ = eos_cold(eos, rho)
-    if len(eos) == BAROTROPIC_LEN:
+    if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
         return eps_cold
     return eps_cold + (press - p_cold) / ((eos.gamma_th - 1.0) * rho)
 
@@ -195,7 +244,7 @@ def eos_sound_speed_squared(eos, rho, eps, press, h):
     if len(eos) == IDEAL_GAS_LEN:
         return eos.gamma_th * press / (rho * h)
     p_cold, eps_cold, gamma = eos_cold(eos, rho)
-    if len(eos) == BAROTROPIC_LEN:
+    if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
         return gamma * p_cold / (rho * h)
     gth = eos.gamma_th
     return (gamma * p_cold / rho + gth * (gth - 1.0) * (eps - eps_cold)) / h
@@ -214,7 +263,7 @@ def eos_thermo(eos, rho, press):
         h = 1.0 + eps + p_over_rho
         return press, eps, h, eos.gamma_th * p_over_rho / h
     p_cold, eps_cold, gamma = eos_cold(eos, rho)
-    if len(eos) == BAROTROPIC_LEN:
+    if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
         h = 1.0 + eps_cold + p_cold / rho
         return p_cold, eps_cold, h, gamma * p_cold / (rho * h)
     gth = eos.gamma_th
@@ -225,6 +274,24 @@ def eos_thermo(eos, rho, press):
     eps = eps_cold + eps_th
     h = 1.0 + eps + press / rho
     return press, eps, h, (gamma * p_cold / rho + gth * (gth - 1.0) * eps_th) / h
+
+
+@njit(cache=True, error_model="numpy")
+def eos_clamped_eps_and_a(eos, rho, eps):
+    """The EOS step of Kastaun's master function (thermal kinds): ``eps`` clamped to the
+    validity range (``eps >= 0`` for the ideal gas; ``rho`` clamped to ``rho_max`` and
+    ``eps >= eps_cold(rho)`` for the hybrid) and ``a = P / (rho (1 + eps))``."""
+    if len(eos) == IDEAL_GAS_LEN:
+        if eps < 0.0:
+            eps = 0.0
+        return eps, (eos.gamma_th - 1.0) * eps / (1.0 + eps)
+    if rho > eos.rho_max:
+        rho = eos.rho_max
+    p_cold, eps_cold, _ = eos_cold(eos, rho)
+    if eps < eps_cold:
+        eps = eps_cold
+    press = p_cold + (eos.gamma_th - 1.0) * rho * (eps - eps_cold)
+    return eps, press / (rho * (1.0 + eps))
 
 
 @njit(cache=True, error_model="numpy")
@@ -339,11 +406,9 @@ class BarotropicEOS(_EOSBase):
     kind = EOS_BAROTROPIC
 
     def __init__(self, cold, name=None):
-        if not isinstance(cold, PiecewisePolytrope):
-            raise TypeError("cold must be a PiecewisePolytrope")
         self.cold = cold
         self.name = name or f"barotropic_{cold.name}"
-        self.params = EOSKernelParams.build(self.kind, 0.0, cold.rho_max, cold.pieces)
+        self.params = _build_on_cold(self.kind, 0.0, cold)
 
     def pressure(self, rho0, eps=None):
         return self.cold_pressure(rho0)
@@ -395,13 +460,10 @@ class HybridEOS(_EOSBase):
     kind = EOS_HYBRID
 
     def __init__(self, cold, gamma_th, name=None):
-        if not isinstance(cold, PiecewisePolytrope):
-            raise TypeError("cold must be a PiecewisePolytrope")
         self.cold = cold
         self.gamma_th = self._check_gamma(gamma_th, "gamma_th")
         self.name = name or f"hybrid_{cold.name}_gamma_th_{self.gamma_th}"
-        self.params = EOSKernelParams.build(self.kind, self.gamma_th, cold.rho_max,
-                                            cold.pieces)
+        self.params = _build_on_cold(self.kind, self.gamma_th, cold)
 
     def pressure(self, rho0, eps):
         return self.pressure_from_rho_eps(rho0, eps)
@@ -411,9 +473,24 @@ class HybridEOS(_EOSBase):
                 "cold": _describe_cold(self.cold)}
 
 
+def _build_on_cold(kind, gamma_th, cold):
+    """Kernel parameters of ``kind`` on the cold curve ``cold`` (a piecewise polytrope or a
+    table; TypeError for anything else)."""
+    if isinstance(cold, PiecewisePolytrope):
+        return EOSKernelParams.build(kind, gamma_th, cold.rho_max, pieces=cold.pieces)
+    if isinstance(cold, TabulatedEOS):
+        return EOSKernelParams.build(kind, gamma_th, cold.rho_max, table=cold.kernel_table)
+    raise TypeError(f"cold must be a PiecewisePolytrope or a TabulatedEOS (got "
+                    f"{type(cold).__name__})")
+
+
 def _describe_cold(cold):
     """The cold curve as numbers that rebuild it: ``PiecewisePolytrope(K0, gammas,
-    rho_dividing)``."""
+    rho_dividing)``, or a table's source (path, format, sha256), rows and resolution."""
+    if isinstance(cold, TabulatedEOS):
+        return {"name": cold.name, "table": cold.source,
+                "rows": int(cold.table_pressure.size),
+                "points_per_e_fold": cold.points_per_e_fold}
     return {"name": cold.name, "K0": cold.K[0], "gammas": list(cold.Gamma),
             "rho_dividing": list(cold.rho_start[1:])}
 
@@ -430,17 +507,21 @@ def evolution_eos(name, cold, gamma=None, gamma_th=None):
       of the same ``Gamma``: then it contains the star's cold curve);
     * ``"polytrope"``: barotropic, the cold curve itself;
     * ``"hybrid"``: the cold curve plus the thermal part ``gamma_th``;
-    * ``"auto"``: ``"ideal"`` for a polytrope, ``"hybrid"`` for a piecewise polytrope.
+    * ``"auto"``: ``"ideal"`` for a polytrope, ``"hybrid"`` for a piecewise polytrope or a
+      table.
+
+    ``cold`` may also be a :class:`TabulatedEOS` (then as a piecewise polytrope).
     """
+    polytrope = isinstance(cold, PiecewisePolytrope) and cold.n_pieces == 1
     if name == "auto":
-        name = "ideal" if cold.n_pieces == 1 else "hybrid"
+        name = "ideal" if polytrope else "hybrid"
     if name == "ideal":
-        if cold.n_pieces != 1 or gamma is None or float(gamma) != cold.Gamma[0]:
+        if not polytrope or gamma is None or float(gamma) != cold.Gamma[0]:
             raise ValueError("eos: ideal (P = (Gamma - 1) rho eps) does not contain the "
                              "star's cold EOS; use hybrid or polytrope")
         return IdealGasEOS(gamma)
     if name == "polytrope":
-        if cold.n_pieces == 1:
+        if polytrope:
             return PolytropicEOS(cold.K[0], cold.Gamma[0])
         return BarotropicEOS(cold)
     if name == "hybrid":

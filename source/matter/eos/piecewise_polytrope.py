@@ -1,6 +1,6 @@
 r"""Piecewise-polytropic equation of state, cold and with a thermal ``Gamma_th`` part.
 
-Units are G = c = Msun = 1 (see :mod:`source.matter.hydro.eos_catalogue` for the conversion
+Units are G = c = Msun = 1 (see :mod:`source.matter.eos.eos_catalogue` for the conversion
 from cgs). The cold part is the piecewise polytrope of Read, Lackey, Owen & Friedman (2009,
 PRD 79, 124032, Sec. II): ``n`` pieces with starting densities ``0 = rho_0 < rho_1 < ... <
 rho_{n-1}`` (piece ``i`` covers ``rho_i <= rho < rho_{i+1}``, the last one extends to
@@ -55,7 +55,7 @@ For hot matter the cold curve is supplemented by an ideal-gas part with adiabati
 with ``h = 1 + eps + P / rho``. States below the cold curve (``eps < eps_cold``) are outside
 the model; the functions evaluate the formulas there without clamping.
 
-These formulas are implemented once, in :mod:`source.matter.hydro.eos` (``HybridEOS``,
+These formulas are implemented once, in :mod:`source.matter.eos.eos` (``HybridEOS``,
 the point functions every kernel uses); the class's ``pressure_of_rho_eps`` & co. call them.
 
 Layout
@@ -513,10 +513,10 @@ class PiecewisePolytrope:
         return out[()] if out.ndim == 0 else out
 
     def _hybrid(self):
-        """The hybrid EOS of :mod:`source.matter.hydro.eos` (where its formulas live)."""
+        """The hybrid EOS of :mod:`source.matter.eos.eos` (where its formulas live)."""
         if self.gamma_th is None:
             raise ValueError(f"{self.name} has no thermal part (gamma_th is None)")
-        from source.matter.hydro.eos import HybridEOS
+        from source.matter.eos.eos import HybridEOS
 
         return HybridEOS(self, self.gamma_th)
 

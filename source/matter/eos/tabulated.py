@@ -1,0 +1,582 @@
+r"""Tabulated cold (zero-temperature, beta-equilibrium) equations of state.
+
+A table gives the pressure ``P`` and the total energy density ``e`` at a set of points;
+the rest-mass density ``rho`` follows from the first law at zero temperature,
+
+    d ln rho = de / (e + P),                                             (1)
+
+once its value at one point is chosen. Readers: :func:`read_lalsimulation_table` (LALSuite's
+two columns ``p, e`` in m^-2) and :func:`read_compose_table` (CompOSE's cold 1D tables,
+``eos.nb`` + ``eos.thermo``).
+
+Interpolation (built once, at load time)
+----------------------------------------
+1. ``ln P`` as a function of ``ln e`` through the table's points by the monotone piecewise
+   cubic Hermite interpolant of Fritsch & Carlson (1980) (``scipy``'s PCHIP, Fritsch &
+   Butland's slopes): monotone (so ``P`` increases with ``e`` and no spurious oscillation
+   appears at phase transitions or at the crust-core interface), C1, so that
+   ``Gamma = d ln P / d ln rho`` and ``c_s^2 = dP/de`` are continuous.
+2. Below the first point the EOS is continued by the polytrope ``P = K rho^Gamma_0`` whose
+   ``Gamma_0`` is the interpolant's at the first point, and ``rho`` at the first point is
+   fixed so that this polytrope is thermodynamically consistent there:
+   ``rho_0 = e_0 - P_0 / (Gamma_0 - 1)`` (then ``eps -> 0`` and ``h -> 1`` at ``rho -> 0``).
+3. ``eps(x)``, ``x = ln rho``, is integrated from (1), ``d eps / dx = P / rho``, with
+   ``e = rho (1 + eps)`` and ``P = P(e)`` of step 1 (DOP853, rtol 1e-12), and sampled on a
+   **uniform grid in x** (``points_per_e_fold`` points per e-fold of rho), together with its
+   first and second derivatives ``eps' = P / rho`` and ``eps'' = (P / rho) (Gamma - 1)``.
+4. Between two grid points ``eps(x)`` is the **quintic Hermite** polynomial of these six
+   numbers, and every other quantity is derived from it:
+
+       P = rho eps'(x),   Gamma = 1 + eps'' / eps',   h = 1 + eps + eps',
+       c_s^2 = Gamma P / (rho h),    e = rho (1 + eps).
+
+   So the first law (1) holds exactly (to round-off) everywhere, not only at the nodes;
+   ``eps`` is C2, ``P``, ``h`` and ``c_s^2`` are continuous, and the lookup is O(1): the
+   cell is ``floor((x - x_0) / dx)``, one logarithm and a polynomial per call (no search,
+   no power). Above the last point the EOS is continued by the polytrope of the
+   interpolant's last ``Gamma`` (outside the validity range ``rho <= rho_max`` anyway).
+
+The checks done at load time (``TabulatedEOS.report``): ``P`` and ``h`` increase strictly
+on the grid, ``c_s^2`` is positive, and the density where ``c_s^2`` reaches 1 (``rho_causal``)
+is found; the validity range is ``rho <= rho_max = min(rho_causal, top of the table)``.
+
+Inverse (TOV and linear modes): ``rho`` of the log-enthalpy ``eta = ln h`` by safeguarded
+Newton iterations on ``eta(x)`` inside the grid cell given by a second uniform index in
+``ln eta`` (O(1)), so the inverse is the exact inverse of the forward interpolant.
+
+Kernel parameters: :class:`ColdTable`, a named tuple of floats and arrays (a different Numba
+type from the piecewise polytrope's tuple of floats, so the compile-time kind dispatch of
+:mod:`source.matter.eos.eos` tells them apart).
+"""
+
+import hashlib
+import math
+from collections import namedtuple
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+from source.matter.eos.eos_catalogue import LENGTH_UNIT_CM, PRESSURE_UNIT_CGS
+
+#: LALSimulation's geometric unit m^-2 -> code pressure/energy-density unit (L^-2, L in m).
+LAL_TO_CODE = (LENGTH_UNIT_CM * 1.0e-2) ** 2
+#: 1 MeV fm^-3 in erg cm^-3 (CompOSE's energy-density unit).
+MEV_FM3_CGS = 1.602176634e-6 * 1.0e39
+#: Leading rows steeper than this (d ln p / d ln e) are dropped: some tables start with a few
+#: rows of nearly constant e and p rising by decades (H4 of LALSimulation: 300), far below
+#: any density a star reaches, which no smooth interpolant on a uniform grid can follow.
+MAX_SURFACE_GAMMA = 10.0
+#: Default resolution of the uniform grid in ln(rho).
+POINTS_PER_E_FOLD = 64
+# ln(eta) index of the inverse: bins per e-fold of eta
+_ETA_BINS_PER_E_FOLD = 8
+
+#: The cold curve as the compiled kernels see it (the last fields of the table EOS kinds).
+TABLE_FIELDS = (
+    "table_log_rho_start",   # x_0 = ln rho at the first grid point
+    "table_inv_dlog",        # 1 / dx
+    "table_num_cells",       # cells of the grid (float)
+    "table_rho_low",         # lower polytrope below rho_0 = table_rho_low:
+    "table_q_low",           #   P / rho = q_0 (rho / rho_0)^(Gamma - 1)
+    "table_gamma_low",
+    "table_rho_top",         # last grid point and the upper polytrope's values there
+    "table_gamma_high",
+    "table_q_top",           # P / rho at rho_top
+    "table_eps_top",
+    "table_coefficients",    # (num_cells, 6): eps(x_i + t dx) = sum_k c_k t^k
+)
+ColdTable = namedtuple("ColdTable", TABLE_FIELDS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Point-wise functions (compiled); ``table`` is any named tuple with the TABLE_FIELDS
+# ---------------------------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy")
+def table_cold_derivatives(rho, table):
+    """``(eps, eps', eps'')`` of the cold curve at ``rho > 0`` (derivatives in ``ln rho``)."""
+    x = math.log(rho)
+    u = (x - table.table_log_rho_start) * table.table_inv_dlog
+    if u < 0.0:                                   # lower polytrope
+        g = table.table_gamma_low - 1.0
+        q = table.table_q_low * (rho / table.table_rho_low) ** g     # P / rho
+        return q / g, q, q * g
+    if u >= table.table_num_cells:                # upper polytrope
+        g = table.table_gamma_high - 1.0
+        q_top = table.table_q_top
+        ex = math.expm1(g * math.log(rho / table.table_rho_top))
+        q = q_top + q_top * ex
+        return table.table_eps_top + q_top * ex / g, q, q * g
+    i = int(u)
+    t = u - i
+    c = table.table_coefficients
+    c0, c1, c2, c3, c4, c5 = c[i, 0], c[i, 1], c[i, 2], c[i, 3], c[i, 4], c[i, 5]
+    eps = c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * c5))))
+    d1 = c1 + t * (2.0 * c2 + t * (3.0 * c3 + t * (4.0 * c4 + t * 5.0 * c5)))
+    d2 = 2.0 * c2 + t * (6.0 * c3 + t * (12.0 * c4 + t * 20.0 * c5))
+    inv_dx = table.table_inv_dlog
+    return eps, d1 * inv_dx, d2 * inv_dx * inv_dx
+
+
+@njit(cache=True, error_model="numpy")
+def table_cold_state(rho, table):
+    """``(P, eps, Gamma)`` of the cold curve (``Gamma = d ln P / d ln rho``); zeros and the
+    lower polytrope's Gamma for ``rho <= 0``."""
+    if not rho > 0.0:
+        return 0.0, 0.0, table.table_gamma_low
+    eps, d1, d2 = table_cold_derivatives(rho, table)
+    return rho * d1, eps, 1.0 + d2 / d1
+
+
+@njit(cache=True, error_model="numpy")
+def table_enthalpy_minus_one(rho, table):
+    """``h - 1 = eps + P / rho`` of the cold curve (0 for ``rho <= 0``)."""
+    if not rho > 0.0:
+        return 0.0
+    eps, d1, _ = table_cold_derivatives(rho, table)
+    return eps + d1
+
+
+@njit(cache=True, error_model="numpy")
+def _log_enthalpy_and_slope(x, table):
+    """``eta(x) = ln h`` and ``d eta / dx = (eps' + eps'') / h`` at ``x = ln rho``."""
+    eps, d1, d2 = table_cold_derivatives(math.exp(x), table)
+    return math.log1p(eps + d1), (d1 + d2) / (1.0 + eps + d1)
+
+
+@njit(cache=True, error_model="numpy")
+def table_rho_of_log_enthalpy(eta, table, eta_nodes, cell_of_bin, log_eta_start,
+                              inv_dlog_eta, dlog):
+    """Inverse of the cold log-enthalpy: ``rho(eta)`` (0 for ``eta <= 0``).
+
+    Closed form on the lower polytrope; on the grid the cell is found from the uniform
+    ``ln eta`` index ``cell_of_bin`` (plus at most a few steps), then Newton iterations on
+    ``eta(x)`` kept inside the cell's bracket. Above the grid: the upper polytrope, by
+    Newton from the top."""
+    if not eta > 0.0:
+        return 0.0
+    n = eta_nodes.size - 1
+    if eta < eta_nodes[0]:
+        g = table.table_gamma_low - 1.0
+        q = g * math.expm1(eta) / table.table_gamma_low           # P / rho
+        return table.table_rho_low * (q / table.table_q_low) ** (1.0 / g)
+    x_start = table.table_log_rho_start
+    dx = 1.0 / table.table_inv_dlog
+    if eta >= eta_nodes[n]:
+        lo = x_start + n * dx
+        hi = lo + 50.0
+        x = lo
+    else:
+        b = int((math.log(eta) - log_eta_start) * inv_dlog_eta)
+        b = min(max(b, 0), cell_of_bin.size - 1)
+        i = cell_of_bin[b]
+        while i < n - 1 and eta_nodes[i + 1] <= eta:
+            i += 1
+        while i > 0 and eta_nodes[i] > eta:
+            i -= 1
+        lo = x_start + i * dx
+        hi = lo + dx
+        x = lo + dx * (eta - eta_nodes[i]) / (eta_nodes[i + 1] - eta_nodes[i])
+    for _ in range(100):
+        f, slope = _log_enthalpy_and_slope(x, table)
+        f -= eta
+        if f > 0.0:
+            hi = x
+        else:
+            lo = x
+        step = f / slope
+        x_new = x - step
+        if not lo < x_new < hi:
+            x_new = 0.5 * (lo + hi)
+        if abs(x_new - x) <= 1e-15 * (1.0 + abs(x)):
+            x = x_new
+            break
+        x = x_new
+    return math.exp(x)
+
+
+@njit(cache=True, error_model="numpy")
+def _map_table(which, values, table, inverse, out):
+    eta_nodes, cell_of_bin, log_eta_start, inv_dlog_eta, dlog = inverse
+    for k in range(values.size):
+        v = values[k]
+        if which == 0:
+            out[k] = table_cold_state(v, table)[0]
+        elif which == 1:
+            out[k] = table_cold_state(v, table)[1]
+        elif which == 2:
+            out[k] = table_cold_state(v, table)[2]
+        elif which == 3:
+            out[k] = table_enthalpy_minus_one(v, table)
+        else:
+            out[k] = table_rho_of_log_enthalpy(v, table, eta_nodes, cell_of_bin,
+                                               log_eta_start, inv_dlog_eta, dlog)
+
+
+_PRESSURE, _EPS, _GAMMA, _H_MINUS_ONE, _RHO_OF_ETA = range(5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers
+# ---------------------------------------------------------------------------------------------
+def _require(condition, path, message):
+    if not condition:
+        raise ValueError(f"eos table {path}: {message}")
+
+
+def read_lalsimulation_table(path):
+    """``(P, e)`` in code units from a LALSimulation table: two columns, pressure and total
+    energy density in geometric units (m^-2), rows of increasing density, ``#`` comments."""
+    try:
+        data = np.loadtxt(path, comments="#", ndmin=2)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"eos table {path}: cannot read two columns of numbers ({e})") \
+            from None
+    _require(data.shape[1] >= 2, path, f"needs two columns p, e (got {data.shape[1]})")
+    return data[:, 0] * LAL_TO_CODE, data[:, 1] * LAL_TO_CODE
+
+
+def read_compose_table(directory):
+    """``(P, e)`` in code units from a CompOSE cold (one-parameter) table in ``directory``.
+
+    ``eos.nb``: the first and last index of the grid (two integers) then the baryon number
+    densities ``n_b`` (fm^-3). ``eos.thermo``: a first line with the neutron and proton
+    masses (MeV) and a lepton flag, then one row per point, ``i_T i_nb i_Yq Q1 ... Q7
+    [extra]``, with ``Q1 = P / n_b`` (MeV) and ``Q7 = e / (n_b m_n) - 1`` (CompOSE manual,
+    the data sheet ``eos.thermo``). A cold table has one temperature and one ``Y_q`` index."""
+    directory = Path(directory)
+    try:
+        nb_numbers = np.loadtxt(directory / "eos.nb", ndmin=1).ravel()
+        with open(directory / "eos.thermo") as f:
+            header = f.readline().split()
+            rows = np.loadtxt(f, ndmin=2)
+    except (OSError, ValueError) as e:
+        raise ValueError(f"eos table {directory}: cannot read eos.nb and eos.thermo ({e})") \
+            from None
+    _require(nb_numbers.size >= 4, directory, "eos.nb: needs two indices and densities")
+    first = int(nb_numbers[0])
+    nb = nb_numbers[2:]
+    _require(len(header) >= 2, directory, "eos.thermo: first line must hold m_n and m_p")
+    m_n = float(header[0])
+    _require(rows.shape[1] >= 10, directory, "eos.thermo: rows need i_T i_nb i_Yq Q1..Q7")
+    _require(np.unique(rows[:, 0]).size == 1 and np.unique(rows[:, 2]).size == 1, directory,
+             "eos.thermo: not a cold one-parameter table (several T or Y_q indices)")
+    index = rows[:, 1].astype(np.int64) - first
+    _require(np.all((index >= 0) & (index < nb.size)), directory,
+             "eos.thermo: n_b index outside eos.nb")
+    n = nb[index]
+    pressure_mev = rows[:, 3] * n
+    energy_mev = (rows[:, 9] + 1.0) * n * m_n
+    order = np.argsort(n)
+    to_code = MEV_FM3_CGS / PRESSURE_UNIT_CGS
+    return pressure_mev[order] * to_code, energy_mev[order] * to_code
+
+
+def read_table(path):
+    """``(P, e, format)`` of a table file (LALSimulation) or directory (CompOSE)."""
+    path = Path(path)
+    if path.is_dir():
+        return (*read_compose_table(path), "compose")
+    if not path.is_file():
+        raise ValueError(f"eos table {path}: no such file or directory")
+    return (*read_lalsimulation_table(path), "lalsimulation")
+
+
+def table_sha256(path):
+    """SHA-256 of a table file, or of ``eos.nb`` + ``eos.thermo`` of a CompOSE directory."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    for part in ((path / "eos.nb", path / "eos.thermo") if path.is_dir() else (path,)):
+        digest.update(part.read_bytes())
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Construction
+# ---------------------------------------------------------------------------------------------
+def _clean(pressure, energy, source):
+    """Rows with finite positive ``P`` and ``e``, repeated rows dropped; ``P`` and ``e`` must
+    then increase strictly. Leading rows steeper than ``MAX_SURFACE_GAMMA`` are dropped too;
+    returns ``(P, e, number of those rows)``."""
+    pressure = np.asarray(pressure, dtype=np.float64)
+    energy = np.asarray(energy, dtype=np.float64)
+    _require(pressure.shape == energy.shape and pressure.ndim == 1, source,
+             "pressure and energy density must be 1D arrays of one length")
+    keep = np.isfinite(pressure) & np.isfinite(energy) & (pressure > 0.0) & (energy > 0.0)
+    pressure, energy = pressure[keep], energy[keep]
+    repeated = np.zeros(pressure.size, dtype=bool)
+    repeated[1:] = (pressure[1:] == pressure[:-1]) & (energy[1:] == energy[:-1])
+    pressure, energy = pressure[~repeated], energy[~repeated]
+    _require(pressure.size >= 4, source, f"needs at least 4 rows with p, e > 0 "
+             f"(got {pressure.size})")
+    bad = np.nonzero((np.diff(energy) <= 0.0) | (np.diff(pressure) <= 0.0))[0]
+    _require(bad.size == 0, source, "p and e must increase strictly from row to row "
+             f"(row {bad[0] + 2 if bad.size else 0} does not)")
+    stiff = np.diff(np.log(pressure)) > MAX_SURFACE_GAMMA * np.diff(np.log(energy))
+    dropped = int(np.argmin(stiff)) if not stiff.all() else stiff.size
+    _require(pressure.size - dropped >= 4, source, "too few rows with d ln p / d ln e <= "
+             f"{MAX_SURFACE_GAMMA:g}")
+    return pressure[dropped:], energy[dropped:], dropped
+
+
+def _quintic_coefficients(f, d1, d2, dx):
+    """Per cell the coefficients ``c_0..c_5`` in ``t = (x - x_i) / dx`` of the quintic with
+    the values, first and second derivatives ``f, d1, d2`` (in ``x``) at both ends."""
+    f0, f1 = f[:-1], f[1:]
+    a0, a1 = d1[:-1] * dx, d1[1:] * dx
+    b0, b1 = d2[:-1] * dx * dx, d2[1:] * dx * dx
+    c0, c1, c2 = f0, a0, 0.5 * b0
+    A = f1 - (c0 + c1 + c2)
+    B = a1 - (c1 + 2.0 * c2)
+    C = b1 - 2.0 * c2
+    c3 = 10.0 * A - 4.0 * B + 0.5 * C
+    c4 = -15.0 * A + 7.0 * B - C
+    c5 = 6.0 * A - 3.0 * B + 0.5 * C
+    return np.ascontiguousarray(np.stack((c0, c1, c2, c3, c4, c5), axis=1))
+
+
+class TabulatedEOS:
+    """A cold barotropic EOS from a table of ``(P, e)`` (code units), with the Python
+    interface of :class:`~source.matter.eos.piecewise_polytrope.PiecewisePolytrope`'s cold
+    curve (what the TOV solver, the mode solver and the evolution EOS use).
+
+    Parameters
+    ----------
+    pressure, energy_density : array_like
+        The table's rows (increasing), code units.
+    name : str
+    points_per_e_fold : int
+        Resolution of the uniform grid in ``ln rho``.
+    source : dict, optional
+        Where the table came from (path, format, sha256), recorded with a run.
+    """
+
+    def __init__(self, pressure, energy_density, name="table", points_per_e_fold=None,
+                 source=None):
+        from scipy.integrate import solve_ivp
+        from scipy.interpolate import PchipInterpolator
+
+        self.name = name
+        self.source = dict(source or {})
+        pressure, energy, dropped = _clean(pressure, energy_density, name)
+        self.dropped_leading_rows = dropped
+        self.table_pressure, self.table_energy_density = pressure, energy
+        points = POINTS_PER_E_FOLD if points_per_e_fold is None else int(points_per_e_fold)
+        _require(points >= 4, name, f"points_per_e_fold must be >= 4 (got {points})")
+        self.points_per_e_fold = points
+
+        ln_p_of_ln_e = PchipInterpolator(np.log(energy), np.log(pressure), extrapolate=True)
+        dln_p_dln_e = ln_p_of_ln_e.derivative()
+        gamma_low = float(dln_p_dln_e(np.log(energy[0])) * (energy[0] + pressure[0])
+                          / energy[0])
+        _require(gamma_low > 1.0, name, f"the lowest rows need d ln p / d ln rho > 1 "
+                 f"(got {gamma_low:.4g})")
+        rho_start = energy[0] - pressure[0] / (gamma_low - 1.0)
+        _require(rho_start > 0.0, name, "the first row has p too large for a polytropic "
+                 "surface continuation")
+        eps_start = pressure[0] / ((gamma_low - 1.0) * rho_start)
+
+        ln_e_max = math.log(energy[-1])
+
+        def pressure_of(e):
+            return np.exp(ln_p_of_ln_e(np.log(e)))
+
+        def rhs(x, y):
+            rho = math.exp(x)
+            return [float(pressure_of(rho * (1.0 + y[0]))) / rho]
+
+        def top(x, y):
+            return math.log(math.exp(x) * (1.0 + y[0])) - ln_e_max
+        top.terminal = True
+
+        x_start = math.log(rho_start)
+        span = math.log(energy[-1] / energy[0]) + 1.0
+        probe = solve_ivp(rhs, (x_start, x_start + span), [eps_start], method="DOP853",
+                          rtol=1e-12, atol=1e-30, events=top)
+        _require(probe.status == 1, name, "the first-law integration did not reach the "
+                 "last row")
+        x_end = float(probe.t_events[0][0])
+        num_cells = max(int(math.ceil((x_end - x_start) * points)), 8)
+        dx = (x_end - x_start) / num_cells
+        x = x_start + dx * np.arange(num_cells + 1)
+        x[-1] = x_end
+        sol = solve_ivp(rhs, (x_start, x_end), [eps_start], method="DOP853", rtol=1e-12,
+                        atol=1e-30, t_eval=x)
+        _require(sol.success, name, f"the first-law integration failed ({sol.message})")
+        rho = np.exp(x)
+        eps = sol.y[0]
+        e = rho * (1.0 + eps)
+        p = pressure_of(e)
+        gamma = dln_p_dln_e(np.log(e)) * (e + p) / e
+        d1 = p / rho
+        d2 = d1 * (gamma - 1.0)
+        self.grid_log_rho = x
+        self.grid_eps = eps
+        coefficients = _quintic_coefficients(eps, d1, d2, dx)
+        top_rho = float(rho[-1])
+        self.kernel_table = ColdTable(
+            table_log_rho_start=float(x_start), table_inv_dlog=1.0 / dx,
+            table_num_cells=float(num_cells), table_rho_low=float(rho_start),
+            table_q_low=float(pressure[0] / rho_start), table_gamma_low=gamma_low,
+            table_rho_top=top_rho,
+            table_gamma_high=float(gamma[-1]), table_q_top=float(d1[-1]),
+            table_eps_top=float(eps[-1]), table_coefficients=coefficients)
+        self.rho_start = float(rho_start)
+        self.rho_top = top_rho
+
+        # the inverse eta -> rho: eta at the nodes and a uniform ln(eta) index of cells
+        eta_nodes = np.log1p(eps + d1)
+        _require(np.all(np.diff(eta_nodes) > 0.0) and np.all(np.diff(p) > 0.0), name,
+                 "the interpolated enthalpy or pressure does not increase")
+        self.eta_nodes = eta_nodes
+        log_eta = np.log(eta_nodes)
+        bins = max(int(math.ceil((log_eta[-1] - log_eta[0]) * _ETA_BINS_PER_E_FOLD)), 1)
+        dlog_eta = (log_eta[-1] - log_eta[0]) / bins
+        bin_starts = log_eta[0] + dlog_eta * np.arange(bins + 1)
+        cell_of_bin = np.clip(np.searchsorted(eta_nodes, np.exp(bin_starts), side="right")
+                              - 1, 0, num_cells - 1).astype(np.int64)
+        self._inverse = (eta_nodes, cell_of_bin, float(log_eta[0]), 1.0 / dlog_eta, dx)
+
+        self.report = self._check()
+        self.rho_causal = self.report["rho_causal"]
+        self.rho_max = min(self.rho_causal, self.rho_top)
+        self.eta_max = float(self.log_enthalpy(self.rho_max))
+        self.log_enthalpy_breaks = ()
+
+    # ------------------------------------------------------------------ construction helpers
+    @classmethod
+    def from_file(cls, path, points_per_e_fold=None):
+        """The table in ``path``: a LALSimulation file or a CompOSE directory."""
+        pressure, energy, fmt = read_table(path)
+        path = Path(path)
+        return cls(pressure, energy, name=f"table {path.name}",
+                   points_per_e_fold=points_per_e_fold,
+                   source={"path": str(path), "format": fmt, "sha256": table_sha256(path)})
+
+    @classmethod
+    def from_cold_curve(cls, cold, rho, name=None, points_per_e_fold=None):
+        """A table sampled from another cold EOS object ``cold`` at the densities ``rho``
+        (rows ``P(rho)``, ``e(rho)``)."""
+        rho = np.asarray(rho, dtype=np.float64)
+        return cls(cold.pressure(rho), cold.energy_density(rho),
+                   name=name or f"table of {cold.name}", points_per_e_fold=points_per_e_fold)
+
+    def _check(self):
+        """Consistency and causality on a grid 4x finer than the interpolant's."""
+        x = np.linspace(self.grid_log_rho[0], self.grid_log_rho[-1],
+                        4 * (self.grid_log_rho.size - 1) + 1)
+        rho = np.exp(x)
+        p = self.pressure(rho)
+        h = self.enthalpy(rho)
+        cs2 = self.sound_speed_squared(rho)
+        if not (np.all(np.diff(p) > 0.0) and np.all(np.diff(h) > 0.0) and np.all(cs2 > 0.0)):
+            raise ValueError(f"eos table {self.name}: the interpolant is not monotone "
+                             f"(P, h increasing and c_s^2 > 0 fail)")
+        above = np.nonzero(cs2 >= 1.0)[0]
+        rho_causal = math.inf
+        if above.size:
+            j = int(above[0])
+            lo, hi = (float(rho[j - 1]), float(rho[j])) if j > 0 else (float(rho[0]),) * 2
+            for _ in range(200):
+                mid = math.sqrt(lo * hi)
+                if not lo < mid < hi:
+                    break
+                if self.sound_speed_squared(mid) >= 1.0:
+                    hi = mid
+                else:
+                    lo = mid
+            rho_causal = hi
+        return {"rho_causal": rho_causal, "max_sound_speed_squared": float(cs2.max()),
+                "grid_cells": int(self.grid_log_rho.size - 1),
+                "table_rows": int(self.table_pressure.size),
+                "dropped_leading_rows": self.dropped_leading_rows}
+
+    # ------------------------------------------------------------------ vectorised functions
+    def _apply(self, which, values):
+        array = np.asarray(values, dtype=np.float64)
+        flat = np.ascontiguousarray(array).ravel()
+        out = np.empty_like(flat)
+        _map_table(which, flat, self.kernel_table, self._inverse, out)
+        out = out.reshape(array.shape)
+        return out[()] if out.ndim == 0 else out
+
+    def pressure(self, rho):
+        """Cold pressure ``P(rho)``."""
+        return self._apply(_PRESSURE, rho)
+
+    def specific_internal_energy(self, rho):
+        """Cold ``eps(rho)``."""
+        return self._apply(_EPS, rho)
+
+    def energy_density(self, rho):
+        """``e = rho (1 + eps)``."""
+        rho = np.asarray(rho, dtype=np.float64)
+        out = rho * (1.0 + self.specific_internal_energy(rho))
+        return out[()] if np.ndim(out) == 0 else out
+
+    def adiabatic_index(self, rho):
+        """``Gamma_1 = d ln P / d ln rho`` of the interpolant."""
+        return self._apply(_GAMMA, rho)
+
+    gamma1 = adiabatic_index
+
+    def enthalpy_minus_one(self, rho):
+        return self._apply(_H_MINUS_ONE, rho)
+
+    def enthalpy(self, rho):
+        return 1.0 + self.enthalpy_minus_one(rho)
+
+    def log_enthalpy(self, rho):
+        return np.log1p(self.enthalpy_minus_one(rho))
+
+    def sound_speed_squared(self, rho):
+        """``c_s^2 = Gamma P / (rho h)`` of the interpolant (continuous)."""
+        rho = np.asarray(rho, dtype=np.float64)
+        safe = np.where(rho > 0.0, rho, 1.0)
+        out = np.where(rho > 0.0, self.adiabatic_index(safe) * self.pressure(safe)
+                       / (safe * self.enthalpy(safe)), 0.0)
+        return out[()] if out.ndim == 0 else out
+
+    def rest_mass_density_of_log_enthalpy(self, eta):
+        """Inverse of :meth:`log_enthalpy` (0 for ``eta <= 0``)."""
+        return self._apply(_RHO_OF_ETA, eta)
+
+    def state_of_log_enthalpy(self, eta):
+        """``(rho, P, e)`` at a scalar log-enthalpy (the TOV right-hand side's call)."""
+        rho = float(self.rest_mass_density_of_log_enthalpy(float(eta)))
+        if not rho > 0.0:
+            return rho, rho, rho
+        p, eps, _ = table_cold_state(rho, self.kernel_table)
+        return rho, p, rho * (1.0 + eps)
+
+    def in_range(self, rho):
+        rho = np.asarray(rho, dtype=np.float64)
+        return (rho >= 0.0) & (rho <= self.rho_max)
+
+    def valid_range(self):
+        return 0.0, self.rho_max
+
+    def describe(self):
+        """Text summary."""
+        r = self.report
+        return (f"{self.name}: {r['table_rows']} rows, {r['grid_cells']} cells of "
+                f"d ln rho = {1.0 / self.points_per_e_fold:.4g}, rho in "
+                f"[{self.rho_start:.4e}, {self.rho_top:.4e}], c_s = 1 at "
+                f"{self.rho_causal:.4e} (code units)")
+
+    def record(self):
+        """JSON-able description that rebuilds the table: its rows (code units) and where
+        they came from."""
+        return {"name": self.name, "source": self.source,
+                "points_per_e_fold": self.points_per_e_fold,
+                "pressure": self.table_pressure.tolist(),
+                "energy_density": self.table_energy_density.tolist()}
+
+    @classmethod
+    def from_record(cls, record):
+        """Inverse of :meth:`record`."""
+        return cls(record["pressure"], record["energy_density"], name=record["name"],
+                   points_per_e_fold=record["points_per_e_fold"], source=record["source"])
+
+    def __repr__(self):
+        return f"TabulatedEOS(name={self.name!r}, rows={self.table_pressure.size})"

@@ -355,10 +355,10 @@ def test_point_functions_in_a_compiled_caller():
 
 
 def test_radial_mode_eos_adapter():
-    from source.initialdata.radial_modes import BarotropicEOS
+    from source.initialdata.radial_modes import BarotropicEOS, barotropic_eos_of
 
     eos = eos_from_catalogue("SLy")
-    barotropic = eos.barotropic_eos()
+    barotropic = barotropic_eos_of(eos)
     assert isinstance(barotropic, BarotropicEOS)
     rho = np.geomspace(1e-8, 2e-3, 7)
     np.testing.assert_array_equal(barotropic.pressure(rho), eos.pressure(rho))

@@ -596,14 +596,6 @@ class PiecewisePolytrope:
         return self._hybrid().sound_speed_squared(rho, None, eps)
 
     # ------------------------------------------------------------------ interoperability
-    def barotropic_eos(self):
-        """The cold curve as a :class:`source.initialdata.radial_modes.BarotropicEOS` (for the
-        linear radial-mode solver)."""
-        from source.initialdata.radial_modes import BarotropicEOS
-
-        return BarotropicEOS(self.pressure, self.specific_internal_energy,
-                             self.adiabatic_index, self.rest_mass_density_of_log_enthalpy)
-
     def describe(self):
         """Table of the pieces (code units) as text."""
         lines = [f"{self.name}: {self.n_pieces} pieces (G = c = Msun = 1)"

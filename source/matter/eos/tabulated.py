@@ -445,13 +445,18 @@ class TabulatedEOS:
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
-    def from_file(cls, path, points_per_e_fold=None):
-        """The table in ``path``: a LALSimulation file or a CompOSE directory."""
+    def from_file(cls, path, points_per_e_fold=None, sha256=None):
+        """The table in ``path``: a LALSimulation file or a CompOSE directory. With
+        ``sha256`` (a restart's record of the table) the file must still have that hash."""
         pressure, energy, fmt = read_table(path)
         path = Path(path)
+        digest = table_sha256(path)
+        if sha256 is not None and sha256 != digest:
+            raise ValueError(f"eos table {path}: the file changed since the run it restarts "
+                             f"(sha256 {digest[:12]}..., recorded {sha256[:12]}...)")
         return cls(pressure, energy, name=f"table {path.name}",
                    points_per_e_fold=points_per_e_fold,
-                   source={"path": str(path), "format": fmt, "sha256": table_sha256(path)})
+                   source={"path": str(path), "format": fmt, "sha256": digest})
 
     @classmethod
     def from_cold_curve(cls, cold, rho, name=None, points_per_e_fold=None):

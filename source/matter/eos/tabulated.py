@@ -92,7 +92,7 @@ ColdTable = namedtuple("ColdTable", TABLE_FIELDS)
 # ---------------------------------------------------------------------------------------------
 # Point-wise functions (compiled); ``table`` is any named tuple with the TABLE_FIELDS
 # ---------------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def table_cold_derivatives(rho, table):
     """``(eps, eps', eps'')`` of the cold curve at ``rho > 0`` (derivatives in ``ln rho``)."""
     x = math.log(rho)
@@ -118,7 +118,7 @@ def table_cold_derivatives(rho, table):
     return eps, d1 * inv_dx, d2 * inv_dx * inv_dx
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def table_cold_state(rho, table):
     """``(P, eps, Gamma)`` of the cold curve (``Gamma = d ln P / d ln rho``); zeros and the
     lower polytrope's Gamma for ``rho <= 0``."""
@@ -128,7 +128,7 @@ def table_cold_state(rho, table):
     return rho * d1, eps, 1.0 + d2 / d1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def table_enthalpy_minus_one(rho, table):
     """``h - 1 = eps + P / rho`` of the cold curve (0 for ``rho <= 0``)."""
     if not rho > 0.0:

@@ -31,6 +31,11 @@ from source.matter.eos.piecewise_polytrope import (
 )
 
 
+def hot_eos(cold):
+    """The hybrid EOS on the cold curve ``cold`` with its own ``gamma_th``."""
+    return HybridEOS(cold, cold.gamma_th)
+
+
 def toy_eos(gamma_th=None):
     """Five pieces in code units, with a soft (Gamma < 1) and an isothermal (Gamma = 1) piece."""
     return PiecewisePolytrope(50.0, (1.6, 0.7, 1.0, 2.5, 3.2), (1e-8, 1e-6, 1e-5, 8e-4),
@@ -117,8 +122,8 @@ def test_bad_pieces_are_refused(kwargs, match):
 
 
 def test_thermal_functions_need_gamma_th():
-    with pytest.raises(ValueError, match="thermal"):
-        toy_eos().pressure_of_rho_eps(1e-4, 0.01)
+    with pytest.raises(ValueError, match="gamma_th"):
+        HybridEOS(toy_eos(), toy_eos().gamma_th)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,14 +270,15 @@ def test_hybrid_round_trips(gamma_th):
     eos = eos_from_catalogue("SLy", gamma_th=gamma_th)
     rho = np.geomspace(1e-12, 3e-3, 40)[:, None]
     eps = eos.specific_internal_energy(rho) + np.array([0.0, 1e-6, 1e-3, 0.1, 1.0])
-    P = eos.pressure_of_rho_eps(rho, eps)
+    P = hot_eos(eos).pressure_from_rho_eps(rho, eps)
     assert P.shape == eps.shape
-    np.testing.assert_allclose(eos.eps_of_rho_pressure(rho, P), eps, rtol=1e-12)
-    np.testing.assert_allclose(eos.pressure_of_rho_eps(rho, eos.eps_of_rho_pressure(rho, P)),
+    np.testing.assert_allclose(hot_eos(eos).eps_from_rho_p(rho, P), eps, rtol=1e-12)
+    hot = hot_eos(eos)
+    np.testing.assert_allclose(hot.pressure_from_rho_eps(rho, hot.eps_from_rho_p(rho, P)),
                                P, rtol=1e-12)
     # Cold limit: the cold curve and its sound speed.
     np.testing.assert_allclose(P[:, 0], eos.pressure(rho[:, 0]), rtol=1e-15)
-    np.testing.assert_allclose(eos.sound_speed_squared_of_rho_eps(rho[:, 0], eps[:, 0]),
+    np.testing.assert_allclose(hot_eos(eos).sound_speed_squared(rho[:, 0], None, eps[:, 0]),
                                eos.sound_speed_squared(rho[:, 0]), rtol=1e-13)
     # The thermal part is an ideal gas.
     np.testing.assert_allclose(P - P[:, :1], (gamma_th - 1.0) * rho * (eps - eps[:, :1]),
@@ -281,7 +287,7 @@ def test_hybrid_round_trips(gamma_th):
 
 def _adiabat_step(eos, rho, eps, rho_to, substeps=64):
     """eps at ``rho_to`` on the adiabat of the hybrid EOS through ``(rho, eps)``."""
-    return eps_along_adiabat(eos.pressure_of_rho_eps, rho, eps, rho_to, substeps)
+    return eps_along_adiabat(hot_eos(eos).pressure_from_rho_eps, rho, eps, rho_to, substeps)
 
 
 @pytest.mark.parametrize("rho, eps_th", [(1e-9, 1e-3), (5e-6, 0.02), (4e-4, 0.05),
@@ -293,18 +299,18 @@ def test_hybrid_sound_speed_is_dP_drho_along_adiabats(rho, eps_th):
     delta = 1e-5 * rho
     eps_up = _adiabat_step(eos, rho, eps, rho + delta)
     eps_down = _adiabat_step(eos, rho, eps, rho - delta)
-    dP = (float(eos.pressure_of_rho_eps(rho + delta, eps_up))
-          - float(eos.pressure_of_rho_eps(rho - delta, eps_down))) / (2.0 * delta)
-    P = float(eos.pressure_of_rho_eps(rho, eps))
+    dP = (float(hot_eos(eos).pressure_from_rho_eps(rho + delta, eps_up))
+          - float(hot_eos(eos).pressure_from_rho_eps(rho - delta, eps_down))) / (2.0 * delta)
+    P = float(hot_eos(eos).pressure_from_rho_eps(rho, eps))
     h = 1.0 + eps + P / rho
-    cs2 = float(eos.sound_speed_squared_of_rho_eps(rho, eps))
+    cs2 = float(hot_eos(eos).sound_speed_squared(rho, None, eps))
     assert dP / h == pytest.approx(cs2, rel=1e-8)
     # The same from the partial derivatives: dP/drho|eps + (P / rho^2) dP/deps|rho.
     d_eps = 1e-6 * eps
-    dP_drho = (float(eos.pressure_of_rho_eps(rho + delta, eps))
-               - float(eos.pressure_of_rho_eps(rho - delta, eps))) / (2.0 * delta)
-    dP_deps = (float(eos.pressure_of_rho_eps(rho, eps + d_eps))
-               - float(eos.pressure_of_rho_eps(rho, eps - d_eps))) / (2.0 * d_eps)
+    dP_drho = (float(hot_eos(eos).pressure_from_rho_eps(rho + delta, eps))
+               - float(hot_eos(eos).pressure_from_rho_eps(rho - delta, eps))) / (2.0 * delta)
+    dP_deps = (float(hot_eos(eos).pressure_from_rho_eps(rho, eps + d_eps))
+               - float(hot_eos(eos).pressure_from_rho_eps(rho, eps - d_eps))) / (2.0 * d_eps)
     assert (dP_drho + P / rho**2 * dP_deps) / h == pytest.approx(cs2, rel=1e-8)
     assert 0.0 < cs2 < 1.0
 
@@ -344,9 +350,9 @@ def test_point_functions_in_a_compiled_caller():
     assert values[2] == eos.enthalpy(rho)
     assert values[3] == eos.sound_speed_squared(rho)
     assert values[4] == pytest.approx(rho, rel=1e-15)
-    assert values[5] == eos.pressure_of_rho_eps(rho, eps)
+    assert values[5] == hot_eos(eos).pressure_from_rho_eps(rho, eps)
     assert values[6] == pytest.approx(eps, rel=1e-15)
-    assert values[7] == eos.sound_speed_squared_of_rho_eps(rho, eps)
+    assert values[7] == hot_eos(eos).sound_speed_squared(rho, None, eps)
     rho0, P, e = pwp_state_of_log_enthalpy(0.1, eos.flat_pieces)
     assert rho0 == eos.rest_mass_density_of_log_enthalpy(0.1)
     assert P == eos.pressure(rho0)
@@ -355,10 +361,10 @@ def test_point_functions_in_a_compiled_caller():
 
 
 def test_radial_mode_eos_adapter():
-    from source.initialdata.radial_modes import BarotropicEOS
+    from source.initialdata.radial_modes import BarotropicEOS, barotropic_eos_of
 
     eos = eos_from_catalogue("SLy")
-    barotropic = eos.barotropic_eos()
+    barotropic = barotropic_eos_of(eos)
     assert isinstance(barotropic, BarotropicEOS)
     rho = np.geomspace(1e-8, 2e-3, 7)
     np.testing.assert_array_equal(barotropic.pressure(rho), eos.pressure(rho))

@@ -5,6 +5,7 @@ import pytest
 
 from source.evolution.remnant import (
     entropy_equilibrium,
+    run_gamma,
     snapshot_entropy_profile,
     surface_rest_mass,
 )
@@ -64,3 +65,14 @@ def test_snapshot_profile_of_a_uniform_sphere():
     assert abs(M0 - 4.0 / 3.0 * np.pi * edges[-1] ** 3 * 2e-3) < 1e-15
     assert np.allclose(K, 150.0)
     assert m_b.size == 14 and np.all(np.diff(m_b) > 0) and m_b[-1] < M0
+
+
+def test_gamma_is_the_runs_evolution_eos():
+    """The Gamma of the run's own EOS: the polytrope's ideal gas of --gamma (not a default
+    2.0); a hybrid (catalogue) or barotropic evolution has no K = P / rho^Gamma entropy."""
+    assert run_gamma({"gamma": 1.8, "K": 100.0, "rho_central": 1e-3}) == 1.8
+    assert run_gamma({"rho_central": 1e-3}) == 2.0
+    with pytest.raises(ValueError, match="Gamma-law"):
+        run_gamma({"eos_id": "sly", "rho_central": 1.4e-3})
+    with pytest.raises(ValueError, match="Gamma-law"):
+        run_gamma({"eos": "polytrope", "rho_central": 1e-3})

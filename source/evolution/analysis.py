@@ -97,7 +97,12 @@ def expected_modes(config, num_modes=3):
     from source.matter.eos.eos_catalogue import POLYTROPE_ID, star_cold_eos
 
     kind = "coupled" if config.get("mode", "cowling") == "dynamic" else "cowling"
-    cold = star_cold_eos(config.get("eos_id", POLYTROPE_ID), config["K"], config["gamma"])
+    if config.get("eos_table"):
+        from source.matter.eos.tabulated import TabulatedEOS
+
+        cold = TabulatedEOS.from_file(config["eos_table"], sha256=config.get("eos_table_sha256"))
+    else:
+        cold = star_cold_eos(config.get("eos_id", POLYTROPE_ID), config["K"], config["gamma"])
     modes = star_radial_modes(cold, config["rho_central"], num_modes, kind)
     return {name: float(f) for name, f in zip(modes.names, modes.frequency_khz, strict=True)
             if np.isfinite(f)}

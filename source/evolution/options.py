@@ -99,6 +99,11 @@ OPTIONS = (
     Option("gamma", float, PHYSICS, "adiabatic index (polytrope and evolution EOS)"),
     Option("eos_id", str, PHYSICS, "the star's cold EOS: polytrope (K, gamma) or a piecewise "
            "polytrope of the Read et al. (2009) catalogue", choices=_eos_ids),
+    Option("eos_table", str, PHYSICS, "the star's cold EOS from a table: a LALSimulation "
+           "file (p, e in m^-2) or a CompOSE cold-table directory (eos.nb, eos.thermo); "
+           "evolved as hybrid (--gamma-th) or barotropic (--eos polytrope)"),
+    Option("eos_table_sha256", str, PHYSICS, "SHA-256 of --eos-table, recorded by a run "
+           "(a restart checks the file against it)"),
     Option("rho_central", float, PHYSICS, "central rest-mass density (code units)"),
     Option("mass", float, PHYSICS, "gravitational mass (M_sun): the stable star of this mass "
            "(its rho_central is found and recorded; replaces --rho-central)"),

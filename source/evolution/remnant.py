@@ -141,13 +141,29 @@ def snapshot_entropy_profile(r, D, rho0, press, Gamma=2.0, rho_min=0.0, num_ghos
     return m_b[keep], K[keep], float(dm.sum())
 
 
+def run_gamma(config):
+    """``Gamma`` of a run's evolution EOS (its stored configuration ``config``, a dict),
+    built as the run built it; ValueError unless that EOS is a Gamma-law (ideal gas), the
+    only one whose entropy is measured by ``K = P / rho0^Gamma``."""
+    from source.evolution.simulation import RunConfig
+    from source.matter.eos.eos import EOS_IDEAL_GAS
+
+    known = set(RunConfig.field_names())
+    eos = RunConfig(**{k: v for k, v in config.items() if k in known}).evolution_eos()
+    if eos.kind != EOS_IDEAL_GAS:
+        raise ValueError(f"remnant analysis needs a Gamma-law (ideal-gas) evolution; this "
+                         f"run evolved {eos.name}")
+    return eos.gamma
+
+
 def remnant_equilibrium(run, snapshot=-1, rho_min=1e-10, **options):
     """Equilibrium of a run's star at one snapshot (a ``source.io.Run``, index into
     ``run.snapshots``): its grid rest mass and entropy profile (``snapshot_entropy_profile``)
-    into ``entropy_equilibrium``. Adds ``t`` and ``rho_c`` (the snapshot's first-cell
-    density) to the returned dict."""
+    into ``entropy_equilibrium``, with the Gamma of the run's own evolution EOS
+    (``run_gamma``). Adds ``t`` and ``rho_c`` (the snapshot's first-cell density) to the
+    returned dict."""
     snap = run.snapshots[snapshot]
-    Gamma = float(run.config.get("gamma", 2.0))
+    Gamma = run_gamma(run.config)
     m_b, K, M0 = snapshot_entropy_profile(snap["r"], snap["D"], snap["rho0"], snap["press"],
                                           Gamma, rho_min, run.grid.num_ghosts)
     out = entropy_equilibrium(m_b, K, M0, Gamma, **options)

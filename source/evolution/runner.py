@@ -190,7 +190,7 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
     cfg = sim.config            # with rho_central of the star of --mass
     log(f"tovflow {__version__}: TOV star, {cfg.mode} evolution, {cfg.path} path")
     star_eos = (f"polytrope K = {cfg.K:g}, Gamma = {cfg.gamma:g}"
-                if cfg.eos_id == POLYTROPE_ID else cfg.cold_eos().name)
+                if cfg.eos_id == POLYTROPE_ID and cfg.eos_table is None else cfg.cold_eos().name)
     log(f"  EOS: star {star_eos}; evolution {sim.eos.name}")
     log(f"  star: rho_c = {cfg.rho_central:.6g} = {units.density_to_cgs(cfg.rho_central):.4e} "
         f"g/cm^3, M = {tov.M_star:.6f} M_sun, M0 = {tov.M0:.6f}, "

@@ -24,8 +24,10 @@ from source.initialdata.tov import (
     central_density_of_mass,
     create_initial_data_iso,
 )
+from source.matter.eos import eos_catalogue as units
 from source.matter.eos.eos import EOS_IDEAL_GAS, evolution_eos
 from source.matter.eos.eos_catalogue import POLYTROPE_ID, star_cold_eos
+from source.matter.eos.tabulated import TabulatedEOS
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.geometry import GeometryCache
 from source.matter.hydro.perfect_fluid import PerfectFluid
@@ -65,6 +67,8 @@ class RunConfig:
     gamma: float = 2.0
     rho_central: float = 1.28e-3
     eos_id: str = "polytrope"
+    eos_table: str | None = None
+    eos_table_sha256: str | None = None
     mass: float | None = None
     eos: str = "auto"
     gamma_th: float = 1.8
@@ -93,13 +97,18 @@ class RunConfig:
     stop_after_horizon: float | None = None
 
     def cold_eos(self):
-        """The star's cold EOS (``PiecewisePolytrope``): ``eos_id``, or the polytrope
-        ``K``, ``gamma``."""
+        """The star's cold EOS: the table ``eos_table`` (``TabulatedEOS``, checked against
+        ``eos_table_sha256`` when recorded), else ``eos_id`` or the polytrope ``K``,
+        ``gamma`` (``PiecewisePolytrope``)."""
+        if self.eos_table is not None:
+            return TabulatedEOS.from_file(self.eos_table, sha256=self.eos_table_sha256)
         return star_cold_eos(self.eos_id, self.K, self.gamma)
 
-    def evolution_eos(self):
-        """The evolution EOS object (``eos`` built on the star's cold EOS)."""
-        return evolution_eos(self.eos, self.cold_eos(), self.gamma, self.gamma_th)
+    def evolution_eos(self, cold=None):
+        """The evolution EOS object (``eos`` built on the star's cold EOS, ``cold`` if
+        given)."""
+        cold = self.cold_eos() if cold is None else cold
+        return evolution_eos(self.eos, cold, self.gamma, self.gamma_th)
 
     def validate(self):
         """Raise ``ConfigError`` naming the first bad parameter."""
@@ -128,11 +137,19 @@ class RunConfig:
         if self.mass is not None and not (isinstance(self.mass, int | float)
                                           and math.isfinite(self.mass) and self.mass > 0):
             bad("mass", f"must be a positive mass in M_sun (got {self.mass})")
+        if self.eos_table is not None and self.eos_id != POLYTROPE_ID:
+            bad("eos_table", f"the star's EOS is the table or --eos-id {self.eos_id}, not both")
         try:
-            self.evolution_eos()
+            cold = self.cold_eos()
+        except ValueError as e:
+            bad("eos_table", str(e).removeprefix("eos table "))
+        try:
+            evolution = self.evolution_eos(cold)
         except ValueError as e:
             bad("eos", str(e).removeprefix("eos: "))
-        if self.c2p == "newton" and self.evolution_eos().kind != EOS_IDEAL_GAS:
+        if self.mass is None and causality_check(cold, self.rho_central)[0]:
+            bad("rho_central", causality_check(cold, self.rho_central)[0])
+        if self.c2p == "newton" and evolution.kind != EOS_IDEAL_GAS:
             bad("c2p", "newton is the ideal-gas solver; the hybrid and barotropic EOS use "
                 "kastaun (their own solvers)")
         if not (math.isfinite(self.cfl) and 0.0 < self.cfl <= 1.0):
@@ -339,11 +356,35 @@ class Simulation:
         return code, done, rows, bad
 
 
+#: A star whose central density is above this fraction of the causal limit gets a warning.
+CAUSAL_WARNING_FRACTION = 0.9
+
+
+def causality_check(cold, rho_central):
+    """``(error, warning)`` messages (or None) for a star of central density ``rho_central``
+    on the cold EOS ``cold``: an error above its validity range (the density where c_s
+    reaches 1, or a table's last row), a warning close below the causal limit."""
+    def where(rho):
+        return f"{rho:.6g} ({units.density_to_cgs(rho):.4e} g/cm^3)"
+    limit = cold.rho_max
+    causal = math.isfinite(cold.rho_causal) and cold.rho_causal <= limit
+    if rho_central > limit:
+        what = "c_s reaches 1 at rho" if causal else "the table ends at rho"
+        return (f"{rho_central:g} is above the validity range of {cold.name}: {what} = "
+                f"{where(limit)}"), None
+    if causal and rho_central > CAUSAL_WARNING_FRACTION * limit:
+        cs2 = float(cold.sound_speed_squared(rho_central))
+        return None, (f"rho_central = {rho_central:g} is close to the causal limit of "
+                      f"{cold.name}: c_s^2 = {cs2:.3f} at the centre, c_s reaches 1 at rho = "
+                      f"{where(limit)}")
+    return None, None
+
+
 def build_simulation(config):
     """Validate ``config`` and build the star, grid, initial data and geometry."""
     config.validate()
     cold = config.cold_eos()
-    polytrope = config.eos_id == POLYTROPE_ID
+    polytrope = config.eos_id == POLYTROPE_ID and config.eos_table is None
     solver = TOVSolverIso(config.K, config.gamma) if polytrope else TOVSolverIso(eos=cold)
     if config.mass is not None:       # the stable star of that mass: its rho_c is recorded
         try:
@@ -351,6 +392,13 @@ def build_simulation(config):
         except ValueError as e:
             raise ConfigError(f"--mass: {e}") from None
         config = replace(config, rho_central=rho_central)
+    error, warning = causality_check(cold, config.rho_central)
+    if error:
+        raise ConfigError(f"--mass: the star of {config.mass} M_sun has rho_central {error}")
+    if warning:
+        warnings.warn(warning, stacklevel=2)
+    if config.eos_table is not None:    # recorded, so that a restart checks the same table
+        config = replace(config, eos_table_sha256=cold.source["sha256"])
     # The dynamic mode differentiates the metric twice: the TOV solution's ODE jitter
     # (~rtol) enters the Hamiltonian constraint as rtol/dr^2, so it is solved tighter there
     # (rtol 1e-12 spoils the constraint's 4th-order convergence beyond N = 200 on r_max = 20).
@@ -367,7 +415,7 @@ def build_simulation(config):
     if tov_up.M_star < tov.M_star:
         warnings.warn(f"rho_central = {config.rho_central} is beyond the maximum-mass model "
                       "(dM/drho_c < 0): the star is on the unstable branch", stacklevel=2)
-    eos = config.evolution_eos()
+    eos = config.evolution_eos(cold)
     atmosphere = AtmosphereParams(rho_floor=config.rho_floor,
                                   p_floor=solver.cold_pressure(config.rho_floor))
     spacing = LinearSpacing(config.num_points, config.r_max)

@@ -99,6 +99,8 @@ from scipy.integrate import solve_ivp
 from scipy.interpolate import CubicSpline
 from scipy.linalg import eigh_tridiagonal
 
+from source.matter.eos.piecewise_polytrope import PiecewisePolytrope
+
 #: One solar mass in seconds (G Msun / c^3).
 MSUN_SECONDS = 4.925490947e-6
 
@@ -674,14 +676,23 @@ def polytrope_radial_modes(K, Gamma, rho_central, n_modes=3, kind="coupled", **o
                         kind=kind, **options)
 
 
+def barotropic_eos_of(cold):
+    """A cold curve of :mod:`source.matter.eos` (``PiecewisePolytrope``, ``TabulatedEOS``)
+    as a :class:`BarotropicEOS`: its pressure, specific internal energy, ``Gamma_1 = d ln P
+    / d ln rho0`` and its own inverse of the log-enthalpy."""
+    return BarotropicEOS(cold.pressure, cold.specific_internal_energy, cold.adiabatic_index,
+                         cold.rest_mass_density_of_log_enthalpy)
+
+
 def star_radial_modes(cold, rho_central, n_modes=3, kind="coupled", **options):
     """:func:`radial_modes` of the star of central density ``rho_central`` built on the cold
-    EOS ``cold`` (a ``PiecewisePolytrope``; adiabatic index of the perturbations = the
-    local ``Gamma_i``, which is also that of a hybrid EOS on its cold curve)."""
-    if cold.n_pieces == 1:
+    EOS ``cold`` (a ``PiecewisePolytrope`` or a ``TabulatedEOS``; adiabatic index of the
+    perturbations = the local ``d ln P / d ln rho0``, which is also that of a hybrid EOS on
+    its cold curve)."""
+    if isinstance(cold, PiecewisePolytrope) and cold.n_pieces == 1:
         return polytrope_radial_modes(cold.K[0], cold.Gamma[0], rho_central, n_modes, kind,
                                       **options)
-    return radial_modes(solve_background(cold.barotropic_eos(), rho_central),
+    return radial_modes(solve_background(barotropic_eos_of(cold), rho_central),
                         n_modes=n_modes, kind=kind, **options)
 
 

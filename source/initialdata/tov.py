@@ -1200,7 +1200,7 @@ def _plot_sequence(sequence, path, units):
 
 def main(argv=None):
     """``python -m source.initialdata.tov``: one star, a mass-radius sequence or the star of a
-    given mass, for a polytrope or a catalogue EOS."""
+    given mass, for a polytrope, a catalogue EOS or a table."""
     from source.matter.eos import eos_catalogue as units
 
     parser = argparse.ArgumentParser(
@@ -1212,6 +1212,9 @@ def main(argv=None):
     eos_group.add_argument("--gamma", type=float, default=2.0, help="polytropic exponent")
     eos_group.add_argument("--eos-id", help="catalogue EOS: " + ", ".join(units.list_eos())
                            + " (case-insensitive)")
+    eos_group.add_argument("--eos-table", metavar="FILE",
+                           help="tabulated cold EOS: a LALSimulation file (p, e in m^-2) or a "
+                                "CompOSE cold-table directory (eos.nb, eos.thermo)")
     eos_group.add_argument("--list-eos", action="store_true",
                            help="list the catalogue and exit")
     what = parser.add_argument_group("what to compute (default: the star of --rho-central)")
@@ -1241,7 +1244,14 @@ def main(argv=None):
                   f"{entry['Gamma2']:7.3f} {entry['Gamma3']:7.3f}")
         return 0
     try:
-        if args.eos_id is not None:
+        if args.eos_id is not None and args.eos_table is not None:
+            raise ValueError("give --eos-id or --eos-table, not both")
+        if args.eos_table is not None:
+            from source.matter.eos.tabulated import TabulatedEOS
+
+            eos = TabulatedEOS.from_file(args.eos_table)
+            solver = TOVSolverIso(eos=eos)
+        elif args.eos_id is not None:
             eos = units.eos_from_catalogue(args.eos_id)
             solver = TOVSolverIso(eos=eos)
         else:
@@ -1262,7 +1272,8 @@ def main(argv=None):
             raise ValueError("--plot needs --sequence")
         if not (args.sequence or args.mass is not None or rho_central is not None):
             if eos is not None:
-                raise ValueError("with --eos-id give --rho-central[-cgs], --mass or --sequence")
+                raise ValueError("with --eos-id or --eos-table give --rho-central[-cgs], "
+                                 "--mass or --sequence")
             rho_central = 1.28e-3
 
         if eos is not None:

@@ -333,6 +333,8 @@ class _EOSBase:
 
     @staticmethod
     def _check_gamma(gamma, name="gamma"):
+        if gamma is None:
+            raise ValueError(f"{name} must be > 1 (got None)")
         gamma = float(gamma)
         if not math.isfinite(gamma) or gamma <= 1.0:
             raise ValueError(f"{name} must be > 1 (got {gamma})")

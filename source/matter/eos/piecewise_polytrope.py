@@ -55,8 +55,8 @@ For hot matter the cold curve is supplemented by an ideal-gas part with adiabati
 with ``h = 1 + eps + P / rho``. States below the cold curve (``eps < eps_cold``) are outside
 the model; the functions evaluate the formulas there without clamping.
 
-These formulas are implemented once, in :mod:`source.matter.eos.eos` (``HybridEOS``,
-the point functions every kernel uses); the class's ``pressure_of_rho_eps`` & co. call them.
+These formulas are implemented once, in :mod:`source.matter.eos.eos` (``HybridEOS`` and the
+point functions every kernel uses, on this cold curve with its ``gamma_th``).
 
 Layout
 ------
@@ -512,14 +512,6 @@ class PiecewisePolytrope:
         out = out.reshape(array.shape)
         return out[()] if out.ndim == 0 else out
 
-    def _hybrid(self):
-        """The hybrid EOS of :mod:`source.matter.eos.eos` (where its formulas live)."""
-        if self.gamma_th is None:
-            raise ValueError(f"{self.name} has no thermal part (gamma_th is None)")
-        from source.matter.eos.eos import HybridEOS
-
-        return HybridEOS(self, self.gamma_th)
-
     def pressure(self, rho):
         """Cold pressure ``P(rho)``."""
         return self._apply("pressure", rho)
@@ -582,28 +574,7 @@ class PiecewisePolytrope:
         """``(0, rho_max)``."""
         return 0.0, self.rho_max
 
-    # hybrid (cold + thermal) EOS
-    def pressure_of_rho_eps(self, rho, eps):
-        """Hybrid ``P(rho, eps)`` (needs ``gamma_th``)."""
-        return self._hybrid().pressure_from_rho_eps(rho, eps)
-
-    def eps_of_rho_pressure(self, rho, press):
-        """Hybrid ``eps(rho, P)`` (needs ``gamma_th``)."""
-        return self._hybrid().eps_from_rho_p(rho, press)
-
-    def sound_speed_squared_of_rho_eps(self, rho, eps):
-        """Hybrid ``c_s^2(rho, eps)`` (needs ``gamma_th``)."""
-        return self._hybrid().sound_speed_squared(rho, None, eps)
-
     # ------------------------------------------------------------------ interoperability
-    def barotropic_eos(self):
-        """The cold curve as a :class:`source.initialdata.radial_modes.BarotropicEOS` (for the
-        linear radial-mode solver)."""
-        from source.initialdata.radial_modes import BarotropicEOS
-
-        return BarotropicEOS(self.pressure, self.specific_internal_energy,
-                             self.adiabatic_index, self.rest_mass_density_of_log_enthalpy)
-
     def describe(self):
         """Table of the pieces (code units) as text."""
         lines = [f"{self.name}: {self.n_pieces} pieces (G = c = Msun = 1)"

@@ -92,7 +92,7 @@ ColdTable = namedtuple("ColdTable", TABLE_FIELDS)
 # ---------------------------------------------------------------------------------------------
 # Point-wise functions (compiled); ``table`` is any named tuple with the TABLE_FIELDS
 # ---------------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def table_cold_derivatives(rho, table):
     """``(eps, eps', eps'')`` of the cold curve at ``rho > 0`` (derivatives in ``ln rho``)."""
     x = math.log(rho)
@@ -118,7 +118,7 @@ def table_cold_derivatives(rho, table):
     return eps, d1 * inv_dx, d2 * inv_dx * inv_dx
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def table_cold_state(rho, table):
     """``(P, eps, Gamma)`` of the cold curve (``Gamma = d ln P / d ln rho``); zeros and the
     lower polytrope's Gamma for ``rho <= 0``."""
@@ -128,7 +128,7 @@ def table_cold_state(rho, table):
     return rho * d1, eps, 1.0 + d2 / d1
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def table_enthalpy_minus_one(rho, table):
     """``h - 1 = eps + P / rho`` of the cold curve (0 for ``rho <= 0``)."""
     if not rho > 0.0:
@@ -445,13 +445,18 @@ class TabulatedEOS:
 
     # ------------------------------------------------------------------ construction helpers
     @classmethod
-    def from_file(cls, path, points_per_e_fold=None):
-        """The table in ``path``: a LALSimulation file or a CompOSE directory."""
+    def from_file(cls, path, points_per_e_fold=None, sha256=None):
+        """The table in ``path``: a LALSimulation file or a CompOSE directory. With
+        ``sha256`` (a restart's record of the table) the file must still have that hash."""
         pressure, energy, fmt = read_table(path)
         path = Path(path)
+        digest = table_sha256(path)
+        if sha256 is not None and sha256 != digest:
+            raise ValueError(f"eos table {path}: the file changed since the run it restarts "
+                             f"(sha256 {digest[:12]}..., recorded {sha256[:12]}...)")
         return cls(pressure, energy, name=f"table {path.name}",
                    points_per_e_fold=points_per_e_fold,
-                   source={"path": str(path), "format": fmt, "sha256": table_sha256(path)})
+                   source={"path": str(path), "format": fmt, "sha256": digest})
 
     @classmethod
     def from_cold_curve(cls, cold, rho, name=None, points_per_e_fold=None):

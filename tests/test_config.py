@@ -34,7 +34,7 @@ def test_every_option_is_a_config_field_with_a_flag_in_the_readme():
 
 
 def test_readme_option_table_is_the_generated_one():
-    from source.evolution.options import readme_table
+    from source.evolution.config import readme_table
 
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- options-table -->\n")[1].split("\n<!-- /options-table -->")[0]

@@ -263,8 +263,7 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
         fails = int(f["timeseries/c2p_failures"][:].sum())
     dM = row[COL.baryon_mass] - row0[COL.baryon_mass]
     outflow, reset = row[COL.mass_outflow], row[COL.mass_reset]
-    fields = sim.timeseries_fields
-    excised = row[COL.mass_excised] if "mass_excised" in fields else 0.0
+    excised = row[COL.mass_excised] if "mass_excised" in sim.timeseries_fields else 0.0
     excised_text = f", removed inside the horizon {-excised:.3e}" if excised else ""
     log("summary:")
     log(f"  reached t = {sim.t:.6g} after {sim.step} steps in {wall:.2f} s "
@@ -284,18 +283,8 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
             f"of the rest mass, i.e. the perturbation moved the stellar surface out of its "
             f"discrete equilibrium and the subtracted L_h(U_eq) acts there as a source "
             f"(README, 'Well-balanced scheme'); rerun without --well-balanced")
-    if "adm_mass" in fields:         # the spacetime's columns
-        log(f"  lapse at the centre {row[COL.alpha_c]:.6f}; ADM mass "
-            f"{row[COL.adm_mass]:.6f}; Hamiltonian constraint in the star (rms) "
-            f"{row[COL.ham_l2_star]:.3e}")
-        if sim.horizon_time is not None:
-            m_ah, m_adm = row[COL.ah_mass], row[COL.adm_mass]
-            log(f"  apparent horizon: first found at t = {sim.horizon_time:.6g}; now "
-                f"r = {row[COL.ah_radius]:.5g} (areal {row[COL.ah_areal_radius]:.5g}), "
-                f"M_AH = {m_ah:.6f}; M_AH / M_ADM = {m_ah / row0[COL.adm_mass]:.5f} with the "
-                f"ADM mass of the initial data ({row0[COL.adm_mass]:.6f}), "
-                f"{m_ah / m_adm:.5f} with the current estimate at r_max; rest mass removed "
-                f"inside the horizon {-row[COL.mass_excised]:.6f}")
+    for line in sim.stepper.summary_lines(row, row0):
+        log(line)
     if sim.stop_reason is not None:
         log(f"  stopped early: {sim.stop_reason}")
     log(f"  output: {out}")

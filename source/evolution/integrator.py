@@ -251,7 +251,8 @@ def _rk4_scheme(scheme):
     globals of the body, bound by ``rk4_driver`` (a dispatcher cannot be a closure
     constant of a cached function: Numba's cache key pickles those, and a dispatcher's
     pickle holds a per-process id)."""
-    recon, solver, formulation, c2p_method, well_balanced = (int(v) for v in scheme)
+    recon, solver, formulation, c2p_method = (int(v) for v in scheme[:4])
+    well_balanced = bool(scheme.well_balanced)
 
     def rk4_steps(U, step0, dt, num_steps, record_every, model, eos, atm, work, ts, books,
                   stop_on_c2p_failure, balance):

@@ -1,7 +1,7 @@
 """The library entry point: ``run(config, output)`` does what ``TOVEvolution.py`` does.
 
     from source.evolution.runner import run
-    from source.evolution.simulation import RunConfig
+    from source.evolution.config import RunConfig
 
     result = run(RunConfig(num_points=400, r_max=20.0, t_final=1000.0), "out.h5")
     print(result.status, result.wall_seconds)
@@ -32,15 +32,10 @@ from source.matter.hydro.eos_catalogue import POLYTROPE_ID
 
 from . import integrator
 from .columns import COL
+from .config import ConfigError, RunConfig
 from .options import BY_NAME
 from .output import RunWriter, copy_history, read_restart
-from .simulation import (
-    ConfigError,
-    RunConfig,
-    build_simulation,
-    evolve,
-    run_status_message,
-)
+from .simulation import build_simulation, evolve, run_status_message
 
 EXIT_OK, EXIT_EVOLUTION_FAILED = 0, 1
 

@@ -79,7 +79,6 @@ class Stepper:
         self.sim = sim
         self.prim = np.zeros((6, sim.grid.N))
         # the well-balanced scheme (``set_equilibrium``): off, with a zero offset
-        self.well_balanced = False
         h = sim.hydro
         self.scheme = Scheme(h.reconstructor.method_id, h.riemann_solver.solver_id,
                              h.valencia.formulation_id, h.cons2prim_solver.method_id, False)
@@ -112,8 +111,11 @@ class Stepper:
         self.evaluate_rhs(U_eq, self.offset)
         self.outflow_eq = float(self.outer_mass_flux())
         self.set_solver_memory(memory)
-        self.well_balanced = True
         self.scheme = self.scheme._replace(well_balanced=True)
+
+    @property
+    def well_balanced(self):
+        return self.scheme.well_balanced
 
     def solver_memory(self):
         return self.prim.copy()
@@ -159,8 +161,9 @@ class FusedStepper:
                                  ts_buffer)
 
 
-class ModularMemory:
-    """The modular paths keep the Newton guess in the fluid's pressure cache."""
+class ModularStepper:
+    """What the modular steppers share: the Newton guess kept in the fluid's pressure
+    cache, and the RK4 step of the readable path with its bookkeeping."""
 
     def solver_memory(self):
         prim = self.prim.copy()
@@ -284,7 +287,7 @@ class CowlingFusedStepper(FusedStepper, CowlingStepper):
         self.work = fused.cowling_work(sim.grid.N)._replace(prim=self.prim)
 
 
-class CowlingModularStepper(ModularMemory, CowlingStepper):
+class CowlingModularStepper(ModularStepper, CowlingStepper):
     """The reference interface: ``get_rhs_cowling`` on the flattened 15-row state, classic
     RK4 in Python with the atmosphere reset and the books after every step."""
 
@@ -487,7 +490,7 @@ class DynamicFusedStepper(FusedStepper, DynamicStepper):
             self.model = self.dynamic_model()
 
 
-class DynamicModularStepper(ModularMemory, DynamicStepper):
+class DynamicModularStepper(ModularStepper, DynamicStepper):
     """The readable reference of the dynamic mode: geometry, hydro (``PerfectFluid``), matter
     sources (``PerfectFluid.get_emtensor``) and BSSN (``bssnrhs.bssn_rhs``) as separate
     whole-grid calls, classic RK4 in NumPy. Tested equal to the fused path."""

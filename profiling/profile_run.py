@@ -112,7 +112,8 @@ def main():
                      f"{1e3 * b['min_s']:.2f} | {b['ns_per_cell_per_rhs']:.0f} | "
                      f"{b['jit_or_cache_load_s']:.2f} |")
     lines += ["", "Note: cProfile sees a compiled kernel as one call; the fused path's whole "
-              "time is inside `rk4_chunk`. The modular path shows the per-stage kernels.", ""]
+              "time is inside the compiled RK4 driver (`integrator.rk4_driver`). The modular path "
+              "shows the per-stage kernels.", ""]
     for (name, path), prof in results.items():
         for sort in ("cumulative", "tottime"):
             lines += [f"## {name}, {path} path, top by {sort}", "", "```",

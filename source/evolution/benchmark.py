@@ -21,7 +21,8 @@ from functools import lru_cache
 import numpy as np
 
 from source.evolution import integrator
-from source.evolution.simulation import RunConfig, build_simulation
+from source.evolution.config import RunConfig
+from source.evolution.simulation import build_simulation
 
 SUSTAINED_T = 300.0
 

@@ -13,8 +13,8 @@ ghost fill, this RHS as the stage RHS, the frozen densitisation and the diagnost
 (``record_diagnostics``); ``CowlingModel`` and ``CowlingWork`` are the bundles they read.
 
 Threading: each pass exists as a serial and a ``prange`` loop; ``use_parallel`` selects at
-run time (chosen by grid size, see ``choose_threads``). No ``fastmath`` anywhere: NaN guards
-and root-finder stopping tests live in these kernels.
+run time (chosen by grid size, see ``integrator.choose_threads``). No ``fastmath`` anywhere:
+NaN guards and root-finder stopping tests live in these kernels.
 """
 
 import math

@@ -251,7 +251,8 @@ def _rk4_scheme(scheme):
     globals of the body, bound by ``rk4_driver`` (a dispatcher cannot be a closure
     constant of a cached function: Numba's cache key pickles those, and a dispatcher's
     pickle holds a per-process id)."""
-    recon, solver, formulation, c2p_method, well_balanced = (int(v) for v in scheme)
+    recon, solver, formulation, c2p_method = (int(v) for v in scheme[:4])
+    well_balanced = bool(scheme.well_balanced)
 
     def rk4_steps(U, step0, dt, num_steps, record_every, model, eos, atm, work, ts, books,
                   stop_on_c2p_failure, balance):
@@ -355,15 +356,17 @@ def advance_in_chunks(run_chunk, step, num_steps, every, ts_buffer):
 
 
 # ---------------------------------------------------------------------------------------
-# The readable path: classic RK4 in NumPy
+# The readable path: Runge-Kutta steps in NumPy. ``rhs(y_stage, stage)`` returns the RHS of
+# a stage state (any array shape); ``stage`` is the stage's number, and the stage's time is
+# t + NODES[stage] dt.
 # ---------------------------------------------------------------------------------------
 RK4_NODES = (0.0, 0.5, 0.5, 1.0)
 RK4_WEIGHTS = (1.0, 2.0, 2.0, 1.0)
+SSPRK3_NODES = (0.0, 1.0, 0.5)
 
 
 def rk4_stages(y, dt, rhs):
-    """The four stage right-hand sides of classic RK4 from ``y``: ``rhs(y_stage, stage)``
-    returns the RHS of a stage state (any array shape)."""
+    """The four stage right-hand sides of classic RK4 from ``y``."""
     ks = []
     for stage, c in enumerate(RK4_NODES):
         ks.append(rhs(y if c == 0.0 else y + c * dt * ks[-1], stage))
@@ -374,3 +377,20 @@ def rk4_update(y, dt, ks):
     """y + dt/6 (k1 + 2 k2 + 2 k3 + k4), a new array."""
     k1, k2, k3, k4 = ks
     return y + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+
+def rk4_step(y, dt, rhs):
+    """One classic RK4 step of ``y``, a new array."""
+    return rk4_update(y, dt, rk4_stages(y, dt, rhs))
+
+
+def ssprk3_step(y, dt, rhs):
+    """One strong-stability-preserving RK3 step of ``y`` (Shu & Osher 1988, J. Comput.
+    Phys. 77, 439, eq. 2.18), a new array."""
+    y1 = y + dt * rhs(y, 0)
+    y2 = 0.75 * y + 0.25 * (y1 + dt * rhs(y1, 1))
+    return y / 3.0 + 2.0 / 3.0 * (y2 + dt * rhs(y2, 2))
+
+
+#: The Runge-Kutta methods of the readable path by name: (step, stage nodes).
+RUNGE_KUTTA = {"rk3": (ssprk3_step, SSPRK3_NODES), "rk4": (rk4_step, RK4_NODES)}

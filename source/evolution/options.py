@@ -263,25 +263,7 @@ def to_toml(config):
     return "\n".join(lines) + "\n"
 
 
-def readme_table():
-    """The README's option table (between the ``options-table`` markers), generated from
-    ``OPTIONS`` and the ``RunConfig`` defaults (``python -m source.evolution.options``)."""
-    from .simulation import RunConfig
+if __name__ == "__main__":          # the README's option table (``config.readme_table``)
+    from source.evolution.config import readme_table
 
-    defaults = RunConfig()
-    lines = ["| option | default | meaning |", "|---|---|---|"]
-    for o in OPTIONS:
-        allowed = o.allowed()
-        flag = f"`{o.flag}`" if o.type is bool else \
-            f"`{o.flag} {{{','.join(allowed)}}}`" if allowed else f"`{o.flag}`"
-        default = getattr(defaults, o.name)
-        default = "off" if default is False else "-" if default is None else f"{default:g}" \
-            if isinstance(default, float) else str(default)
-        restart = {"fixed": "", "extend": " (a restart may move it later)",
-                   "free": " (a restart may change it)"}[o.restart]
-        lines.append(f"| {flag} | {default} | {o.help}{restart} |")
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
     print(readme_table())

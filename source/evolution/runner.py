@@ -1,7 +1,7 @@
 """The library entry point: ``run(config, output)`` does what ``TOVEvolution.py`` does.
 
     from source.evolution.runner import run
-    from source.evolution.simulation import RunConfig
+    from source.evolution.config import RunConfig
 
     result = run(RunConfig(num_points=400, r_max=20.0, t_final=1000.0), "out.h5")
     print(result.status, result.wall_seconds)
@@ -32,15 +32,10 @@ from source.matter.eos.eos_catalogue import POLYTROPE_ID
 
 from . import integrator
 from .columns import COL
+from .config import ConfigError, RunConfig
 from .options import BY_NAME
 from .output import RunWriter, copy_history, read_restart
-from .simulation import (
-    ConfigError,
-    RunConfig,
-    build_simulation,
-    evolve,
-    run_status_message,
-)
+from .simulation import build_simulation, evolve, run_status_message
 
 EXIT_OK, EXIT_EVOLUTION_FAILED = 0, 1
 
@@ -261,8 +256,7 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
     fails = int(load_run(out, snapshots=False).timeseries["c2p_failures"].sum())
     dM = row[COL.baryon_mass] - row0[COL.baryon_mass]
     outflow, reset = row[COL.mass_outflow], row[COL.mass_reset]
-    fields = sim.timeseries_fields
-    excised = row[COL.mass_excised] if "mass_excised" in fields else 0.0
+    excised = row[COL.mass_excised] if "mass_excised" in sim.timeseries_fields else 0.0
     excised_text = f", removed inside the horizon {-excised:.3e}" if excised else ""
     log("summary:")
     log(f"  reached t = {sim.t:.6g} after {sim.step} steps in {wall:.2f} s "
@@ -282,18 +276,8 @@ def run(config, output=None, restart=None, overwrite=False, progress=None, log=p
             f"of the rest mass, i.e. the perturbation moved the stellar surface out of its "
             f"discrete equilibrium and the subtracted L_h(U_eq) acts there as a source "
             f"(README, 'Well-balanced scheme'); rerun without --well-balanced")
-    if "adm_mass" in fields:         # the spacetime's columns
-        log(f"  lapse at the centre {row[COL.alpha_c]:.6f}; ADM mass "
-            f"{row[COL.adm_mass]:.6f}; Hamiltonian constraint in the star (rms) "
-            f"{row[COL.ham_l2_star]:.3e}")
-        if sim.horizon_time is not None:
-            m_ah, m_adm = row[COL.ah_mass], row[COL.adm_mass]
-            log(f"  apparent horizon: first found at t = {sim.horizon_time:.6g}; now "
-                f"r = {row[COL.ah_radius]:.5g} (areal {row[COL.ah_areal_radius]:.5g}), "
-                f"M_AH = {m_ah:.6f}; M_AH / M_ADM = {m_ah / row0[COL.adm_mass]:.5f} with the "
-                f"ADM mass of the initial data ({row0[COL.adm_mass]:.6f}), "
-                f"{m_ah / m_adm:.5f} with the current estimate at r_max; rest mass removed "
-                f"inside the horizon {-row[COL.mass_excised]:.6f}")
+    for line in sim.stepper.summary_lines(row, row0):
+        log(line)
     if sim.stop_reason is not None:
         log(f"  stopped early: {sim.stop_reason}")
     log(f"  output: {out}")

@@ -14,7 +14,14 @@ counter) and hands every mode- or path-specific operation to its stepper, chosen
   ``timeseries_every`` global steps; returns (code, steps_done, rows, bad_cell);
 * ``solver_memory()`` / ``set_solver_memory(prim)`` - the (6, N) primitives that carry over
   from step to step (the pressure is the Newton guess), for bit-identical restarts;
-* ``diagnostics_row(U, t)``, ``primitives(U)``, ``metric()`` - what the output records.
+* ``diagnostics_row(U, t)``, ``primitives(U)``, ``metric()`` - what the output records;
+* ``horizon_time(rows)``, ``summary_lines(row, row0)`` - what the run loop and the runner
+  report of the mode.
+
+What differs by mode before a run is built is a class attribute or static method of the
+mode's stepper (``MODES``): the TOV solver's tolerance, whether the initial data keep their
+exterior ghost values, the cells that cost work, the kind of a normal-mode perturbation,
+whether horizons can form, the relative cost of a cell.
 
 The fused steppers run the compiled RK4 driver of ``integrator`` with their mode's hooks
 (``fused.COWLING_HOOKS``, ``dynamic.DYNAMIC_HOOKS``; many steps per call); the modular ones
@@ -45,8 +52,7 @@ from .integrator import (
     advance_in_chunks,
     end_step,
     rk4_driver,
-    rk4_stages,
-    rk4_update,
+    rk4_step,
     subtract_equilibrium,
 )
 
@@ -57,11 +63,22 @@ class Stepper:
     """What every stepper shares: the run, the solver memory (the (6, N) primitives; the
     pressure is the Newton guess) and the method choices handed to the kernels."""
 
+    #: the "hydro-without-hydro" test (``--frozen-matter``) is available
+    can_freeze_matter = False
+
+    @staticmethod
+    def horizon_time(rows):
+        """Time of the first of the time-series ``rows`` with an apparent horizon, or None."""
+        return None
+
+    def summary_lines(self, row, row0):
+        """The mode's own lines of the run summary (last ``row``, initial ``row0``)."""
+        return []
+
     def __init__(self, sim):
         self.sim = sim
         self.prim = np.zeros((6, sim.grid.N))
         # the well-balanced scheme (``set_equilibrium``): off, with a zero offset
-        self.well_balanced = False
         h = sim.hydro
         self.scheme = Scheme(h.reconstructor.method_id, h.riemann_solver.solver_id,
                              h.valencia.formulation_id, h.cons2prim_solver.method_id, False)
@@ -94,8 +111,11 @@ class Stepper:
         self.evaluate_rhs(U_eq, self.offset)
         self.outflow_eq = float(self.outer_mass_flux())
         self.set_solver_memory(memory)
-        self.well_balanced = True
         self.scheme = self.scheme._replace(well_balanced=True)
+
+    @property
+    def well_balanced(self):
+        return self.scheme.well_balanced
 
     def solver_memory(self):
         return self.prim.copy()
@@ -141,8 +161,9 @@ class FusedStepper:
                                  ts_buffer)
 
 
-class ModularMemory:
-    """The modular paths keep the Newton guess in the fluid's pressure cache."""
+class ModularStepper:
+    """What the modular steppers share: the Newton guess kept in the fluid's pressure
+    cache, and the RK4 step of the readable path with its bookkeeping."""
 
     def solver_memory(self):
         prim = self.prim.copy()
@@ -159,7 +180,7 @@ class ModularMemory:
         return self.sim.hydro.valencia.last_face_fluxes[0][self.sim.grid.N - NUM_GHOSTS - 1]
 
     def _rk4_step(self, y, rhs, offset, first):
-        """One classic RK4 step (``integrator.rk4_stages``) of ``y`` with the stage RHS
+        """One classic RK4 step (``integrator.rk4_step``) of ``y`` with the stage RHS
         ``rhs(y_stage)``, less ``offset`` (reshaped like the RHS) when well balanced.
         Returns (y_new, fsum: the stages' outer-face mass fluxes with the RK4 weights,
         c2p failures from the cell ``first`` on, the last failed cell)."""
@@ -183,8 +204,7 @@ class ModularMemory:
                 tally["bad"] = int(failed[-1]) + NUM_GHOSTS
             return k
 
-        y_new = rk4_update(y, self.sim.config.dt, rk4_stages(y, self.sim.config.dt,
-                                                              stage_rhs))
+        y_new = rk4_step(y, self.sim.config.dt, stage_rhs)
         return y_new, tally["fsum"], tally["nfail"], tally["bad"]
 
 
@@ -193,6 +213,21 @@ class CowlingStepper(Stepper):
 
     mode = "cowling"
     ts_fields = TS_FIELDS
+    tov_rtol = 1e-12
+    perturbation_kind = "cowling"     # of a normal mode (``initialdata.perturbations``)
+    forms_horizons = False
+    cost_per_cell = 1                 # relative cost of a cell-step (sweep scheduling)
+
+    @staticmethod
+    def keeps_exterior_ghosts(config):
+        """The initial data's outer ghosts are filled by the grid's boundary maps."""
+        return False
+
+    @staticmethod
+    def work_cells(grid, tov):
+        """Cells that cost work in every RHS evaluation: the star and its surroundings
+        (static vacuum is skipped)."""
+        return int(np.count_nonzero(np.abs(grid.r) < 1.2 * tov.R_iso))
 
     def __init__(self, sim):
         super().__init__(sim)
@@ -252,7 +287,7 @@ class CowlingFusedStepper(FusedStepper, CowlingStepper):
         self.work = fused.cowling_work(sim.grid.N)._replace(prim=self.prim)
 
 
-class CowlingModularStepper(ModularMemory, CowlingStepper):
+class CowlingModularStepper(ModularStepper, CowlingStepper):
     """The reference interface: ``get_rhs_cowling`` on the flattened 15-row state, classic
     RK4 in Python with the atmosphere reset and the books after every step."""
 
@@ -329,6 +364,45 @@ class DynamicStepper(Stepper):
 
     mode = "dynamic"
     ts_fields = DYNAMIC_TS_FIELDS
+    # The metric is differentiated twice: the TOV solution's ODE jitter (~rtol) enters the
+    # Hamiltonian constraint as rtol/dr^2, so it is solved tighter here (rtol 1e-12 spoils
+    # the constraint's 4th-order convergence beyond N = 200 on r_max = 20).
+    tov_rtol = 1e-13
+    perturbation_kind = "coupled"
+    forms_horizons = True
+    cost_per_cell = 4                 # BSSN on every cell: about 4 Cowling cells
+
+    @staticmethod
+    def keeps_exterior_ghosts(config):
+        """With the radiative condition, the outer ghosts keep the exact exterior
+        (Schwarzschild) values of the initial data."""
+        return config.outer_bc == "sommerfeld"
+
+    @staticmethod
+    def work_cells(grid, tov):
+        """Cells that cost work in every RHS evaluation: all (BSSN everywhere)."""
+        return grid.N
+
+    @staticmethod
+    def horizon_time(rows):
+        hits = np.flatnonzero(rows[:, COL.ah_found] > 0)
+        return float(rows[hits[0], COL.t]) if hits.size else None
+
+    def summary_lines(self, row, row0):
+        lines = [f"  lapse at the centre {row[COL.alpha_c]:.6f}; ADM mass "
+                 f"{row[COL.adm_mass]:.6f}; Hamiltonian constraint in the star (rms) "
+                 f"{row[COL.ham_l2_star]:.3e}"]
+        horizon_time = self.sim.horizon_time
+        if horizon_time is not None:
+            m_ah, m_adm = row[COL.ah_mass], row[COL.adm_mass]
+            lines.append(
+                f"  apparent horizon: first found at t = {horizon_time:.6g}; now "
+                f"r = {row[COL.ah_radius]:.5g} (areal {row[COL.ah_areal_radius]:.5g}), "
+                f"M_AH = {m_ah:.6f}; M_AH / M_ADM = {m_ah / row0[COL.adm_mass]:.5f} with the "
+                f"ADM mass of the initial data ({row0[COL.adm_mass]:.6f}), "
+                f"{m_ah / m_adm:.5f} with the current estimate at r_max; rest mass removed "
+                f"inside the horizon {-row[COL.mass_excised]:.6f}")
+        return lines
 
     def __init__(self, sim):
         super().__init__(sim)
@@ -389,6 +463,7 @@ class DynamicStepper(Stepper):
         return out, status, H
 
     def metric(self, U):
+        self.diagnostics_row(U, self.sim.t)   # constraints and expansion of this very state
         fields = {name: U[k].copy() for k, name in enumerate(BSSN_VARIABLE_NAMES)}
         fields["alpha"] = U[idx_lapse].copy()
         fields["ham"] = self.diag[0].copy()
@@ -399,6 +474,8 @@ class DynamicStepper(Stepper):
 
 class DynamicFusedStepper(FusedStepper, DynamicStepper):
     """Compiled driver with the dynamic hooks: many RK4 steps per call."""
+
+    can_freeze_matter = True
 
     hooks = dynamic.DYNAMIC_HOOKS
     rhs_kernel = staticmethod(dynamic.dynamic_rhs)
@@ -413,7 +490,7 @@ class DynamicFusedStepper(FusedStepper, DynamicStepper):
             self.model = self.dynamic_model()
 
 
-class DynamicModularStepper(ModularMemory, DynamicStepper):
+class DynamicModularStepper(ModularStepper, DynamicStepper):
     """The readable reference of the dynamic mode: geometry, hydro (``PerfectFluid``), matter
     sources (``PerfectFluid.get_emtensor``) and BSSN (``bssnrhs.bssn_rhs``) as separate
     whole-grid calls, classic RK4 in NumPy. Tested equal to the fused path."""
@@ -494,6 +571,8 @@ def _record_books(row, books):
     for name in ("mass_outflow", "mass_reset", "c2p_failures", "atmosphere_resets"):
         row[getattr(COL, name)] = books[getattr(BOOK, name)]
 
+
+MODES = {"cowling": CowlingStepper, "dynamic": DynamicStepper}
 
 STEPPERS = {
     ("cowling", "fused"): CowlingFusedStepper,

@@ -60,7 +60,9 @@ def run_cost(run):
     """Relative cost of a run (RK4 steps x cells, a dynamic cell about 4 Cowling cells):
     the longest runs are submitted first so that the last ones to finish are short."""
     cfg = run.run_config()
-    return cfg.total_steps * cfg.num_points * (4 if cfg.mode == "dynamic" else 1)
+    from source.evolution.steppers import MODES  # the kernels' modules: imported on use
+
+    return cfg.total_steps * cfg.num_points * MODES[cfg.mode].cost_per_cell
 
 
 def warm_specs(runs):

@@ -48,9 +48,9 @@ def command(name):
 def make(name, output, path="fused"):
     """Run baseline ``name`` into ``output`` on the given path (library API,
     ``runner.run``); returns the exit code."""
+    from source.evolution.config import RunConfig
     from source.evolution.options import parse_flags
     from source.evolution.runner import run
-    from source.evolution.simulation import RunConfig
 
     flags = [a for a in BASELINES[name] if a != "--quiet"]
     cfg = RunConfig(**parse_flags(flags), path=path)

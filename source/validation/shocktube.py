@@ -44,6 +44,7 @@ from typing import NamedTuple
 import numpy as np
 
 from source.core.spacing import NUM_GHOSTS
+from source.evolution.integrator import RUNGE_KUTTA
 from source.matter.eos.eos import IdealGasEOS
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import (
@@ -79,7 +80,7 @@ __all__ = [
 
 ALL_RECONS = ("minmod", "mc", "mp5", "weno5", "wenoz")
 ALL_RIEMANNS = ("hll", "llf", "hllc")
-INTEGRATORS = ("rk3", "rk4")
+INTEGRATORS = tuple(RUNGE_KUTTA)
 
 
 # ---------------------------------------------------------------------------------------
@@ -396,19 +397,10 @@ class PlanarSlab:
     def step(self, dt, integrator="rk3"):
         """Advance :attr:`U` by one step ``dt`` (``"rk3"``: SSP-RK3, ``"rk4"``: classic RK4)."""
         U, t = self.U, self.t
-        if integrator == "rk3":
-            # Shu & Osher (1988), J. Comput. Phys. 77, 439, eq. 2.18
-            U1 = U + dt * self.rhs(U, t)
-            U2 = 0.75 * U + 0.25 * (U1 + dt * self.rhs(U1, t + dt))
-            U_new = U / 3.0 + 2.0 / 3.0 * (U2 + dt * self.rhs(U2, t + 0.5 * dt))
-        elif integrator == "rk4":
-            k1 = self.rhs(U, t)
-            k2 = self.rhs(U + 0.5 * dt * k1, t + 0.5 * dt)
-            k3 = self.rhs(U + 0.5 * dt * k2, t + 0.5 * dt)
-            k4 = self.rhs(U + dt * k3, t + dt)
-            U_new = U + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        else:
+        if integrator not in RUNGE_KUTTA:
             raise ValueError(f"integrator must be one of {INTEGRATORS} (got {integrator!r})")
+        rk_step, nodes = RUNGE_KUTTA[integrator]
+        U_new = rk_step(U, dt, lambda y, stage: self.rhs(y, t + nodes[stage] * dt))
         self.fill_ghosts(U_new)
         self.U = U_new
         self.t = t + dt

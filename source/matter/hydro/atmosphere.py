@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from source.jit import inline_kernel, kernel
-
 from source.matter.eos.eos import eos_eps_from_rho_p
 
 AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [

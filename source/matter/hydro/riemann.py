@@ -19,7 +19,6 @@ import math
 import numpy as np
 
 from source.jit import inline_kernel, kernel
-
 from source.matter.eos.eos import eos_thermo
 
 RIEMANN_HLL = 0

@@ -1,18 +1,20 @@
 r"""Equations of state: one interface for the compiled kernels and for Python.
 
-Three kinds, each described by a named tuple of floats (``EOSKernelParams.build``: the ideal
-gas's ``(kind, gamma_th, rho_max)``, the barotropic ``(kind, rho_max, <pieces>)``, the hybrid
-``(kind, gamma_th, rho_max, <pieces>)``) that every compiled kernel takes *by value* (no
-arrays: no per-call reference counting; only floats, because Numba's parallel loops accept
-flat tuples of scalars and nothing nested). The kernels are compiled once per kind, with only
-that kind's code (see ``EOSKernelParams``):
+Three kinds, each described by a named tuple (``EOSKernelParams.build``: the ideal gas's
+``(kind, gamma_th, rho_max)``, the barotropic ``(kind, rho_max, <cold curve>)``, the hybrid
+``(kind, gamma_th, rho_max, <cold curve>)``) that every compiled kernel takes *by value*. The
+cold curve is a piecewise polytrope (its padded pieces, floats only: Numba's parallel loops
+accept flat tuples of scalars and nothing nested) or a table (``tabulated.TABLE_FIELDS``:
+floats and one coefficient array). The kernels are compiled once per kind, with only that
+kind's code (see ``EOSKernelParams``):
 
 * **ideal gas** (``EOS_IDEAL_GAS``): ``P = (Gamma - 1) rho eps`` with ``Gamma = gamma_th``;
   no cold part (``eps >= 0``).
 * **barotropic** (``EOS_BAROTROPIC``): the cold curve alone, ``P = P_cold(rho)``,
   ``eps = eps_cold(rho)``; the energy equation is redundant. The cold curve is a piecewise
   polytrope (Read, Lackey, Owen & Friedman 2009, PRD 79, 124032; one piece = the polytrope
-  ``P = K rho^Gamma``), see :mod:`source.matter.eos.piecewise_polytrope`.
+  ``P = K rho^Gamma``, :mod:`source.matter.eos.piecewise_polytrope`) or a table
+  (:mod:`source.matter.eos.tabulated`).
 * **hybrid** (``EOS_HYBRID``): the cold curve plus a thermal ideal-gas part (Shibata,
   Taniguchi & Uryu 2005, PRD 71, 084021, eq. 2.6 ff.; Bauswein, Janka & Oechslin 2010)
 
@@ -26,14 +28,16 @@ For every kind ``h = 1 + eps + P / rho`` and ``c_s^2 = (dP/drho|_eps + P/rho^2 d
 ``Gamma_th = Gamma`` are the same EOS (analytically).
 
 The pieces are the piecewise polytrope's six rows (``flat_pieces``), each padded to
-``MAX_PIECES`` entries (unused pieces start at infinite density), so that every cold curve
-has the same Numba type and the kernels compile once per kind for all of them;
+``MAX_PIECES`` entries (unused pieces start at infinite density), so that every piecewise
+polytrope has the same Numba type and the kernels compile once per kind for all of them;
 ``params.pieces`` (Python, six rows) and ``eos_pieces(params)`` (compiled, flat) return them.
 
 Point-wise functions (``@njit``, used by cons2prim, the Riemann solvers, the atmosphere and
-initial data): ``eos_cold``, ``eos_pressure``, ``eos_eps_from_rho_p``, ``eos_thermo`` and
-``eos_sound_speed_squared``. The Python classes (``IdealGasEOS``, ``PolytropicEOS``,
-``BarotropicEOS``, ``HybridEOS``) hold the parameters and apply the same functions to arrays.
+initial data): ``eos_cold``, ``eos_cold_enthalpy_minus_one``, ``eos_pressure``,
+``eos_eps_from_rho_p``, ``eos_thermo``, ``eos_sound_speed_squared`` and
+``eos_clamped_eps_and_a`` (Kastaun's EOS step). The Python classes (``IdealGasEOS``,
+``PolytropicEOS``, ``BarotropicEOS``, ``HybridEOS``) hold the parameters and apply the same
+functions to arrays.
 """
 
 import math
@@ -78,13 +82,13 @@ _PIECES_START = -PIECE_FLOATS   # a constant, so that Numba slices the tuple sta
 
 
 class EOSKernelParams:
-    """The EOS as the compiled kernels see it: a named tuple of floats, one class per kind.
+    """The EOS as the compiled kernels see it: a named tuple, one class per kind.
 
     ``kind`` (EOS_IDEAL_GAS, EOS_BAROTROPIC or EOS_HYBRID, as a float) comes first, then what
     the kind needs: ``gamma_th`` (Gamma of the ideal gas, thermal index of the hybrid),
     ``rho_max`` (validity range 0 < rho <= rho_max: the cold curve's causal limit) and the
-    padded pieces of the cold curve. The three tuples have different lengths
-    (``IDEAL_GAS_LEN``, ``BAROTROPIC_LEN``, ``HYBRID_LEN``), and the compiled point functions
+    padded pieces of the cold curve or its table. The tuples have different lengths
+    (``KIND_LENGTHS``, checked at import), and the compiled point functions
     test the kind as ``len(eos) == ..._LEN``: Numba rewrites the length of a tuple argument as
     a constant and prunes the other kinds' branches before typing, so a run compiles only the
     code of its own EOS (a cold ideal-gas start compiles 3 s less than with all three kinds).

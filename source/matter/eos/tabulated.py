@@ -146,7 +146,7 @@ def _log_enthalpy_and_slope(x, table):
 
 @njit(cache=True, error_model="numpy")
 def table_rho_of_log_enthalpy(eta, table, eta_nodes, cell_of_bin, log_eta_start,
-                              inv_dlog_eta, dlog):
+                              inv_dlog_eta):
     """Inverse of the cold log-enthalpy: ``rho(eta)`` (0 for ``eta <= 0``).
 
     Closed form on the lower polytrope; on the grid the cell is found from the uniform
@@ -197,7 +197,7 @@ def table_rho_of_log_enthalpy(eta, table, eta_nodes, cell_of_bin, log_eta_start,
 
 @njit(cache=True, error_model="numpy")
 def _map_table(which, values, table, inverse, out):
-    eta_nodes, cell_of_bin, log_eta_start, inv_dlog_eta, dlog = inverse
+    eta_nodes, cell_of_bin, log_eta_start, inv_dlog_eta = inverse
     for k in range(values.size):
         v = values[k]
         if which == 0:
@@ -210,7 +210,7 @@ def _map_table(which, values, table, inverse, out):
             out[k] = table_enthalpy_minus_one(v, table)
         else:
             out[k] = table_rho_of_log_enthalpy(v, table, eta_nodes, cell_of_bin,
-                                               log_eta_start, inv_dlog_eta, dlog)
+                                               log_eta_start, inv_dlog_eta)
 
 
 _PRESSURE, _EPS, _GAMMA, _H_MINUS_ONE, _RHO_OF_ETA = range(5)
@@ -435,7 +435,7 @@ class TabulatedEOS:
         bin_starts = log_eta[0] + dlog_eta * np.arange(bins + 1)
         cell_of_bin = np.clip(np.searchsorted(eta_nodes, np.exp(bin_starts), side="right")
                               - 1, 0, num_cells - 1).astype(np.int64)
-        self._inverse = (eta_nodes, cell_of_bin, float(log_eta[0]), 1.0 / dlog_eta, dx)
+        self._inverse = (eta_nodes, cell_of_bin, float(log_eta[0]), 1.0 / dlog_eta)
 
         self.report = self._check()
         self.rho_causal = self.report["rho_causal"]
@@ -568,20 +568,6 @@ class TabulatedEOS:
                 f"d ln rho = {1.0 / self.points_per_e_fold:.4g}, rho in "
                 f"[{self.rho_start:.4e}, {self.rho_top:.4e}], c_s = 1 at "
                 f"{self.rho_causal:.4e} (code units)")
-
-    def record(self):
-        """JSON-able description that rebuilds the table: its rows (code units) and where
-        they came from."""
-        return {"name": self.name, "source": self.source,
-                "points_per_e_fold": self.points_per_e_fold,
-                "pressure": self.table_pressure.tolist(),
-                "energy_density": self.table_energy_density.tolist()}
-
-    @classmethod
-    def from_record(cls, record):
-        """Inverse of :meth:`record`."""
-        return cls(record["pressure"], record["energy_density"], name=record["name"],
-                   points_per_e_fold=record["points_per_e_fold"], source=record["source"])
 
     def __repr__(self):
         return f"TabulatedEOS(name={self.name!r}, rows={self.table_pressure.size})"

@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from source.core.spacing import NUM_GHOSTS
+from source.matter.eos.eos import eos_density_of_variable, eos_density_variable
 from source.matter.hydro.cons2prim import (
     cons_to_prim_kastaun,
     cons_to_prim_point,
@@ -88,9 +89,14 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
     """Flux at every face touching a non-vacuum interior cell; face f lies between cells
     f-1 and f and is stored at k = f - 1.
 
-    rho0, z = W v^r and P are reconstructed from the cells f-3..f+2
-    (``reconstruct_face_states`` of the modular path, one face at a time)."""
+    rho0 (through ``eos_density_variable``), z = W v^r and P are reconstructed from the
+    cells f-3..f+2 (``reconstruct_face_states`` of the modular path, one face at a time)."""
     n = prim.shape[1]
+    dens = np.empty(n)
+    dens_floor = eos_density_variable(eos, atm.rho_floor)   # of every atmosphere cell
+    for i in prange(n):
+        rho = prim[0, i]
+        dens[i] = dens_floor if rho == atm.rho_floor else eos_density_variable(eos, rho)
     for f in prange(NUM_GHOSTS, n - NUM_GHOSTS + 1):
         if vacuum[f - 1] and vacuum[f]:
             continue
@@ -101,10 +107,10 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
         z_0 = prim[1, f] * prim[4, f]
         z_p1 = prim[1, f + 1] * prim[4, f + 1]
         z_p2 = prim[1, f + 2] * prim[4, f + 2]
-        rL = reconstruct_left(recon, prim[0, f - 3], prim[0, f - 2], prim[0, f - 1],
-                              prim[0, f], prim[0, f + 1])
-        rR = reconstruct_left(recon, prim[0, f + 2], prim[0, f + 1], prim[0, f],
-                              prim[0, f - 1], prim[0, f - 2])
+        rL = eos_density_of_variable(eos, reconstruct_left(
+            recon, dens[f - 3], dens[f - 2], dens[f - 1], dens[f], dens[f + 1]))
+        rR = eos_density_of_variable(eos, reconstruct_left(
+            recon, dens[f + 2], dens[f + 1], dens[f], dens[f - 1], dens[f - 2]))
         pL = reconstruct_left(recon, prim[2, f - 3], prim[2, f - 2], prim[2, f - 1],
                               prim[2, f], prim[2, f + 1])
         pR = reconstruct_left(recon, prim[2, f + 2], prim[2, f + 1], prim[2, f],

@@ -371,7 +371,7 @@ class PlanarSlab:
         n = rho.shape[0]
         states = [np.empty(n - 1) for _ in range(6)]
         reconstruct_face_states(self.recon_id, rho, v, W, p, np.ones(n - 1), self.atm,
-                                *states)
+                                self.eos_params, *states)
         # solver face k lies between cells k and k+1: the faces of the interior cells
         faces = slice(NUM_GHOSTS - 1, NUM_GHOSTS + self.num_cells)
         rL, vL, pL, rR, vR, pR = (a[faces].copy() for a in states)

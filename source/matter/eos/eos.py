@@ -35,9 +35,11 @@ polytrope has the same Numba type and the kernels compile once per kind for all 
 Point-wise functions (``@njit``, used by cons2prim, the Riemann solvers, the atmosphere and
 initial data): ``eos_cold``, ``eos_cold_enthalpy_minus_one``, ``eos_pressure``,
 ``eos_eps_from_rho_p``, ``eos_thermo``, ``eos_sound_speed_squared`` and
-``eos_clamped_eps_and_a`` (Kastaun's EOS step). The Python classes (``IdealGasEOS``,
-``PolytropicEOS``, ``BarotropicEOS``, ``HybridEOS``) hold the parameters and apply the same
-functions to arrays.
+``eos_clamped_eps_and_a`` (Kastaun's EOS step; ``eos_cold_reference`` and
+``eos_clamped_eps_and_a_near`` its per-cell shortcut), ``eos_density_variable`` and
+``eos_density_of_variable`` (the variable the face density is reconstructed in). The Python
+classes (``IdealGasEOS``, ``PolytropicEOS``, ``BarotropicEOS``, ``HybridEOS``) hold the
+parameters and apply the same functions to arrays.
 """
 
 import math
@@ -47,18 +49,24 @@ import numpy as np
 from numba import njit
 
 from .piecewise_polytrope import (
+    COLD_SHIFT_MAX_X,
     NUM_PIECE_ROWS,
     PIECE_ETA,
     PIECE_GAMMA,
     PIECE_RHO,
     PiecewisePolytrope,
+    pwp_cold_shifted,
     pwp_cold_state,
+    pwp_density_of_pressure,
     pwp_enthalpy_minus_one,
+    pwp_piece_of_density,
+    pwp_pressure,
 )
 from .tabulated import (
     TABLE_FIELDS,
     TabulatedEOS,
     table_cold_state,
+    table_density_of_pressure,
     table_enthalpy_minus_one,
 )
 
@@ -296,6 +304,73 @@ def eos_clamped_eps_and_a(eos, rho, eps):
         eps = eps_cold
     press = p_cold + (eos.gamma_th - 1.0) * rho * (eps - eps_cold)
     return eps, press / (rho * (1.0 + eps))
+
+
+@njit(cache=True, error_model="numpy")
+def eos_cold_reference(eos, rho):
+    """``(P_cold / rho, eps_cold, Gamma_i - 1, usable)`` at ``rho``, the reference state of
+    :func:`eos_clamped_eps_and_a_near`; ``usable`` is False (that function then calls
+    ``eos_clamped_eps_and_a``) for every kind but the hybrid piecewise polytrope, above
+    ``rho_max`` and when ``rho sqrt(1 - COLD_SHIFT_MAX_X)`` lies on a lower piece than
+    ``rho``."""
+    if len(eos) != HYBRID_LEN or not 0.0 < rho <= eos.rho_max:
+        return 0.0, 0.0, 1.0, False
+    pieces = eos_pieces(eos)
+    p_cold, eps_cold, gamma = pwp_cold_state(rho, pieces)
+    lowest = rho * (1.0 - COLD_SHIFT_MAX_X)     # <= rho sqrt(1 - COLD_SHIFT_MAX_X)
+    usable = pwp_piece_of_density(lowest, pieces) == pwp_piece_of_density(rho, pieces)
+    return p_cold / rho, eps_cold, gamma - 1.0, usable
+
+
+@njit(cache=True, error_model="numpy")
+def eos_clamped_eps_and_a_near(eos, rho, eps, reference, x):
+    """:func:`eos_clamped_eps_and_a` at ``rho = rho_ref sqrt(1 - x)``, given ``reference =
+    eos_cold_reference(eos, rho_ref)``: the Kastaun iteration, where ``rho_hat = D / W_hat
+    = D sqrt(1 - v^2)`` and the reference is taken once per cell at ``rho_ref = D``. For a
+    usable reference and ``x <= COLD_SHIFT_MAX_X`` the cold curve at ``rho`` follows from
+    the reference by ``pwp_cold_shifted`` (no piece search, no transcendental function);
+    otherwise (any other kind, fast or relativistic flow) the exact path."""
+    if len(eos) == HYBRID_LEN and reference[3] and x <= COLD_SHIFT_MAX_X:
+        p_over_rho, eps_cold = pwp_cold_shifted(reference[0], reference[1], reference[2], x)
+        if eps < eps_cold:      # the validity range: eps >= eps_cold(rho)
+            eps = eps_cold
+        press = rho * p_over_rho + (eos.gamma_th - 1.0) * rho * (eps - eps_cold)
+        return eps, press / (rho * (1.0 + eps))
+    return eos_clamped_eps_and_a(eos, rho, eps)
+
+
+@njit(cache=True, error_model="numpy")
+def eos_density_variable(eos, rho):
+    """The variable in which the face density is reconstructed: the cold pressure
+    ``P_cold(rho)`` for the hybrid kinds, ``rho`` itself for the others.
+
+    In a star of a piecewise polytrope ``rho(r)`` has a kink wherever ``Gamma_i`` jumps
+    (``d rho / dr = (dP / dr) / (Gamma_i P / rho)`` with ``dP / dr`` continuous), and the
+    crust is steep; reconstructed there, the two face densities differ at first order in
+    ``dr``, and the Riemann solver's dissipation mixes the two cold states into a hot one (the
+    energy density of the cold curve is convex in ``rho``): the energy equation heats the
+    star where the barotropic evolution cannot. ``P_cold(r)`` is as smooth as ``P(r)``
+    (``C^1`` at the kinks); face densities taken from it, ``P_cold^{-1}(P_face)``, are
+    consistent with the cold pressure to the order of the reconstruction. The map is
+    monotone, so limiters keep their meaning. A table's ``Gamma`` is continuous but can vary
+    fast (crust-core interface, phase transitions): it gets the same treatment. The ideal
+    gas has no cold curve, and the barotropic kinds have no energy equation to heat."""
+    if len(eos) == HYBRID_LEN:
+        return pwp_pressure(rho, eos_pieces(eos))
+    if len(eos) == HYBRID_TABLE_LEN:
+        return table_cold_state(rho, eos)[0]
+    return rho
+
+
+@njit(cache=True, error_model="numpy")
+def eos_density_of_variable(eos, value):
+    """Inverse of :func:`eos_density_variable` (a reconstructed face value -> ``rho``; 0 for
+    a cold pressure <= 0, which the face limiter floors)."""
+    if len(eos) == HYBRID_LEN:
+        return pwp_density_of_pressure(value, eos_pieces(eos))
+    if len(eos) == HYBRID_TABLE_LEN:
+        return table_density_of_pressure(value, eos)
+    return value
 
 
 @njit(cache=True, error_model="numpy")

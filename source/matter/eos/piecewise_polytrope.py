@@ -119,13 +119,14 @@ def _log1p_ratio(g, y):
 @njit(cache=True, error_model="numpy", inline="always")
 def _piece_of(x, pieces, row):
     """Index ``i`` of the piece whose start in ``row`` (increasing) satisfies
-    ``start_i <= x < start_{i+1}`` (0 below the second start)."""
+    ``start_i <= x < start_{i+1}`` (0 below the second start, and for NaN).
+
+    The number of starts after the first that are ``<= x``: a fixed count of comparisons
+    without branches (the number of rows is a compile-time constant), so its cost does not
+    depend on ``x`` and no branch is mispredicted from one cell to the next."""
     i = 0
     for j in range(1, len(pieces) // NUM_PIECE_ROWS):
-        if x >= _at(pieces, row, j):
-            i = j
-        else:
-            break
+        i += x >= _at(pieces, row, j)
     return i
 
 
@@ -148,6 +149,19 @@ def pwp_pressure(rho, pieces):
         return 0.0
     i = pwp_piece_of_density(rho, pieces)
     return _at(pieces, PIECE_K, i) * rho ** _at(pieces, PIECE_GAMMA, i)
+
+
+@njit(cache=True, error_model="numpy")
+def pwp_density_of_pressure(press, pieces):
+    """Inverse of :func:`pwp_pressure`: ``rho = (P / K_i)^(1 / Gamma_i)`` on the piece whose
+    starting pressure ``P_i = q_i rho_i`` is the largest one ``<= P`` (0 for ``P <= 0``;
+    padded pieces have ``q = 0``, ``rho_i = inf``, so ``P_i`` is NaN and never counted)."""
+    if not press > 0.0:
+        return 0.0
+    i = 0
+    for j in range(1, len(pieces) // NUM_PIECE_ROWS):
+        i += press >= _at(pieces, PIECE_Q, j) * _at(pieces, PIECE_RHO, j)
+    return (press / _at(pieces, PIECE_K, i)) ** (1.0 / _at(pieces, PIECE_GAMMA, i))
 
 
 @njit(cache=True, error_model="numpy")
@@ -174,6 +188,36 @@ def pwp_cold_state(rho, pieces):
     q = _at(pieces, PIECE_Q, i)
     e = _expm1_ratio(g, math.log(rho / _at(pieces, PIECE_RHO, i)))
     return rho * (q + q * g * e), _at(pieces, PIECE_EPS, i) + q * e, gamma
+
+
+#: Largest ``x`` for which :func:`pwp_cold_shifted` is used (its series has converged to
+#: round-off there).
+COLD_SHIFT_MAX_X = 1e-3
+
+
+@njit(cache=True, error_model="numpy")
+def pwp_cold_shifted(p_over_rho_ref, eps_ref, g, x):
+    """``(P / rho, eps)`` of the cold curve at ``rho = rho_ref sqrt(1 - x)`` from its values
+    ``P / rho``, ``eps`` at ``rho_ref``, both on one piece of exponent ``g = Gamma_i - 1``,
+    for ``0 <= x <= COLD_SHIFT_MAX_X``, with no transcendental function (the per-iteration
+    EOS call of the Kastaun solver, where ``rho = D / W`` and ``x = v^2``).
+
+    On one piece ``P / rho = K_i rho^g`` and ``eps = eps_i + (P / rho - q_i) / g``, so
+
+        P / rho = (P / rho)_ref (1 + g E),   eps = eps_ref + (P / rho)_ref E,
+        E = [(1 - x)^(g/2) - 1] / g = sum_{k >= 1} u_k,
+        u_1 = -x / 2,   u_k = u_{k-1} (g/2 - k + 1) (-x) / k       (binomial series;
+                                                                    E -> ln sqrt(1-x), g -> 0).
+
+    ``|u_k / u_{k-1}| <= x (1 + |g| / 4)``: the eight terms summed leave a relative
+    remainder below 1e-20 for ``x <= 1e-3`` and ``Gamma_i <= 5``."""
+    a = 0.5 * g
+    u = -0.5 * x
+    e = u
+    for k in range(2, 9):
+        u *= (a - k + 1.0) * (-x) / k
+        e += u
+    return p_over_rho_ref * (1.0 + g * e), eps_ref + p_over_rho_ref * e
 
 
 @njit(cache=True, error_model="numpy")

@@ -42,7 +42,10 @@ is found; the validity range is ``rho <= rho_max = min(rho_causal, top of the ta
 
 Inverse (TOV and linear modes): ``rho`` of the log-enthalpy ``eta = ln h`` by safeguarded
 Newton iterations on ``eta(x)`` inside the grid cell given by a second uniform index in
-``ln eta`` (O(1)), so the inverse is the exact inverse of the forward interpolant.
+``ln eta`` (O(1)), so the inverse is the exact inverse of the forward interpolant. The same
+for ``rho`` of the cold pressure (the hybrid kind's face reconstruction): Newton on
+``ln P(x)`` in the cell given by a uniform index in ``ln P`` stored with the kernel
+parameters.
 
 Kernel parameters: :class:`ColdTable`, a named tuple of floats and arrays (a different Numba
 type from the piecewise polytrope's tuple of floats, so the compile-time kind dispatch of
@@ -85,6 +88,10 @@ TABLE_FIELDS = (
     "table_q_top",           # P / rho at rho_top
     "table_eps_top",
     "table_coefficients",    # (num_cells, 6): eps(x_i + t dx) = sum_k c_k t^k
+    "table_log_p_nodes",     # ln P at the grid points (num_cells + 1)
+    "table_log_p_start",     # uniform ln P index of the inverse P -> rho:
+    "table_inv_dlog_p",      #   bin b = floor((ln P - table_log_p_start) * table_inv_dlog_p)
+    "table_cell_of_p_bin",   #   the cell holding the bin's start (int64)
 )
 ColdTable = namedtuple("ColdTable", TABLE_FIELDS)
 
@@ -108,7 +115,12 @@ def table_cold_derivatives(rho, table):
         q = q_top + q_top * ex
         return table.table_eps_top + q_top * ex / g, q, q * g
     i = int(u)
-    t = u - i
+    return _cell_cold_derivatives(i, u - i, table)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cell_cold_derivatives(i, t, table):
+    """``(eps, eps', eps'')`` at ``x = x_i + t dx`` of grid cell ``i`` (the quintic)."""
     c = table.table_coefficients
     c0, c1, c2, c3, c4, c5 = c[i, 0], c[i, 1], c[i, 2], c[i, 3], c[i, 4], c[i, 5]
     eps = c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * c5))))
@@ -116,6 +128,56 @@ def table_cold_derivatives(rho, table):
     d2 = 2.0 * c2 + t * (6.0 * c3 + t * (12.0 * c4 + t * 20.0 * c5))
     inv_dx = table.table_inv_dlog
     return eps, d1 * inv_dx, d2 * inv_dx * inv_dx
+
+
+#: Newton steps of :func:`table_density_of_pressure` at most (it stops at round-off).
+_MAX_PRESSURE_NEWTON_STEPS = 4
+
+
+@njit(cache=True, error_model="numpy")
+def table_density_of_pressure(press, table):
+    """Inverse of the cold pressure: ``rho(P)`` (0 for ``P <= 0``), O(1).
+
+    Closed form on the two polytropes. On the grid the cell ``i`` comes from the uniform
+    ``ln P`` index (a bin is narrower than a cell: ``d ln P = Gamma dx`` with ``Gamma > 1``,
+    so at most one step to the next cell), the start from linear interpolation of ``ln P``
+    between the cell's ends, then Newton steps on ``ln P(x) = x + ln eps'(x)`` (slope
+    ``Gamma = 1 + eps'' / eps'``), kept inside the cell, until a step is below 1e-10 of the
+    cell (quadratic convergence: the result is then at round-off; two or three steps from
+    the interpolated start): the exact inverse of the forward interpolant."""
+    if not press > 0.0:
+        return 0.0
+    log_p = math.log(press)
+    nodes = table.table_log_p_nodes
+    n = nodes.size - 1
+    if log_p < nodes[0]:                          # lower polytrope P = rho q_0 (rho/rho_0)^g
+        rho_low = table.table_rho_low
+        return rho_low * (press / (rho_low * table.table_q_low)) ** (
+            1.0 / table.table_gamma_low)
+    if log_p >= nodes[n]:                         # upper polytrope
+        rho_top = table.table_rho_top
+        return rho_top * (press / (rho_top * table.table_q_top)) ** (
+            1.0 / table.table_gamma_high)
+    bins = table.table_cell_of_p_bin
+    b = int((log_p - table.table_log_p_start) * table.table_inv_dlog_p)
+    b = min(max(b, 0), bins.size - 1)
+    i = bins[b]
+    while i < n - 1 and nodes[i + 1] <= log_p:
+        i += 1
+    while i > 0 and nodes[i] > log_p:
+        i -= 1
+    t = (log_p - nodes[i]) / (nodes[i + 1] - nodes[i])
+    inv_dx = table.table_inv_dlog
+    x_i = table.table_log_rho_start + i / inv_dx
+    for _ in range(_MAX_PRESSURE_NEWTON_STEPS):
+        _, d1, d2 = _cell_cold_derivatives(i, t, table)
+        step = (x_i + t / inv_dx + math.log(d1) - log_p) * inv_dx / (1.0 + d2 / d1)
+        t_new = min(max(t - step, 0.0), 1.0)
+        if abs(t_new - t) <= 1e-10:
+            t = t_new
+            break
+        t = t_new
+    return math.exp(x_i + t / inv_dx)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -208,12 +270,14 @@ def _map_table(which, values, table, inverse, out):
             out[k] = table_cold_state(v, table)[2]
         elif which == 3:
             out[k] = table_enthalpy_minus_one(v, table)
-        else:
+        elif which == 4:
             out[k] = table_rho_of_log_enthalpy(v, table, eta_nodes, cell_of_bin,
                                                log_eta_start, inv_dlog_eta)
+        else:
+            out[k] = table_density_of_pressure(v, table)
 
 
-_PRESSURE, _EPS, _GAMMA, _H_MINUS_ONE, _RHO_OF_ETA = range(5)
+_PRESSURE, _EPS, _GAMMA, _H_MINUS_ONE, _RHO_OF_ETA, _RHO_OF_PRESSURE = range(6)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -414,13 +478,25 @@ class TabulatedEOS:
         self.grid_eps = eps
         coefficients = _quintic_coefficients(eps, d1, d2, dx)
         top_rho = float(rho[-1])
+        # the inverse P -> rho: ln P at the nodes and a uniform ln P index of cells
+        log_p_nodes = np.log(rho * d1)
+        _require(np.all(np.diff(log_p_nodes) > 0.0), name,
+                 "the interpolated pressure does not increase")
+        p_bins = max(int(math.ceil((log_p_nodes[-1] - log_p_nodes[0]) * points)), 1)
+        dlog_p = (log_p_nodes[-1] - log_p_nodes[0]) / p_bins
+        p_bin_starts = log_p_nodes[0] + dlog_p * np.arange(p_bins + 1)
+        cell_of_p_bin = np.clip(np.searchsorted(log_p_nodes, p_bin_starts, side="right") - 1,
+                                0, num_cells - 1).astype(np.int64)
         self.kernel_table = ColdTable(
             table_log_rho_start=float(x_start), table_inv_dlog=1.0 / dx,
             table_num_cells=float(num_cells), table_rho_low=float(rho_start),
             table_q_low=float(pressure[0] / rho_start), table_gamma_low=gamma_low,
             table_rho_top=top_rho,
             table_gamma_high=float(gamma[-1]), table_q_top=float(d1[-1]),
-            table_eps_top=float(eps[-1]), table_coefficients=coefficients)
+            table_eps_top=float(eps[-1]), table_coefficients=coefficients,
+            table_log_p_nodes=np.ascontiguousarray(log_p_nodes),
+            table_log_p_start=float(log_p_nodes[0]), table_inv_dlog_p=1.0 / dlog_p,
+            table_cell_of_p_bin=cell_of_p_bin)
         self.rho_start = float(rho_start)
         self.rho_top = top_rho
 
@@ -541,6 +617,10 @@ class TabulatedEOS:
         out = np.where(rho > 0.0, self.adiabatic_index(safe) * self.pressure(safe)
                        / (safe * self.enthalpy(safe)), 0.0)
         return out[()] if out.ndim == 0 else out
+
+    def rest_mass_density_of_pressure(self, press):
+        """Inverse of :meth:`pressure` (0 for ``P <= 0``)."""
+        return self._apply(_RHO_OF_PRESSURE, press)
 
     def rest_mass_density_of_log_enthalpy(self, eta):
         """Inverse of :meth:`log_enthalpy` (0 for ``eta <= 0``)."""

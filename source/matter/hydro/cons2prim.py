@@ -43,8 +43,9 @@ from source.matter.eos.eos import (
     BAROTROPIC_TABLE_LEN,
     EOS_BAROTROPIC,
     IDEAL_GAS_LEN,
-    eos_clamped_eps_and_a,
+    eos_clamped_eps_and_a_near,
     eos_cold,
+    eos_cold_reference,
     eos_cold_enthalpy_minus_one,
     eos_eps_from_rho_p,
     eos_pressure,
@@ -89,6 +90,14 @@ def kastaun_master(mu, D, q, r2, eos, v2_cap):
     Parameters: D (physical), q = tau/D, r2 = S^2/D^2, ``v2_cap`` = upper bound of v^2.
     Returns (f, W_hat, eps_hat). Always finite for 0 <= mu <= 1/sqrt(1 + r2).
     """
+    return _kastaun_master(mu, D, q, r2, eos, v2_cap, eos_cold_reference(eos, D))
+
+
+@njit(cache=True, error_model="numpy")
+def _kastaun_master(mu, D, q, r2, eos, v2_cap, cold_at_D):
+    """``kastaun_master`` with the cold state at rho = D (``eos_cold_reference``) computed
+    once per cell: rho_hat = D sqrt(1 - v^2), so the EOS step at rho_hat can start from it
+    (``eos_clamped_eps_and_a_near``)."""
     v2 = mu * mu * r2
     if v2 > v2_cap:
         v2 = v2_cap
@@ -98,7 +107,7 @@ def kastaun_master(mu, D, q, r2, eos, v2_cap):
     eps = (q - mu * r2) / s + v2 / (s * (1.0 + s))
     # eps_hat clamped to the EOS's validity range at rho_hat = D / W_hat, and
     # a = P / (rho (1 + eps))
-    eps, a = eos_clamped_eps_and_a(eos, D * s, eps)
+    eps, a = eos_clamped_eps_and_a_near(eos, D * s, eps, cold_at_D, v2)
     h = (1.0 + eps) * (1.0 + a)
     nu_a = h * s                                    # h / W
     nu_b = (1.0 + a) * (1.0 + q - mu * r2)
@@ -122,8 +131,9 @@ def kastaun_solve(D, q, r2, eos, v_max, tol, max_iter):
         v2_cap = v_max * v_max
     a = 0.0
     b = 1.0 / math.sqrt(1.0 + r2)
-    fa = kastaun_master(0.0, D, q, r2, eos, v2_cap)[0]
-    fb, Wb, eb = kastaun_master(b, D, q, r2, eos, v2_cap)
+    cold_at_D = eos_cold_reference(eos, D)
+    fa = _kastaun_master(0.0, D, q, r2, eos, v2_cap, cold_at_D)[0]
+    fb, Wb, eb = _kastaun_master(b, D, q, r2, eos, v2_cap, cold_at_D)
     if not (fa == fa and fb == fb):
         return 0.0, 1.0, 0.0, 0, False
     if fb <= 0.0:  # root at the upper end (round-off): accept it
@@ -136,7 +146,7 @@ def kastaun_solve(D, q, r2, eos, v_max, tol, max_iter):
         x = (a * fb - b * fa) / (fb - fa)
         if not (a < x < b):
             x = 0.5 * (a + b)
-        fx, Wx, ex = kastaun_master(x, D, q, r2, eos, v2_cap)
+        fx, Wx, ex = _kastaun_master(x, D, q, r2, eos, v2_cap, cold_at_D)
         if fx != fx:
             return x, Wx, ex, it, False
         if fx == 0.0:

@@ -27,6 +27,7 @@ import numpy as np
 
 from source.core.spacing import NUM_GHOSTS
 from source.jit import kernel
+from source.matter.eos.eos import eos_density_of_variable, eos_density_variable
 
 from .cons2prim import C2P_ATMOSPHERE
 from .reconstruction import reconstruct_array
@@ -146,11 +147,12 @@ def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta
 
 
 @kernel
-def reconstruct_face_states(method, rho0, vr, W, press, gamma_rr_f, atm, rL, vL, pL, rR, vR,
-                            pR):
+def reconstruct_face_states(method, rho0, vr, W, press, gamma_rr_f, atm, eos, rL, vL, pL, rR,
+                            vR, pR):
     """Limited face states at the N-1 faces between cells (face k between cells k, k+1).
 
-    rho0, z = W v^r and P are reconstructed (``reconstruct_array``), z is turned into
+    rho0 (through ``eos_density_variable``: the cold pressure for the hybrid EOS), z = W v^r
+    and P are reconstructed (``reconstruct_array``), z is turned into
     v^r = z / sqrt(1 + gamma_rr z^2) with the face metric (``velocity_from_wv``), then the
     floors and the speed cap are applied (``limit_face_state``). The fused kernel does the
     same, face by face, with the same point-wise functions.
@@ -159,11 +161,15 @@ def reconstruct_face_states(method, rho0, vr, W, press, gamma_rr_f, atm, rL, vL,
     z = np.empty(n)
     for i in range(n):
         z[i] = vr[i] * W[i]
+    dens = np.empty(n)
+    for i in range(n):
+        dens[i] = eos_density_variable(eos, rho0[i])
     uL = np.empty(n + 1)
     uR = np.empty(n + 1)
-    reconstruct_array(method, rho0, uL, uR)
-    rL[:] = uL[1:n]
-    rR[:] = uR[1:n]
+    reconstruct_array(method, dens, uL, uR)
+    for k in range(n - 1):
+        rL[k] = eos_density_of_variable(eos, uL[k + 1])
+        rR[k] = eos_density_of_variable(eos, uR[k + 1])
     reconstruct_array(method, press, uL, uR)
     pL[:] = uL[1:n]
     pR[:] = uR[1:n]
@@ -205,7 +211,7 @@ class ValenciaReferenceMetric:
         reconstruct_face_states(reconstructor.method_id, np.ascontiguousarray(rho0),
                                 np.ascontiguousarray(vr), np.ascontiguousarray(W),
                                 np.ascontiguousarray(press), cache.gamma_rr_f, atm_packed,
-                                rL, vL, pL, rR, vR, pR)
+                                eos.params, rL, vL, pL, rR, vR, pR)
         FD = np.empty(n - 1)
         FS = np.empty(n - 1)
         FT = np.empty(n - 1)

@@ -45,8 +45,8 @@ from source.matter.eos.eos import (
     IDEAL_GAS_LEN,
     eos_clamped_eps_and_a_near,
     eos_cold,
-    eos_cold_reference,
     eos_cold_enthalpy_minus_one,
+    eos_cold_reference,
     eos_eps_from_rho_p,
     eos_pressure,
 )

@@ -25,6 +25,8 @@ from source.matter.eos.eos import (
     HybridEOS,
     PolytropicEOS,
     eos_cold,
+    eos_density_of_variable,
+    eos_density_variable,
     eos_pressure,
     evolution_eos,
 )
@@ -325,3 +327,28 @@ def test_polytrope_kinds_unchanged():
     """The polytrope still builds its own kind (not a table)."""
     poly = PolytropicEOS(100.0, 2.0)
     assert len(poly.params) == KIND_LENGTHS[type(poly.params)]
+
+
+def test_inverse_of_the_cold_pressure(sly_table):
+    """``rho(P)`` (the hybrid table kind's face density) is the inverse of the forward
+    interpolant on the grid and on both polytropic continuations; 0 for ``P <= 0``."""
+    rho = _sample(sly_table)
+    np.testing.assert_allclose(sly_table.rest_mass_density_of_pressure(
+        sly_table.pressure(rho)), rho, rtol=2e-14)
+    nodes = np.exp(sly_table.grid_log_rho)        # the cell ends, where the index steps
+    np.testing.assert_allclose(sly_table.rest_mass_density_of_pressure(
+        sly_table.pressure(nodes)), nodes, rtol=2e-14)
+    np.testing.assert_array_equal(sly_table.rest_mass_density_of_pressure([0.0, -1.0]), 0.0)
+
+
+def test_face_density_variable_of_the_table_kinds(sly_table):
+    """The hybrid table reconstructs the face density through the cold pressure, the
+    barotropic table through rho itself (no energy equation to heat)."""
+    rho = np.geomspace(1e-12, 3e-3, 57)
+    hot = HybridEOS(sly_table, 1.8).params
+    baro = BarotropicEOS(sly_table).params
+    for r in rho:
+        assert eos_density_variable(hot, r) == eos_cold(hot, r)[0]
+        assert eos_density_of_variable(hot, eos_density_variable(hot, r)) == \
+            pytest.approx(r, rel=2e-14)
+        assert eos_density_variable(baro, r) == r == eos_density_of_variable(baro, r)

@@ -13,16 +13,28 @@ from helpers import eps_along_adiabat
 from numba import njit
 
 from source.matter.eos.eos import (
+    BarotropicEOS,
     HybridEOS,
+    IdealGasEOS,
+    eos_clamped_eps_and_a,
+    eos_clamped_eps_and_a_near,
+    eos_cold_reference,
+    eos_density_of_variable,
+    eos_density_variable,
     eos_eps_from_rho_p,
     eos_pressure,
     eos_sound_speed_squared,
 )
 from source.matter.eos.eos_catalogue import eos_from_catalogue, list_eos, sly_crust
 from source.matter.eos.piecewise_polytrope import (
+    COLD_SHIFT_MAX_X,
     PiecewisePolytrope,
+    pwp_cold_shifted,
+    pwp_cold_state,
+    pwp_density_of_pressure,
     pwp_enthalpy,
     pwp_log_enthalpy,
+    pwp_piece_of_density,
     pwp_pressure,
     pwp_rest_mass_density_of_log_enthalpy,
     pwp_sound_speed_squared,
@@ -376,3 +388,83 @@ def test_radial_mode_eos_adapter():
 def test_describe_lists_the_pieces():
     text = eos_from_catalogue("SLy").describe()
     assert "SLy" in text and len(text.splitlines()) == 2 + 7
+
+
+def test_cold_shifted_series_matches_the_power_law(eos):
+    """``pwp_cold_shifted`` (the transcendental-free cold curve of the Kastaun iteration) at
+    rho = rho_ref sqrt(1 - x) against the power law ``K_i rho^Gamma_i`` and the integral of
+    the first law (``pwp_cold_state``), on every piece, including Gamma < 1 and = 1."""
+    pieces = eos.flat_pieces
+    for rho_ref in densities_inside_pieces(eos):
+        p_ref, eps_ref, gamma = pwp_cold_state(rho_ref, pieces)
+        for x in (0.0, 1e-9, 1e-6, 3e-4, COLD_SHIFT_MAX_X):
+            rho = rho_ref * math.sqrt(1.0 - x)
+            if eos.piece_index(rho) != eos.piece_index(rho_ref):
+                continue
+            p_over_rho, eps = pwp_cold_shifted(p_ref / rho_ref, eps_ref, gamma - 1.0, x)
+            i = eos.piece_index(rho)
+            assert p_over_rho == pytest.approx(eos.K[i] * rho ** (gamma - 1.0), rel=4e-15)
+            assert eps == pytest.approx(pwp_cold_state(rho, pieces)[1], rel=4e-15)
+
+
+def test_piece_lookup_at_and_around_the_dividing_densities(eos):
+    pieces = eos.flat_pieces
+    for i, start in enumerate(eos.rho_start):
+        if i == 0:
+            continue
+        assert pwp_piece_of_density(start, pieces) == i
+        assert pwp_piece_of_density(np.nextafter(start, 0.0), pieces) == i - 1
+    assert pwp_piece_of_density(math.inf, pieces) == eos.n_pieces - 1
+    assert pwp_piece_of_density(math.nan, pieces) == 0
+
+
+def test_density_of_pressure_inverts_the_cold_pressure(eos):
+    """``pwp_density_of_pressure`` against ``pwp_pressure`` inside every piece and at the
+    dividing densities (where the piece index steps); 0 for ``P <= 0``."""
+    pieces = eos.flat_pieces
+    rho = np.concatenate((densities_inside_pieces(eos), np.asarray(eos.rho_start[1:])))
+    for r in rho:
+        assert pwp_density_of_pressure(pwp_pressure(r, pieces), pieces) == \
+            pytest.approx(r, rel=4e-15)
+    assert pwp_density_of_pressure(0.0, pieces) == 0.0
+    assert pwp_density_of_pressure(-1.0, pieces) == 0.0
+
+
+@pytest.mark.parametrize("kind", ["ideal", "barotropic", "hybrid"])
+def test_face_density_variable(kind):
+    """The face density is reconstructed through the cold pressure for the hybrid EOS only:
+    the ideal gas and the barotropic EOS keep rho itself (bit for bit)."""
+    cold = eos_from_catalogue("SLy")
+    params = {"ideal": IdealGasEOS(2.0), "barotropic": BarotropicEOS(cold),
+              "hybrid": HybridEOS(cold, 1.8)}[kind].params
+    for r in densities_inside_pieces(cold):
+        value = eos_density_variable(params, r)
+        if kind == "hybrid":
+            assert value == float(cold.pressure(r))
+            assert eos_density_of_variable(params, value) == pytest.approx(r, rel=4e-15)
+        else:
+            assert value == r == eos_density_of_variable(params, r)
+
+
+def test_kastaun_eos_step_from_the_reference_state(eos):
+    """``eos_clamped_eps_and_a_near`` (the cold curve at rho = rho_ref sqrt(1 - x) from the
+    state at rho_ref) against the exact EOS step ``eos_clamped_eps_and_a``, on the series
+    path (x <= COLD_SHIFT_MAX_X, both on one piece) and off it; the reference is unusable
+    across a dividing density and above rho_max."""
+    params = HybridEOS(eos, 1.8).params
+    used = 0
+    for rho_ref in densities_inside_pieces(eos):
+        reference = eos_cold_reference(params, rho_ref)
+        for x in (0.0, 1e-7, 5e-4, COLD_SHIFT_MAX_X, 4e-3):
+            rho = rho_ref * math.sqrt(1.0 - x)
+            eps_cold = float(eos.specific_internal_energy(rho))
+            for eps in (0.5 * eps_cold, eps_cold * (1.0 + 1e-3), eps_cold + 0.05):
+                near = eos_clamped_eps_and_a_near(params, rho, eps, reference, x)
+                exact = eos_clamped_eps_and_a(params, rho, eps)
+                assert near == pytest.approx(exact, rel=1e-14)
+            used += reference[3] and x <= COLD_SHIFT_MAX_X
+    assert used > 0
+    if math.isfinite(params.rho_max):
+        assert not eos_cold_reference(params, 1.01 * params.rho_max)[3]
+    for start in eos.rho_start[1:]:
+        assert not eos_cold_reference(params, start * (1.0 + 0.1 * COLD_SHIFT_MAX_X))[3]

@@ -51,6 +51,18 @@ def test_short_cowling_run():
     assert abs(ts["rho_c"][-1] / ts["rho_c"][0] - 1) < 0.03
 
 
+def test_crust_core_boundary_stays_cold():
+    """The hybrid table kind reconstructs the face density through the cold pressure, as
+    the piecewise polytrope does: the energy equation must not heat the star where the
+    table's Gamma changes fast (crust-core interface, r ~ 0.9 R). Inside 0.92 R the thermal
+    pressure is 1.4e-3 of P at t = 100 (1.9e-2 with rho reconstructed directly)."""
+    sim, _ = evolve_by_name(table_star(t_final=100.0))
+    (rho, _, press, _, _, _), _, _ = sim.primitives()
+    inside = np.abs(sim.grid.r) < 0.92 * sim.tov.R_iso
+    p_cold = sim.config.cold_eos().pressure(rho[inside])
+    assert np.max((press[inside] - p_cold) / press[inside]) < 5e-3
+
+
 @pytest.mark.slow
 def test_table_star_fundamental_mode():
     """t = 1000 at N = 400 (r_max = 20): F within 1 % of linear Cowling theory of the same

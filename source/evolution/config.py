@@ -222,9 +222,10 @@ class RunConfig:
         return [f.name for f in fields(cls)]
 
 
-def readme_table():
-    """The README's option table (between the ``options-table`` markers), generated from
-    ``OPTIONS`` and the ``RunConfig`` defaults (``python -m source.evolution.options``)."""
+def options_table():
+    """The options as one Markdown table (flag with its choices, default, meaning), from
+    ``OPTIONS`` and the ``RunConfig`` defaults; the documentation's run-options page is
+    generated from it at build time."""
     defaults = RunConfig()
     lines = ["| option | default | meaning |", "|---|---|---|"]
     for o in OPTIONS:

@@ -63,8 +63,11 @@ parallel_kernel = njit(**_options(parallel=True))
 DECORATORS = ("kernel", "inline_kernel", "parallel_kernel", "build_closure")
 
 
-def build_closure(body, name, **options):
-    """``njit(**options)`` of the Python function ``body`` under the name ``name``.
+def build_closure(body, name, globals_=None, **options):
+    """``njit(**options)`` of the Python function ``body`` under the name ``name``, with
+    the names of ``globals_`` (a dict), if given, bound in its globals (the integrator binds
+    a mode's compiled hooks this way: as closure variables they would enter Numba's cache
+    key through a pickle that differs in every process).
 
     The serial and parallel builds of a kernel share one body. Compiling the body itself
     twice, rather than inlining one ``inline="always"`` body into two wrappers, saves
@@ -72,7 +75,8 @@ def build_closure(body, name, **options):
     the callee's whole variable scope, so inlining the fully inlined driver body cost
     ~1.7 s per build. The name gives each build its own entry in Numba's on-disk cache
     (file names are made from the qualified name and the first line of the body)."""
-    fn = types.FunctionType(body.__code__, body.__globals__, name, body.__defaults__,
+    namespace = body.__globals__ if globals_ is None else {**body.__globals__, **globals_}
+    fn = types.FunctionType(body.__code__, namespace, name, body.__defaults__,
                             body.__closure__)
     fn.__qualname__ = name
     fn.__doc__ = body.__doc__

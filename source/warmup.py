@@ -12,7 +12,7 @@ cache instead of compiling it (see ``profiling/compile_times.py`` and the README
 cold start costs).
 The kernels are compiled per EOS kind (ideal gas, barotropic, hybrid: ``eos.EOSKernelParams``)
 and the drivers per scheme (reconstruction, Riemann solver, formulation, c2p method:
-compile-time constants, ``fused._rk4_driver``, ``dynamic._dynamic_driver``), so these runs
+compile-time constants, ``integrator.rk4_driver``), so these runs
 cache the default scheme's with the ideal gas (polytropic stars) and the hybrid EOS
 (catalogue stars); a run with other methods or the barotropic EOS compiles its own kernels
 once.

@@ -78,6 +78,10 @@ def test_rerun_gives_identical_numbers(tmp_path):
     (["--eta", "-1"], "--eta"),
     (["--t-final", "5"], "--steps"),        # --steps is already given by the base line
     (["--output", "run.txt"], "--output"),
+    # more memory than the machine has: the estimate and what there is, before any work
+    (["--num-points", "2000000000"], "--num-points"),
+    # a star denser than its EOS's causal limit
+    (["--eos-id", "sly", "--rho-central", "0.5"], "--rho-central"),
 ])
 def test_bad_input_exit_2_names_parameter(tmp_path, capsys, args, needle):
     out = tmp_path / "x.h5"
@@ -125,3 +129,33 @@ def test_threads_recorded_in_output(tmp_path):
     with h5py.File(out, "r") as f:
         assert f.attrs["numba_threads"] == 1 and f.attrs["kernels"] == "serial"
         assert json.loads(f.attrs["config"])["threads"] == "1"
+
+
+def test_memory_error_says_what_is_needed_and_available(tmp_path, capsys):
+    out = tmp_path / "x.h5"
+    assert TOVEvolution.main(["--num-points", "2000000000", "--output", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "GiB of memory" in err and "GiB available" in err and "\n" not in err
+    assert not out.exists()
+
+
+def test_tov_tool_refuses_a_star_above_the_causal_density(capsys):
+    from source.initialdata import tov
+
+    assert tov.main(["--eos-id", "sly", "--rho-central", "0.5"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "--rho-central" in err[0] and "c_s reaches 1" in err[0]
+    assert captured.out == ""           # refused before the EOS is described
+
+
+def test_sweep_refuses_a_star_above_the_causal_density(tmp_path, capsys):
+    from source.sweep.__main__ import main as sweep_main
+
+    spec = tmp_path / "sweep.toml"
+    spec.write_text('output_dir = "out"\n[base]\neos_id = "sly"\nnum_points = 100\n'
+                    'r_max = 20.0\nsteps = 2\n[vary]\nrho_central = [1e-3, 0.5]\n')
+    assert sweep_main([str(spec), "--list"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "rho_central" in err[0] and "c_s reaches 1" in err[0]
+    assert not (tmp_path / "out").exists()

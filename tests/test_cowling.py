@@ -133,9 +133,9 @@ def test_automatic_thread_choice():
     assert integrator.choose_threads(5000, "1") == (1, False)
     assert integrator.choose_threads(100, "2") == (2, True)
     cow = build_simulation(RunConfig(num_points=2000, r_max=100.0, steps=1))
-    assert 150 < cow.work_cells() < 250 and not cow.use_parallel   # the default run
+    assert 150 < cow.stepper.work_cells(cow.grid, cow.tov) < 250 and not cow.use_parallel
     dyn = build_simulation(RunConfig(mode="dynamic", num_points=1000, r_max=100.0, steps=1))
-    assert dyn.work_cells() == 1000 and dyn.use_parallel == (most > 1)
+    assert dyn.stepper.work_cells(dyn.grid, dyn.tov) == 1000 and dyn.use_parallel == (most > 1)
 
 
 def test_a_mode_perturbation_excites_that_mode():

@@ -26,18 +26,17 @@ CONFIG_MARKER = "<!-- default-config -->"
 def _import_options():
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from source.evolution import options
-    from source.evolution.simulation import RunConfig
-    return options, RunConfig
+    from source.evolution import config, options
+    return options, config
 
 
 def options_markdown():
     """The options registry as Markdown: one table per group, in the registry's order.
 
-    The rows are the registry's own rendering (``readme_table``), one per option, so the
+    The rows are the registry's own rendering (``config.options_table``), one per option, so the
     flags, choices, defaults and restart rules are exactly those of the command line."""
-    options, _ = _import_options()
-    rows = options.readme_table().splitlines()
+    options, config = _import_options()
+    rows = config.options_table().splitlines()
     header, rows = rows[:2], rows[2:]
     groups = {}
     for option, row in zip(options.OPTIONS, rows, strict=True):
@@ -50,8 +49,8 @@ def options_markdown():
 
 def default_config_toml():
     """The default run's configuration file, as ``--print-config`` writes it."""
-    options, RunConfig = _import_options()
-    return options.to_toml(RunConfig())
+    options, config = _import_options()
+    return options.to_toml(config.RunConfig())
 
 
 def _docstring_of(path):

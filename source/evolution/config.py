@@ -5,6 +5,7 @@ the other way round.
 """
 
 import math
+import os
 from dataclasses import asdict, dataclass, fields
 
 import numba
@@ -24,6 +25,22 @@ from .steppers import MODES, STEPPERS
 # well inside that for every allowed CFL (<= 1).
 HAM_DAMPING_DEFAULT = 0.03
 HAM_DAMPING_CFL_MAX = 0.05
+
+
+def available_memory():
+    """Bytes of memory available to a new run (``MemAvailable`` of /proc/meminfo, else the
+    free physical pages), or None where neither can be read."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 class ConfigError(ValueError):
@@ -104,6 +121,13 @@ class RunConfig:
                 choice(option.name, getattr(self, option.name), option.allowed())
         if not isinstance(self.num_points, int | np.integer) or self.num_points < 20:
             bad("num_points", f"must be an integer >= 20 (got {self.num_points})")
+        if self.mode in MODES:
+            needed = 8 * MODES[self.mode].doubles_per_point * self.num_points
+            available = available_memory()
+            if available is not None and needed > available:
+                bad("num_points", f"{self.num_points} points need about {needed / 2**30:.3g} "
+                    f"GiB of memory in {self.mode} mode; this machine has "
+                    f"{available / 2**30:.3g} GiB available")
         for name in ("r_max", "K", "rho_central", "rho_floor", "c2p_tol"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
@@ -222,9 +246,10 @@ class RunConfig:
         return [f.name for f in fields(cls)]
 
 
-def readme_table():
-    """The README's option table (between the ``options-table`` markers), generated from
-    ``OPTIONS`` and the ``RunConfig`` defaults (``python -m source.evolution.options``)."""
+def options_table():
+    """The options as one Markdown table (flag with its choices, default, meaning), from
+    ``OPTIONS`` and the ``RunConfig`` defaults; the documentation's run-options page is
+    generated from it at build time."""
     defaults = RunConfig()
     lines = ["| option | default | meaning |", "|---|---|---|"]
     for o in OPTIONS:

@@ -29,7 +29,7 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from source.bssn.ahfinder import expansion_pointwise, misner_sharp_mass_pointwise
 from source.bssn.bssnrhs import (
@@ -58,6 +58,7 @@ from source.bssn.bssnstatevariables import (
     idx_shiftr,
 )
 from source.core.spacing import NUM_GHOSTS
+from source.jit import inline_kernel, kernel, parallel_kernel
 from source.matter.hydro.geometry import (
     F_ALPHA,
     F_BETA,
@@ -124,7 +125,7 @@ SOMMERFELD_SPEED[idx_lapse] = math.sqrt(2.0)
 SOMMERFELD_SPEED[idx_K] = math.sqrt(2.0)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _geometry_pass(state, dx, gc, gf):
     """Rows 0-9 of the packed cell geometry at every cell (derivatives 0 at the ghosts, as
     the Cowling cache) and the metric rows of the face geometry."""
@@ -178,7 +179,7 @@ def _geometry_pass(state, dx, gc, gf):
         gf[F_E6PHI, k] = math.exp(6.0 * p)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _matter_pass(state, prim, gc, matter):
     """Matter sources of every cell from the primitives of this RHS evaluation."""
     n = state.shape[1]
@@ -192,7 +193,7 @@ def _matter_pass(state, prim, gc, matter):
                                                gamma_tt_over_r2)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def fill_bssn_rhs_ghosts(state, rhs, r, dx, outer_bc, background):
     """Ghost columns of the BSSN rows of ``rhs``: outer by the radiative condition or the
     reference's power-law extrapolation of the RHS, then inner parity.
@@ -229,7 +230,7 @@ def fill_bssn_rhs_ghosts(state, rhs, r, dx, outer_bc, background):
             rhs[v, i] = s * rhs[v, 2 * NUM_GHOSTS - 1 - i]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def fill_state_ghosts(state):
     """Once per step: inner parity of every row and the hydro rows' outer copy (the BSSN
     rows' outer ghosts are evolved, not filled)."""
@@ -240,7 +241,7 @@ def fill_state_ghosts(state):
     fill_hydro_ghosts(state[NUM_BSSN_VARS:])
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def dynamic_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation,
                        c2p_method):
     """One dynamic RHS evaluation of the (15, N) state ``U`` into ``rhs`` (ghosts
@@ -265,13 +266,13 @@ def dynamic_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation
     fill_bssn_rhs_ghosts(U, rhs, model.r, model.dx, model.outer_bc, model.background)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _dynamic_rhs_serial(U, rhs, model, work, eos, atm, recon, solver, formulation,
                         c2p_method):
     dynamic_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p_method)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel
 def _dynamic_rhs_parallel(U, rhs, model, work, eos, atm, recon, solver, formulation,
                           c2p_method):
     dynamic_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p_method)
@@ -286,7 +287,7 @@ def dynamic_rhs(U, rhs, model, work, eos, atm, scheme, use_parallel):
            int(scheme.formulation), int(scheme.c2p_method))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def conformal_metric_of_state(U, out):
     """The working copy of the BSSN rows of ``U`` used by the right-hand side: h_rr, h_tt,
     h_pp rescaled to det(gamma-bar) = det(gamma-hat) (``enforce_det_gamma_bar``; h_pp = h_tt
@@ -301,13 +302,13 @@ def conformal_metric_of_state(U, out):
         out[idx_hpp, i] = htt
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def geometry_of_state(U, dx, gc, gf):
     """The packed geometry (metric rows of ``gc``, ``gf``) of the state ``U``."""
     _geometry_pass(U, dx, gc, gf)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def record_dynamic_diagnostics(U, t, row, model, work, eos, atm):
     """The diagnostic columns of a dynamic time-series row (``columns.DYNAMIC_TS_FIELDS``:
     those of ``fused.record_diagnostics``, the centre, constraints, ADM mass and apparent
@@ -361,7 +362,7 @@ def record_dynamic_diagnostics(U, t, row, model, work, eos, atm):
     row[COL.ah_mass] = 0.5 * R_ah
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _cubic(x0, x1, x2, x3, y0, y1, y2, y3, x):
     """Lagrange interpolation through four points."""
     return (y0 * (x - x1) * (x - x2) * (x - x3) / ((x0 - x1) * (x0 - x2) * (x0 - x3))
@@ -370,7 +371,7 @@ def _cubic(x0, x1, x2, x3, y0, y1, y2, y3, x):
             + y3 * (x - x0) * (x - x1) * (x - x2) / ((x3 - x0) * (x3 - x1) * (x3 - x2)))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def apparent_horizon(U, r, dx, theta):
     """Apparent horizon of the state ``U``: the outermost zero, going from trapped (Theta < 0)
     inside to untrapped outside, of the expansion Theta of the outgoing null normals of the
@@ -417,7 +418,7 @@ def apparent_horizon(U, r, dx, theta):
 # ---------------------------------------------------------------------------------------
 # The dynamic mode's hooks of the RK4 driver (``integrator.ModeHooks``)
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _first_outside_excision(model, books):
     """The first cell outside the excision radius (``books``; 0 until a horizon is found)."""
     r = model.r
@@ -427,7 +428,7 @@ def _first_outside_excision(model, books):
     return first
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _evolved_densitisation(U, model, work):
     """e^{6 phi} of the new state, into ``work.e6phi``."""
     e6phi = work.e6phi
@@ -436,7 +437,7 @@ def _evolved_densitisation(U, model, work):
     return e6phi
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _record_dynamic_row(U, t, row, books, model, work, eos, atm):
     record_dynamic_diagnostics(U, t, row, model, work, eos, atm)
     if row[COL.ah_found] > 0.0:   # excise the matter well inside the horizon from now on

@@ -21,9 +21,10 @@ import math
 from collections import namedtuple
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from source.core.spacing import NUM_GHOSTS
+from source.jit import inline_kernel, kernel, parallel_kernel
 from source.matter.eos.eos import eos_density_of_variable, eos_density_variable
 from source.matter.hydro.cons2prim import (
     cons_to_prim_kastaun,
@@ -73,7 +74,7 @@ def cowling_work(n):
                        np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.bool_))
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _c2p_pass(U, prim, status, gc, eos, atm, c2p_method, tol, max_iter):
     """cons2prim of every cell (ghosts included) into ``prim`` / ``status``."""
     for i in prange(U.shape[1]):
@@ -84,7 +85,7 @@ def _c2p_pass(U, prim, status, gc, eos, atm, c2p_method, tol, max_iter):
                                  max_iter)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
     """Flux at every face touching a non-vacuum interior cell; face f lies between cells
     f-1 and f and is stored at k = f - 1.
@@ -125,7 +126,7 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
             gf[F_E6PHI, k], eos, atm)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, rhs):
     """Flux divergence plus connection and source terms of every interior cell (zero in
     static vacuum)."""
@@ -145,7 +146,7 @@ def _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, rhs):
             gc[G_TWO_OVER_R, i])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def fill_hydro_ghosts(A):
     """Boundary maps of the hydro rows (D, S_r, tau), in place: inner parity (+, -, +)
     across r = 0, outer zero-gradient copy. Linear, so valid for states and RHS alike."""
@@ -159,7 +160,7 @@ def fill_hydro_ghosts(A):
             A[v, i] = A[v, last]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def cowling_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation,
                        c2p_method):
     """One fused RHS evaluation of the hydro rows ``U`` into ``rhs``: the three passes,
@@ -180,13 +181,13 @@ def cowling_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation
 # (Calling a cached parallel dispatcher from another cached function made Numba's cache
 # inconsistent: a process that loaded both from the cache, after they had been compiled in
 # different processes, crashed. See ``tests/test_fused.py::test_parallel_cache_reuse``.)
-@njit(cache=True, error_model="numpy")
+@kernel
 def _fused_rhs_serial(U, rhs, model, work, eos, atm, recon, solver, formulation,
                       c2p_method):
     cowling_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p_method)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@parallel_kernel
 def _fused_rhs_parallel(U, rhs, model, work, eos, atm, recon, solver, formulation,
                         c2p_method):
     cowling_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p_method)
@@ -206,7 +207,7 @@ def fused_rhs(U, rhs, model, work, eos, atm, scheme, use_parallel):
            int(scheme.formulation), int(scheme.c2p_method))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def record_diagnostics(U, gc, t, eos, atm, tol, max_iter, prim_diag, row):
     """Fill the diagnostic columns of a Cowling time-series row (``columns.TS_FIELDS``, up
     to ``baryon_mass``) from the state ``U``.
@@ -242,18 +243,18 @@ def record_diagnostics(U, gc, t, eos, atm, tol, max_iter, prim_diag, row):
 # ---------------------------------------------------------------------------------------
 # The Cowling mode's hooks of the RK4 driver (``integrator.ModeHooks``)
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _no_excision(model, books):
     """The Cowling metric is frozen: no horizon, nothing excised."""
     return np.int64(0)
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _frozen_densitisation(U, model, work):
     return model.gc[G_E6PHI]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def _record_cowling_row(U, t, row, books, model, work, eos, atm):
     # the previous state (``stages[5]``) is free after the step: scratch of the diagnostics
     record_diagnostics(U, model.gc, t, eos, atm, model.tol, model.max_iter, work.stages[5],

@@ -29,13 +29,12 @@ parallel kernels; the build's name, which holds all of them, keys Numba's on-dis
 
 import functools
 import math
-import types
 from collections import namedtuple
 
 import numpy as np
-from numba import njit
 
 from source.core.spacing import NUM_GHOSTS
+from source.jit import build_closure, inline_kernel, kernel
 from source.matter.hydro.atmosphere import needs_reset, vacuum_state
 from source.matter.hydro.cons2prim import C2P_FAILED
 from source.matter.hydro.geometry import F_AREA, G_VOLUME
@@ -97,29 +96,11 @@ def choose_threads(work_cells, threads="auto", threshold=PARALLEL_MIN_WORK_CELLS
     return 1, False
 
 
-def _build(body, name, globals_=None, **options):
-    """``njit(**options)`` of the Python function ``body`` under the name ``name``, with
-    the names of ``globals_`` (a dict) bound in its globals.
-
-    The serial and parallel builds of a kernel share one body. Compiling the body itself
-    twice, rather than inlining one ``inline="always"`` body into two wrappers, saves
-    seconds of compile time: Numba's inliner copies a callee block by block, each copy with
-    the callee's whole variable scope, so inlining the fully inlined driver body cost
-    ~1.7 s per build. The name gives each build its own entry in Numba's on-disk cache
-    (file names are made from the qualified name and the first line of the body)."""
-    namespace = body.__globals__ if globals_ is None else {**body.__globals__, **globals_}
-    fn = types.FunctionType(body.__code__, namespace, name, body.__defaults__,
-                            body.__closure__)
-    fn.__qualname__ = name
-    fn.__doc__ = body.__doc__
-    return njit(**options)(fn)
-
-
 # ---------------------------------------------------------------------------------------
 # RK4 building blocks, for any number of rows (Cowling: the 3 hydro rows; dynamic: the 12
 # BSSN rows followed by the 3 hydro rows)
 # ---------------------------------------------------------------------------------------
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def axpy(Y, U, a, k):
     """Y = U + a k (all rows and columns)."""
     for v in range(U.shape[0]):
@@ -127,7 +108,7 @@ def axpy(Y, U, a, k):
             Y[v, i] = U[v, i] + a * k[v, i]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def count_failures(status, nfail, bad, first):
     """Add the interior cells from ``first`` on with C2P_FAILED to (nfail, bad = last failed
     cell); cells below ``first`` are excised (inside a black hole)."""
@@ -139,7 +120,7 @@ def count_failures(status, nfail, bad, first):
     return nfail, bad
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def subtract_equilibrium(k, offset):
     """The well-balanced right-hand side (``--well-balanced``), in place:
 
@@ -153,7 +134,7 @@ def subtract_equilibrium(k, offset):
             k[v, i] = k[v, i] - offset[v, i]
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def rk4_combine(U, dt, k1, k2, k3, k4):
     """U += dt/6 (k1 + 2 k2 + 2 k3 + k4), in place."""
     for v in range(U.shape[0]):
@@ -162,14 +143,14 @@ def rk4_combine(U, dt, k1, k2, k3, k4):
                                             + k4[v, i])
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def copy_rows(U, out):
     for v in range(U.shape[0]):
         for i in range(U.shape[1]):
             out[v, i] = U[v, i]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
              stop_on_c2p_failure, books, first):
     """After a full step: atmosphere of the excised cells (below ``first``: inside a black
@@ -229,7 +210,7 @@ def end_step(U, U_prev, h0, e6phi, volume, area_out, atm, dt, fsum, nfail, bad,
     return RUN_OK, -1
 
 
-@njit(cache=True, error_model="numpy", inline="always")
+@inline_kernel
 def record_books(row, books):
     """The books' columns of a time-series row; the counts since the last row restart."""
     row[COL.mass_outflow] = books[BOOK.mass_outflow]
@@ -330,7 +311,7 @@ def rk4_driver(mode, hooks, scheme, parallel):
             f"_c{scheme.c2p_method}")
     if scheme.well_balanced:
         name += "_wb"
-    return _build(_rk4_scheme(scheme), name, hooks._asdict(), cache=True, parallel=parallel,
+    return build_closure(_rk4_scheme(scheme), name, hooks._asdict(), cache=True, parallel=parallel,
                   error_model="numpy")
 
 

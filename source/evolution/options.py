@@ -262,8 +262,3 @@ def to_toml(config):
             lines.append(f"{o.name} = {_toml_value(v)}")
     return "\n".join(lines) + "\n"
 
-
-if __name__ == "__main__":          # the README's option table (``config.readme_table``)
-    from source.evolution.config import readme_table
-
-    print(readme_table())

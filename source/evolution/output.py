@@ -9,8 +9,8 @@ Layout (every dataset and attribute, with shapes and units: docs/output.md; unit
                     "interrupted ...", "terminated (SIGTERM) ..."), numba_threads, kernels,
                     wall_seconds, horizon_time, restarted_from, restart_step, history
 /grid/r             cell centres (ghosts included); attributes N, r_max, dr, num_ghosts
-/timeseries/<name>  one row per recorded step: the run's fields (``fused.TS_FIELDS`` in
-                    Cowling, ``dynamic.DYNAMIC_TS_FIELDS`` in dynamic mode) and step
+/timeseries/<name>  one row per recorded step: the run's fields (``columns.TS_FIELDS`` in
+                    Cowling, ``columns.DYNAMIC_TS_FIELDS`` in dynamic mode) and step
 /snapshots/<step>/  r, rho0, vr, press, eps, W, alpha, D, S_r, tau, c2p_status; dynamic
                     runs add the 12 BSSN rows and ham, mom, expansion; attributes t, step
 /checkpoint/        U (the evolved rows: (3, N) Cowling, (15, N) dynamic), prim (6, N)

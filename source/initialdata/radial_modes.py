@@ -100,9 +100,7 @@ from scipy.interpolate import CubicSpline
 from scipy.linalg import eigh_tridiagonal
 
 from source.matter.eos.piecewise_polytrope import PiecewisePolytrope
-
-#: One solar mass in seconds (G Msun / c^3).
-MSUN_SECONDS = 4.925490947e-6
+from source.units import MSUN_SECONDS
 
 KINDS = ("coupled", "cowling")
 

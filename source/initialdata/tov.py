@@ -68,6 +68,7 @@ from source.bssn.bssnstatevariables import (
     idx_lapse,
     idx_phi,
 )
+from source.matter.eos.causality import causality_check
 
 # Rows of the hydrodynamical (conserved) variables appended after the BSSN rows.
 idx_D = NUM_BSSN_VARS
@@ -1275,6 +1276,10 @@ def main(argv=None):
                 raise ValueError("with --eos-id or --eos-table give --rho-central[-cgs], "
                                  "--mass or --sequence")
             rho_central = 1.28e-3
+        if eos is not None and rho_central is not None:
+            acausal, _ = causality_check(eos, rho_central)
+            if acausal:
+                raise ValueError(f"--rho-central: {acausal}")
 
         if eos is not None:
             print(eos.describe())

@@ -32,7 +32,7 @@ from source.bssn.bssnstatevariables import (
 )
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import C2P_ATMOSPHERE, C2P_FAILED, C2P_OK
-from source.matter.hydro.geometry import CellMetric, GeometryCache
+from source.matter.hydro.geometry import CellMetric, GeometryCache, cell_metric
 from source.matter.hydro.valencia_reference_metric import (
     FORM_FULL,
     FORM_PARTIAL,
@@ -444,3 +444,13 @@ def test_valencia_formulation_names():
     assert ValenciaReferenceMetric(atmosphere=atm, formulation="full").formulation_id == FORM_FULL
     with pytest.raises(ValueError):
         ValenciaReferenceMetric(atmosphere=atm, formulation="conservative")
+
+
+def test_cell_metric_reads_the_packed_rows_by_name():
+    """``CellMetric`` names rows 0-9 of the packed cell geometry, and ``cell_metric`` reads
+    each field from the row of that name (distinct values, so a swapped row fails)."""
+    assert CellMetric._fields == GeometryCache.CELL_FIELDS[:len(CellMetric._fields)]
+    gc = np.arange(12 * 4, dtype=np.float64).reshape(12, 4)
+    m = cell_metric(gc, 2)
+    for k, name in enumerate(CellMetric._fields):
+        assert getattr(m, name) == gc[k, 2]

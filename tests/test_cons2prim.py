@@ -186,10 +186,10 @@ def test_densitised_array_kernel(ideal, spec_sample):
     out = [np.empty(n) for _ in range(6)]
     status = np.empty(n, dtype=np.int8)
     iters = np.empty(n, dtype=np.int32)
-    cons_to_prim_array(e6 * s["D"][:n], e6 * s["S_r"][:n], e6 * s["tau"][:n],
+    cons_to_prim_array((e6 * s["D"][:n], e6 * s["S_r"][:n], e6 * s["tau"][:n]),
                        s["gamma_rr"][:n].copy(), e6, ideal.params,
                        AtmosphereParams().packed(ideal), 0, np.zeros(n), 1e-13, 100,
-                       *out, status, iters)
+                       tuple(out), status, iters)
     assert np.all(status == C2P_OK)
     assert relerr(out[0], s["rho"][:n]).max() <= 1e-10
     assert relerr(out[2], s["press"][:n]).max() <= 1e-10
@@ -222,8 +222,8 @@ def test_default_settings_leave_cold_fast_states_alone(method):
     out = [np.empty(3) for _ in range(6)]
     status = np.empty(3, dtype=np.int8)
     iters = np.empty(3, dtype=np.int32)
-    cons_to_prim_array(D, S, tau, np.ones(3), np.ones(3), ideal.params, atm.packed(ideal),
-                       C2P_METHODS[method], p, 1e-13, 100, *out, status, iters)
+    cons_to_prim_array((D, S, tau), np.ones(3), np.ones(3), ideal.params, atm.packed(ideal),
+                       C2P_METHODS[method], p, 1e-13, 100, tuple(out), status, iters)
     assert np.all(status == 0)
     np.testing.assert_allclose(out[0], rho, rtol=1e-9)
     np.testing.assert_allclose(out[4], W, rtol=1e-9)

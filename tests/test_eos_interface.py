@@ -589,9 +589,9 @@ def test_vacuum_state_recovers_the_atmosphere(name, threshold_factor, e6phi):
     out = [np.empty(1) for _ in range(6)]
     status = np.empty(1, dtype=np.int8)
     iters = np.empty(1, dtype=np.int32)
-    cons_to_prim_array(np.array([Dt]), np.array([St]), np.array([taut]), np.ones(1),
+    cons_to_prim_array((np.array([Dt]), np.array([St]), np.array([taut])), np.ones(1),
                        np.array([e6phi]), eos.params, atm, C2P_KASTAUN, np.zeros(1), 1e-13,
-                       100, *out, status, iters)
+                       100, tuple(out), status, iters)
     rho, vr, p, eps, W, h = (float(x[0]) for x in out)
     assert status[0] in (C2P_OK, C2P_ATMOSPHERE)
     if threshold_factor == 1.0:

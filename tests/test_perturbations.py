@@ -37,9 +37,9 @@ def recover(state, eos, atmosphere):
     n = state.shape[1]
     out = [np.empty(n) for _ in range(6)]
     status = np.empty(n, dtype=np.int8)
-    cons_to_prim_array(*(np.ascontiguousarray(state[i]) for i in (12, 13, 14)), gamma_rr,
+    cons_to_prim_array(tuple(np.ascontiguousarray(state[i]) for i in (12, 13, 14)), gamma_rr,
                        e6phi, eos.params, atmosphere.packed(eos), C2P_KASTAUN,
-                       np.zeros(n), 1e-13, 100, *out, status, np.empty(n, dtype=np.int32))
+                       np.zeros(n), 1e-13, 100, tuple(out), status, np.empty(n, dtype=np.int32))
     rho0, vr, p, eps, W, _ = out
     return rho0, vr, p, eps, W, status
 

@@ -32,7 +32,7 @@ from source.bssn.bssnstatevariables import (
 )
 from source.matter.hydro.atmosphere import AtmosphereParams
 from source.matter.hydro.cons2prim import C2P_ATMOSPHERE, C2P_FAILED, C2P_OK
-from source.matter.hydro.geometry import GeometryCache
+from source.matter.hydro.geometry import CellMetric, GeometryCache, cell_metric
 from source.matter.hydro.valencia_reference_metric import (
     FORM_FULL,
     FORM_PARTIAL,
@@ -291,10 +291,11 @@ def test_cell_rhs_formula(formulation):
         rm, rp = r - dx / 2, r + dx / 2
         area_m, area_p = rm * rm, rp * rp
         vol = (rp**3 - rm**3) / 3.0
-        got = cell_rhs(formulation, *F, area_m, area_p, vol, dx, rho, v, press, W, h,
-                       p["alpha"], p["beta"], sc["gamma_rr"], sc["e6phi"], p["dalpha"],
-                       p["dbeta"], sc["hatD_gamma_rr"], sc["dlog_gamma_ang"], sc["K_rr"],
-                       sc["K_ang_mixed"], 2.0 / r)
+        metric = CellMetric(p["alpha"], p["beta"], sc["gamma_rr"], sc["e6phi"], p["dalpha"],
+                            p["dbeta"], sc["hatD_gamma_rr"], sc["dlog_gamma_ang"], sc["K_rr"],
+                            sc["K_ang_mixed"])
+        got = cell_rhs(formulation, tuple(F[:3]), tuple(F[3:]), area_m, area_p, vol, dx, rho,
+                       v, press, W, h, metric, 2.0 / r)
         FDm, FSm, FTm, FDp, FSp, FTp = F
         fD, fS, fT = my_flux(p["alpha"], p["beta"], sc["gamma_rr"], sc["e6phi"], rho, v, press,
                              W, h)
@@ -328,11 +329,11 @@ def test_partial_formulation_conserves_rest_mass():
     two_over_r = 2.0 / r
     volume = ((r + dx / 2) ** 3 - (r - dx / 2) ** 3) / 3.0
     area_f = (r[:-1] + dx / 2) ** 2
+    gc = np.stack((alpha, beta, gamma_rr, e6, zeros, zeros, zeros, zeros, zeros, zeros,
+                   two_over_r, volume))
     rhs = np.full((3, n), 99.0)
     vacuum = np.zeros(n, dtype=np.bool_)
-    assemble_rhs(FORM_PARTIAL, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta, gamma_rr,
-                 e6, zeros, zeros, zeros, zeros, zeros, zeros, two_over_r, volume, area_f,
-                 vacuum, rhs)
+    assemble_rhs(FORM_PARTIAL, FD, FS, FT, rho0, vr, press, W, h, dx, gc, area_f, vacuum, rhs)
     inner = slice(3, n - 3)
     total = np.sum(volume[inner] * rhs[0, inner])
     # cell i uses faces i-1 (left) and i (right): first used face 2, last used face n-4
@@ -343,9 +344,7 @@ def test_partial_formulation_conserves_rest_mass():
     # cells flagged as static vacuum get exactly zero, the others are unchanged
     vacuum[[5, 6, 11]] = True
     rhs2 = np.full((3, n), 99.0)
-    assemble_rhs(FORM_PARTIAL, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta, gamma_rr,
-                 e6, zeros, zeros, zeros, zeros, zeros, zeros, two_over_r, volume, area_f,
-                 vacuum, rhs2)
+    assemble_rhs(FORM_PARTIAL, FD, FS, FT, rho0, vr, press, W, h, dx, gc, area_f, vacuum, rhs2)
     assert np.all(rhs2[:, vacuum] == 0.0)
     keep = ~vacuum
     np.testing.assert_array_equal(rhs2[:, keep], rhs[:, keep])
@@ -399,11 +398,11 @@ def static_residual(dx, r_cells):
     out = []
     for i, r in enumerate(r_cells):
         rm, rp = r - dx / 2, r + dx / 2
-        res = cell_rhs(FORM_PARTIAL, 0.0, face_FS(rm), 0.0, 0.0, face_FS(rp), 0.0, rm * rm,
-                       rp * rp, (rp**3 - rm**3) / 3.0, dx, rho[i], 0.0, press[i], 1.0, h[i],
-                       alpha[i], 0.0, math.exp(4.0 * phi[i]), e6[i], dalpha[i], 0.0,
-                       4.0 * math.exp(4.0 * phi[i]) * dphi[i], 8.0 * dphi[i], 0.0, 0.0,
-                       2.0 / r)
+        metric = CellMetric(alpha[i], 0.0, math.exp(4.0 * phi[i]), e6[i], dalpha[i], 0.0,
+                            4.0 * math.exp(4.0 * phi[i]) * dphi[i], 8.0 * dphi[i], 0.0, 0.0)
+        res = cell_rhs(FORM_PARTIAL, (0.0, face_FS(rm), 0.0), (0.0, face_FS(rp), 0.0),
+                       rm * rm, rp * rp, (rp**3 - rm**3) / 3.0, dx, rho[i], 0.0, press[i], 1.0,
+                       h[i], metric, 2.0 / r)
         out.append(res)
     return np.array(out)
 
@@ -445,3 +444,13 @@ def test_valencia_formulation_names():
     assert ValenciaReferenceMetric(atmosphere=atm, formulation="full").formulation_id == FORM_FULL
     with pytest.raises(ValueError):
         ValenciaReferenceMetric(atmosphere=atm, formulation="conservative")
+
+
+def test_cell_metric_reads_the_packed_rows_by_name():
+    """``CellMetric`` names rows 0-9 of the packed cell geometry, and ``cell_metric`` reads
+    each field from the row of that name (distinct values, so a swapped row fails)."""
+    assert CellMetric._fields == GeometryCache.CELL_FIELDS[:len(CellMetric._fields)]
+    gc = np.arange(12 * 4, dtype=np.float64).reshape(12, 4)
+    m = cell_metric(gc, 2)
+    for k, name in enumerate(CellMetric._fields):
+        assert getattr(m, name) == gc[k, 2]

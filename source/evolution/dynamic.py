@@ -69,6 +69,7 @@ from source.matter.hydro.geometry import (
     FACE_W_LAST,
     FACE_W_SECOND,
     G_GRR,
+    RadialDerivatives,
     cell_geometry_point,
 )
 from source.matter.hydro.perfect_fluid import stress_energy_point
@@ -153,7 +154,7 @@ def _geometry_pass(state, dx, gc, gf):
          gc[8, i], gc[9, i]) = cell_geometry_point(
             state[idx_phi, i], hrr, htt, htt, state[idx_K, i], state[idx_arr, i],
             state[idx_att, i], state[idx_app, i], state[idx_lapse, i], state[idx_shiftr, i],
-            dphi, dhrr, dhtt, dhpp, dalpha, dbeta)
+            RadialDerivatives(dphi, dhrr, dhtt, dhpp, dalpha, dbeta))
     # faces: 5-point Lagrange values of alpha, beta^r, gamma_rr and phi
     for k in prange(n - 1):
         if k == 0:

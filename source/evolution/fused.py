@@ -36,18 +36,11 @@ from source.matter.hydro.geometry import (
     F_BETA,
     F_E6PHI,
     F_GRR,
-    G_ALPHA,
-    G_BETA,
-    G_DALPHA,
-    G_DBETA,
-    G_DLOG_ANG,
     G_E6PHI,
     G_GRR,
-    G_HATD_GRR,
-    G_KANG,
-    G_KRR,
     G_TWO_OVER_R,
     G_VOLUME,
+    cell_metric,
 )
 from source.matter.hydro.reconstruction import reconstruct_left
 from source.matter.hydro.riemann import face_flux, limit_face_state, velocity_from_wv
@@ -138,12 +131,10 @@ def _cell_pass(formulation, flux, prim, vacuum, gc, gf, dx, rhs):
             rhs[2, i] = 0.0
             continue
         rhs[0, i], rhs[1, i], rhs[2, i] = cell_rhs(
-            formulation, flux[0, i - 1], flux[1, i - 1], flux[2, i - 1],
-            flux[0, i], flux[1, i], flux[2, i], gf[F_AREA, i - 1], gf[F_AREA, i],
+            formulation, (flux[0, i - 1], flux[1, i - 1], flux[2, i - 1]),
+            (flux[0, i], flux[1, i], flux[2, i]), gf[F_AREA, i - 1], gf[F_AREA, i],
             gc[G_VOLUME, i], dx, prim[0, i], prim[1, i], prim[2, i], prim[4, i], prim[5, i],
-            gc[G_ALPHA, i], gc[G_BETA, i], gc[G_GRR, i], gc[G_E6PHI, i], gc[G_DALPHA, i],
-            gc[G_DBETA, i], gc[G_HATD_GRR, i], gc[G_DLOG_ANG, i], gc[G_KRR, i], gc[G_KANG, i],
-            gc[G_TWO_OVER_R, i])
+            cell_metric(gc, i), gc[G_TWO_OVER_R, i])
 
 
 @kernel

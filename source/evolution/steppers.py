@@ -267,9 +267,9 @@ class CowlingStepper(Stepper):
         iters = np.empty(n, dtype=np.int32)
         H = U.copy()
         fused.fill_hydro_ghosts(H)
-        cons_to_prim_kastaun_array(H[0], H[1], H[2], sim.cache.gamma_rr, sim.cache.e6phi,
+        cons_to_prim_kastaun_array((H[0], H[1], H[2]), sim.cache.gamma_rr, sim.cache.e6phi,
                                    sim.eos.params, sim.hydro.atm_packed, sim.config.c2p_tol,
-                                   MAX_C2P_ITER, *out, status, iters)
+                                   MAX_C2P_ITER, tuple(out), status, iters)
         return out, status, H
 
     def metric(self, U):
@@ -461,9 +461,9 @@ class DynamicStepper(Stepper):
         gc, gf = self.gc.copy(), self.gf.copy()
         dynamic.geometry_of_state(S, sim.grid.dx, gc, gf)
         H = S[NUM_BSSN_VARS:]
-        cons_to_prim_kastaun_array(H[0], H[1], H[2], gc[G_GRR], gc[G_E6PHI], eos,
+        cons_to_prim_kastaun_array((H[0], H[1], H[2]), gc[G_GRR], gc[G_E6PHI], eos,
                                    sim.hydro.atm_packed, sim.config.c2p_tol, MAX_C2P_ITER,
-                                   *out, status, iters)
+                                   tuple(out), status, iters)
         return out, status, H
 
     def metric(self, U):

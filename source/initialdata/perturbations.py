@@ -222,9 +222,9 @@ def _prepare(state, r, tov, eos, atmosphere_threshold):
     rho0, vr, press, eps, W, h = (np.empty(n) for _ in range(6))
     status = np.empty(n, dtype=np.int8)
     iters = np.empty(n, dtype=np.int32)
-    cons_to_prim_array(D, Sr, tau, gamma_rr, e6phi, eos.params, atm, C2P_KASTAUN,
-                       np.zeros(n), DEFAULT_TOL, DEFAULT_MAX_ITER, rho0, vr, press, eps, W, h,
-                       status, iters)
+    cons_to_prim_array((D, Sr, tau), gamma_rr, e6phi, eos.params, atm, C2P_KASTAUN,
+                       np.zeros(n), DEFAULT_TOL, DEFAULT_MAX_ITER,
+                       (rho0, vr, press, eps, W, h), status, iters)
     r_abs = _mirrored_abs(r)
     with np.errstate(invalid="ignore"):
         matter = (D >= atm.rho_threshold * e6phi) & (tau + D >= 0.0)

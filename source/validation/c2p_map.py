@@ -298,9 +298,9 @@ def recover(method, gamma, D, S_r, tau, gamma_rr, p_guess=None, atmosphere=None,
     out = {k: np.empty(n) for k in names}
     out["status"] = np.empty(n, dtype=np.int8)
     out["iterations"] = np.empty(n, dtype=np.int32)
-    cons_to_prim_array(D, S_r, tau, gamma_rr, np.ones(n), eos.params, atm.packed(eos),
+    cons_to_prim_array((D, S_r, tau), gamma_rr, np.ones(n), eos.params, atm.packed(eos),
                        C2P_METHODS[method], guess, float(tol), int(max_iter),
-                       *(out[k] for k in names), out["status"], out["iterations"])
+                       tuple(out[k] for k in names), out["status"], out["iterations"])
     return out
 
 

@@ -332,9 +332,9 @@ class PlanarSlab:
         """
         eos = self.eos_params
         rho, v, p, eps, W, h = self.prim
-        cons_to_prim_array(U[0], U[1], U[2], self._ones_cells, self._ones_cells,
+        cons_to_prim_array((U[0], U[1], U[2]), self._ones_cells, self._ones_cells,
                            eos, self.atm, C2P_KASTAUN, p, DEFAULT_TOL, DEFAULT_MAX_ITER,
-                           rho, v, p, eps, W, h, self.status, self.iters)
+                           (rho, v, p, eps, W, h), self.status, self.iters)
         failed = np.flatnonzero(self.status == C2P_FAILED)
         if failed.size:
             i = int(failed[0])
@@ -379,7 +379,7 @@ class PlanarSlab:
         F = self._flux
         face_fluxes_array(self.riemann_id, rL, vL, pL, rR, vR, pR, self._ones_faces,
                           self._zeros_faces, self._ones_faces, self._ones_faces, eos,
-                          self.atm, F[0], F[1], F[2])
+                          self.atm, F)
         return F
 
     def rhs(self, U, t):

@@ -133,8 +133,8 @@ def test_c2p_per_cell(benchmark, c2p):
     packed = atm.packed(eos)
 
     def call():
-        cons_to_prim_array(D, S, tau, geom.gamma_rr, geom.e6phi, eos.params, packed,
-                           C2P_METHODS[c2p], guess, 1e-13, 100, *out, status, iters)
+        cons_to_prim_array((D, S, tau), geom.gamma_rr, geom.e6phi, eos.params, packed,
+                           C2P_METHODS[c2p], guess, 1e-13, 100, tuple(out), status, iters)
         return out[0]
     benchmark.group = "c2p 1e4 cells"
     rec = benchmark(call)

@@ -401,12 +401,16 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos, atm, method, p_guess, tol, max
 
 
 @njit(cache=True, parallel=False, error_model="numpy")
-def cons_to_prim_array(Dt, Srt, taut, gamma_rr, e6phi, eos, atm, method, p_guess, tol,
-                       max_iter, rho0, vr, press, eps, W, h, status, iters):
-    """Recover all cells of *densitised* (D~, S~_r, tau~) (divided by e^{6 phi} here).
+def cons_to_prim_array(cons, gamma_rr, e6phi, eos, atm, method, p_guess, tol, max_iter, prim,
+                       status, iters):
+    """Recover all cells of the *densitised* conserved arrays ``cons`` = (D~, S~_r, tau~)
+    (divided by e^{6 phi} here).
 
-    Outputs are written into the preallocated arrays; ``p_guess`` may alias ``press``.
+    Outputs are written into the preallocated arrays ``prim`` = (rho0, v^r, P, eps, W, h),
+    ``status`` and ``iters``; ``p_guess`` may alias P.
     """
+    Dt, Srt, taut = cons
+    rho0, vr, press, eps, W, h = prim
     for i in range(Dt.shape[0]):
         inv = 1.0 / e6phi[i]
         r = cons_to_prim_point(Dt[i] * inv, Srt[i] * inv, taut[i] * inv, gamma_rr[i],
@@ -425,10 +429,12 @@ def cons_to_prim_kastaun(D, Sr, tau, gamma_rr, eos, atm, tol, max_iter):
 
 
 @njit(cache=True, error_model="numpy")
-def cons_to_prim_kastaun_array(Dt, Srt, taut, gamma_rr, e6phi, eos, atm, tol, max_iter,
-                               rho0, vr, press, eps, W, h, status, iters):
+def cons_to_prim_kastaun_array(cons, gamma_rr, e6phi, eos, atm, tol, max_iter, prim, status,
+                               iters):
     """``cons_to_prim_array`` with Kastaun and no guess (``cons_to_prim_kastaun``): the
-    primitives of a snapshot."""
+    primitives of a snapshot (same tuples ``cons`` and ``prim``)."""
+    Dt, Srt, taut = cons
+    rho0, vr, press, eps, W, h = prim
     for i in range(Dt.shape[0]):
         inv = 1.0 / e6phi[i]
         r = cons_to_prim_kastaun(Dt[i] * inv, Srt[i] * inv, taut[i] * inv, gamma_rr[i], eos,
@@ -519,10 +525,10 @@ class Cons2PrimSolver:
         status = np.empty(n, dtype=np.int8)
         iters = np.empty(n, dtype=np.int32)
         guess = np.zeros(n) if p_guess is None else np.ascontiguousarray(p_guess, np.float64)
-        cons_to_prim_array(D, np.ascontiguousarray(Sr, np.float64),
-                           np.ascontiguousarray(tau, np.float64), gamma_rr, ones,
-                           self.eos.params, self.atm_packed, self.method_id, guess, self.tol,
-                           self.max_iter, *out, status, iters)
+        cons = (D, np.ascontiguousarray(Sr, np.float64), np.ascontiguousarray(tau, np.float64))
+        cons_to_prim_array(cons, gamma_rr, ones, self.eos.params, self.atm_packed,
+                           self.method_id, guess, self.tol, self.max_iter, tuple(out), status,
+                           iters)
         self.last_iterations = iters
         self.stats["total_calls"] += 1
         self.stats["cells"] += n

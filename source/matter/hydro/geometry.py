@@ -14,6 +14,7 @@ d_r h_rr], hat-D_r gamma_thth / gamma_thth = 4 d_r phi + d_r h_tt / (1 + h_tt).
 """
 
 import math
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ from source.bssn.bssnstatevariables import (
     idx_shiftr,
 )
 from source.core.spacing import NUM_GHOSTS
-from source.jit import kernel
+from source.jit import inline_kernel, kernel
 
 
 @dataclass
@@ -81,11 +82,29 @@ F_ALPHA, F_BETA, F_GRR, F_E6PHI, F_AREA = range(5)
 NUM_METRIC_CELL_FIELDS = 10   # rows 0..9 depend on the metric; two_over_r, volume on r only
 
 
+#: The metric of one cell seen by the hydrodynamics: rows 0-9 of the packed cell geometry
+#: (``GeometryCache.CELL_FIELDS``), point-wise.
+CellMetric = namedtuple("CellMetric", ("alpha", "beta_r", "gamma_rr", "e6phi", "dalpha_dr",
+                                       "dbeta_dr", "hatD_gamma_rr", "dlog_gamma_ang", "K_rr",
+                                       "K_ang_mixed"))
+
+#: First radial derivatives of the BSSN variables that ``cell_geometry_point`` reads.
+RadialDerivatives = namedtuple("RadialDerivatives", ("phi", "hrr", "htt", "hpp", "alpha",
+                                                     "beta_r"))
+
+
+@inline_kernel
+def cell_metric(gc, i):
+    """``CellMetric`` of cell ``i`` of the packed cell geometry ``gc``."""
+    return CellMetric(gc[G_ALPHA, i], gc[G_BETA, i], gc[G_GRR, i], gc[G_E6PHI, i],
+                      gc[G_DALPHA, i], gc[G_DBETA, i], gc[G_HATD_GRR, i], gc[G_DLOG_ANG, i],
+                      gc[G_KRR, i], gc[G_KANG, i])
+
+
 @kernel
-def cell_geometry_point(phi, hrr, htt, hpp, K, arr, att, app, alpha, beta_r, dphi, dhrr,
-                        dhtt, dhpp, dalpha, dbeta):
-    """Metric quantities of one cell seen by the hydrodynamics (rows 0-9 of the packed
-    cell geometry) from the BSSN variables and their radial derivatives:
+def cell_geometry_point(phi, hrr, htt, hpp, K, arr, att, app, alpha, beta_r, d_dr):
+    """``CellMetric`` of one cell (rows 0-9 of the packed cell geometry) from the BSSN
+    variables and their radial derivatives ``d_dr`` (``RadialDerivatives``):
 
         gamma_rr = e^{4phi} (1 + h_rr),   e^{6 phi},
         hat-D_r gamma_rr = e^{4phi} [4 (1 + h_rr) phi' + h_rr'],
@@ -96,12 +115,12 @@ def cell_geometry_point(phi, hrr, htt, hpp, K, arr, att, app, alpha, beta_r, dph
     e4phi = math.exp(4.0 * phi)
     gamma_rr = e4phi * (1.0 + hrr)
     e6phi = math.exp(6.0 * phi)
-    hatD_gamma_rr = e4phi * (4.0 * (1.0 + hrr) * dphi + dhrr)
-    dlog_gamma_ang = 8.0 * dphi + dhtt / (1.0 + htt) + dhpp / (1.0 + hpp)
+    hatD_gamma_rr = e4phi * (4.0 * (1.0 + hrr) * d_dr.phi + d_dr.hrr)
+    dlog_gamma_ang = 8.0 * d_dr.phi + d_dr.htt / (1.0 + htt) + d_dr.hpp / (1.0 + hpp)
     K_rr = e4phi * arr + K / 3.0 * gamma_rr
     K_ang_mixed = att / (1.0 + htt) + app / (1.0 + hpp) + 2.0 * K / 3.0
-    return (alpha, beta_r, gamma_rr, e6phi, dalpha, dbeta, hatD_gamma_rr, dlog_gamma_ang,
-            K_rr, K_ang_mixed)
+    return CellMetric(alpha, beta_r, gamma_rr, e6phi, d_dr.alpha, d_dr.beta_r, hatD_gamma_rr,
+                      dlog_gamma_ang, K_rr, K_ang_mixed)
 
 
 @kernel
@@ -111,10 +130,11 @@ def cell_geometry_array(bssn, bssn_d1, gc):
         g = cell_geometry_point(bssn[idx_phi, i], bssn[idx_hrr, i], bssn[idx_htt, i],
                                 bssn[idx_hpp, i], bssn[idx_K, i], bssn[idx_arr, i],
                                 bssn[idx_att, i], bssn[idx_app, i], bssn[idx_lapse, i],
-                                bssn[idx_shiftr, i], bssn_d1[idx_phi, i],
-                                bssn_d1[idx_hrr, i], bssn_d1[idx_htt, i],
-                                bssn_d1[idx_hpp, i], bssn_d1[idx_lapse, i],
-                                bssn_d1[idx_shiftr, i])
+                                bssn[idx_shiftr, i],
+                                RadialDerivatives(bssn_d1[idx_phi, i], bssn_d1[idx_hrr, i],
+                                                  bssn_d1[idx_htt, i], bssn_d1[idx_hpp, i],
+                                                  bssn_d1[idx_lapse, i],
+                                                  bssn_d1[idx_shiftr, i]))
         for k in range(NUM_METRIC_CELL_FIELDS):
             gc[k, i] = g[k]
 

@@ -138,9 +138,9 @@ class PerfectFluid:
         iters = np.empty(n, dtype=np.int32)
         guess = self.pressure_cache if self.pressure_cache is not None else np.zeros(n)
         s = self.cons2prim_solver
-        cons_to_prim_array(self.D, self.Sr, self.tau, geom.gamma_rr, geom.e6phi,
+        cons_to_prim_array((self.D, self.Sr, self.tau), geom.gamma_rr, geom.e6phi,
                            self.eos.params, self.atm_packed, s.method_id, guess, s.tol, s.max_iter,
-                           *out, status, iters)
+                           tuple(out), status, iters)
         self.pressure_cache = out[2].copy()
         self.last_primitives = (*out, status)
         self.last_status = status

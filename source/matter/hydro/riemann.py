@@ -256,12 +256,13 @@ def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi
 
 @kernel
 def face_fluxes_array(solver, rhoL, vL, pL, rhoR, vR, pR, alpha_f, beta_f, gamma_rr_f,
-                      e6phi_f, eos, atm, FD, FS, FT):
-    """Fluxes at M faces from already-limited face states (all arrays of length M)."""
+                      e6phi_f, eos, atm, flux):
+    """Fluxes (F_D, F_S, F_tau) at M faces, written into the rows of ``flux`` (3, M), from
+    already-limited face states and the face metric (arrays of length M)."""
     for k in range(rhoL.shape[0]):
-        FD[k], FS[k], FT[k] = face_flux(solver, rhoL[k], vL[k], pL[k], rhoR[k], vR[k], pR[k],
-                                        alpha_f[k], beta_f[k], gamma_rr_f[k], e6phi_f[k],
-                                        eos, atm)
+        flux[0, k], flux[1, k], flux[2, k] = face_flux(
+            solver, rhoL[k], vL[k], pL[k], rhoR[k], vR[k], pR[k], alpha_f[k], beta_f[k],
+            gamma_rr_f[k], e6phi_f[k], eos, atm)
 
 
 class _RiemannSolverBase:
@@ -285,7 +286,7 @@ class _RiemannSolverBase:
                           primR[:, 2].copy(),
                           *(np.ascontiguousarray(np.broadcast_to(x, (m,)), dtype=np.float64)
                             for x in (geom.alpha, geom.beta_r, geom.gamma_rr, geom.e6phi)),
-                          eos.params, atm_packed, F[0], F[1], F[2])
+                          eos.params, atm_packed, F)
         return F.T.copy()
 
 

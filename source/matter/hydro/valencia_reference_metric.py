@@ -30,6 +30,7 @@ from source.jit import kernel
 from source.matter.eos.eos import eos_density_of_variable, eos_density_variable
 
 from .cons2prim import C2P_ATMOSPHERE
+from .geometry import G_TWO_OVER_R, G_VOLUME, CellMetric, cell_metric
 from .reconstruction import reconstruct_array
 from .riemann import (
     _flux_from_transport,
@@ -44,8 +45,11 @@ FORMULATIONS = {"full": FORM_FULL, "partial": FORM_PARTIAL}
 
 
 @kernel
-def _source_terms(rho0, vr, press, W, h, alpha, inv_alpha, vt, beta_r, gamma_rr, e6phi,
-                  dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
+def _source_terms(rho0, vr, press, W, h, inv_alpha, vt, metric):
+    """Geometric sources (s_S, s_tau) of one cell with the metric ``metric``
+    (``geometry.CellMetric``), 1/alpha and the transport velocity v^r - beta^r/alpha."""
+    (alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr,
+     K_ang_mixed) = metric
     rhohW2 = rho0 * h * W * W
     inv_a2 = inv_alpha * inv_alpha
     T00 = (rhohW2 - press) * inv_a2
@@ -65,23 +69,25 @@ def source_terms(rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_d
                  hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed):
     """Geometric sources (s_S, s_tau) of one cell (densitised; MBM eqs. 34, 47)."""
     inv_alpha = 1.0 / alpha
-    return _source_terms(rho0, vr, press, W, h, alpha, inv_alpha, vr - beta_r * inv_alpha,
-                         beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr,
-                         dlog_gamma_ang, K_rr, K_ang_mixed)
+    metric = CellMetric(alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr,
+                        dlog_gamma_ang, K_rr, K_ang_mixed)
+    return _source_terms(rho0, vr, press, W, h, inv_alpha, vr - beta_r * inv_alpha, metric)
 
 
 @kernel
-def cell_rhs(formulation, FDm, FSm, FTm, FDp, FSp, FTp, area_m, area_p, volume, dx,
-             rho0, vr, press, W, h, alpha, beta_r, gamma_rr, e6phi, dalpha_dr, dbeta_dr,
-             hatD_gamma_rr, dlog_gamma_ang, K_rr, K_ang_mixed, two_over_r):
-    """(dD~/dt, dS~_r/dt, dtau~/dt) of one interior cell from its two face fluxes."""
+def cell_rhs(formulation, flux_m, flux_p, area_m, area_p, volume, dx, rho0, vr, press, W, h,
+             metric, two_over_r):
+    """(dD~/dt, dS~_r/dt, dtau~/dt) of one interior cell from the fluxes (F_D, F_S, F_tau)
+    at its inner (``flux_m``) and outer (``flux_p``) faces, the areas of those faces, its
+    volume, its primitives and its metric (``geometry.CellMetric``)."""
+    FDm, FSm, FTm = flux_m
+    FDp, FSp, FTp = flux_p
+    alpha, beta_r = metric.alpha, metric.beta_r
     inv_alpha = 1.0 / alpha
     vt = vr - beta_r * inv_alpha
-    s_S, s_tau = _source_terms(rho0, vr, press, W, h, alpha, inv_alpha, vt, beta_r, gamma_rr,
-                               e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang,
-                               K_rr, K_ang_mixed)
-    a6 = alpha * e6phi
-    fD, fS, fT = _flux_from_transport(rho0, vr, press, W, h, a6, gamma_rr, vt)
+    s_S, s_tau = _source_terms(rho0, vr, press, W, h, inv_alpha, vt, metric)
+    a6 = alpha * metric.e6phi
+    fD, fS, fT = _flux_from_transport(rho0, vr, press, W, h, a6, metric.gamma_rr, vt)
     inv_dx = 1.0 / dx
     # Euler equation: reference-metric form (both formulations)
     rhs_S = (-(FSp - FSm) * inv_dx - two_over_r * fS + two_over_r * a6 * press + s_S)
@@ -123,10 +129,9 @@ def find_static_vacuum(status, vacuum):
 
 
 @kernel
-def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta_r, gamma_rr,
-                 e6phi, dalpha_dr, dbeta_dr, hatD_gamma_rr, dlog_gamma_ang, K_rr,
-                 K_ang_mixed, two_over_r, volume, area_f, vacuum, rhs):
-    """Interior-cell RHS (3, N) from face fluxes (N-1; face k between cells k, k+1).
+def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, gc, area_f, vacuum, rhs):
+    """Interior-cell RHS (3, N) from face fluxes (N-1; face k between cells k, k+1), the
+    packed cell geometry ``gc`` (12, N; ``GeometryCache.packed``) and the face areas.
 
     Static-vacuum cells (``vacuum``, see ``find_static_vacuum``) get zero. Ghost rows of
     ``rhs`` are left untouched (the caller zeroes or boundary-fills them).
@@ -139,11 +144,9 @@ def assemble_rhs(formulation, FD, FS, FT, rho0, vr, press, W, h, dx, alpha, beta
             rhs[2, i] = 0.0
             continue
         rhs[0, i], rhs[1, i], rhs[2, i] = cell_rhs(
-            formulation, FD[i - 1], FS[i - 1], FT[i - 1], FD[i], FS[i], FT[i],
-            area_f[i - 1], area_f[i], volume[i], dx,
-            rho0[i], vr[i], press[i], W[i], h[i], alpha[i], beta_r[i], gamma_rr[i], e6phi[i],
-            dalpha_dr[i], dbeta_dr[i], hatD_gamma_rr[i], dlog_gamma_ang[i], K_rr[i],
-            K_ang_mixed[i], two_over_r[i])
+            formulation, (FD[i - 1], FS[i - 1], FT[i - 1]), (FD[i], FS[i], FT[i]),
+            area_f[i - 1], area_f[i], gc[G_VOLUME, i], dx,
+            rho0[i], vr[i], press[i], W[i], h[i], cell_metric(gc, i), gc[G_TWO_OVER_R, i])
 
 
 @kernel
@@ -212,12 +215,11 @@ class ValenciaReferenceMetric:
                                 np.ascontiguousarray(vr), np.ascontiguousarray(W),
                                 np.ascontiguousarray(press), cache.gamma_rr_f, atm_packed,
                                 eos.params, rL, vL, pL, rR, vR, pR)
-        FD = np.empty(n - 1)
-        FS = np.empty(n - 1)
-        FT = np.empty(n - 1)
+        flux = np.empty((3, n - 1))
         face_fluxes_array(riemann_solver.solver_id, rL, vL, pL, rR, vR, pR, cache.alpha_f,
                           cache.beta_f, cache.gamma_rr_f, cache.e6phi_f, eos.params,
-                          atm_packed, FD, FS, FT)
+                          atm_packed, flux)
+        FD, FS, FT = flux
         self.last_face_fluxes = (FD, FS, FT)
         return FD, FS, FT
 
@@ -236,5 +238,5 @@ class ValenciaReferenceMetric:
             find_static_vacuum(status, vacuum)
         rhs = np.zeros((3, n))
         assemble_rhs(self.formulation_id, FD, FS, FT, rho0, vr, press, W, h, cache.dx,
-                     *cache.cell_arrays(), cache.area_f, vacuum, rhs)
+                     np.stack(cache.cell_arrays()), cache.area_f, vacuum, rhs)
         return rhs

@@ -7,6 +7,7 @@ radial modes: F = 1.4425, H1 = 3.9540 kHz (``source.initialdata.radial_modes``; 
 """
 
 import h5py
+import numba
 import numpy as np
 import pytest
 from helpers import evolve_in_memory
@@ -117,6 +118,7 @@ def test_fused_equals_modular():
     np.testing.assert_allclose(ts_a, ts_b, rtol=1e-9, atol=1e-16)
 
 
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 Numba threads")
 def test_parallel_kernels_equal_serial():
     common = dict(mode="dynamic", num_points=150, r_max=20.0, steps=30, timeseries_every=10)
     a, ts_a = evolve_in_memory(RunConfig(threads="1", **common))

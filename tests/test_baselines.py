@@ -44,3 +44,24 @@ def test_differences_sees_one_changed_value(tmp_path):
     assert all(rel == 0.0 for key, (_, rel) in diffs.items()
                if key not in ("snapshot/press", "timeseries/rho_c"))
     assert all(rel == 0.0 for _, rel in differences(ref, ref).values())
+
+
+def test_velocities_are_compared_in_units_of_c(tmp_path):
+    """An equilibrium star's velocity is truncation error: a change of 1e-15 c (another
+    CPU's round-off) passes, a change of 1e-9 c fails, and S_r is measured against D."""
+    import shutil
+
+    import h5py
+
+    ref = BASELINE_DIR / f"{sorted(BASELINES)[0]}.h5"
+    for dv, flagged in ((1e-15, False), (1e-9, True)):
+        changed = tmp_path / f"changed_{dv:g}.h5"
+        shutil.copyfile(ref, changed)
+        with h5py.File(changed, "a") as f:
+            last = sorted(f["snapshots"])[-1]
+            f["snapshots"][last]["vr"][10] += dv
+            f["snapshots"][last]["S_r"][10] += dv * f["snapshots"][last]["D"][10]
+            f["timeseries"]["v_c"][5] += dv
+        diffs = differences(ref, changed)
+        for key in ("snapshot/vr", "snapshot/S_r", "timeseries/v_c"):
+            assert (diffs[key][1] > DEFAULT_TOLERANCE) == flagged, (key, dv, diffs[key])

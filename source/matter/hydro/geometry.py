@@ -223,8 +223,16 @@ class GeometryCache:
         """Tuple of the face arrays in ``FACE_FIELDS`` order."""
         return tuple(getattr(self, n) for n in self.FACE_FIELDS)
 
+    def packed_cells(self):
+        """The cell rows packed as one (12, N) array (``CELL_FIELDS`` order), built on the
+        first call and kept (the cache is not modified after it is built): do not write to
+        it; :meth:`packed` gives arrays of one's own."""
+        if getattr(self, "_packed_cells", None) is None:
+            self._packed_cells = np.ascontiguousarray(np.stack(self.cell_arrays()))
+        return self._packed_cells
+
     def packed(self):
-        """(cells (12, N), faces (5, N-1)) float64 arrays, rows in ``CELL_FIELDS`` /
+        """(cells (12, N), faces (5, N-1)) new float64 arrays, rows in ``CELL_FIELDS`` /
         ``FACE_FIELDS`` order: the compact form handed to the fused kernels."""
         return (np.ascontiguousarray(np.stack(self.cell_arrays())),
                 np.ascontiguousarray(np.stack(self.face_arrays())))

@@ -238,5 +238,5 @@ class ValenciaReferenceMetric:
             find_static_vacuum(status, vacuum)
         rhs = np.zeros((3, n))
         assemble_rhs(self.formulation_id, FD, FS, FT, rho0, vr, press, W, h, cache.dx,
-                     np.stack(cache.cell_arrays()), cache.area_f, vacuum, rhs)
+                     cache.packed_cells(), cache.area_f, vacuum, rhs)
         return rhs

@@ -174,16 +174,15 @@ def test_lalsimulation_tables_mass_and_radius(name):
 
 
 def test_sly_radius_of_lalsimulation_is_its_pseudo_enthalpy():
-    """SLy (99 rows): tovflow's R_1.4 is 5.0e-3 below LALSimulation's 11.7833 km
-    (M_max 2.2e-3 below),
-    and the whole difference is LALSimulation's pseudo-enthalpy of the rows. Its TOV solver
-    integrates in h through splines of e(h) and p(h), and it takes the rows' h from the
-    trapezoid rule of p / (e + p) in ln p through the rows: on SLy's sparse crust rows that h is
-    up to 4 % too large (1.5 % near the crust-core transition), so e(h) and p(h) do not satisfy
-    dh = dp / (e + p). The emulation of LALSimulation below reproduces its numbers to 1e-4; the
-    same emulation with h integrated accurately along its own e(p) gives tovflow's numbers to
-    1e-4, and so does LALSimulation itself (``LAL_ACCURATE_ENTHALPY``), and so does an
-    independent TOV integration with a log-linear e(p) through the rows (5e-4). The
+    """SLy (99 rows): tovflow's R_1.4 is 5.0e-3 below LALSimulation's 11.7833 km (M_max 2.2e-3
+    below), and the whole difference is LALSimulation's pseudo-enthalpy of the rows. Its TOV
+    solver integrates in h through splines of e(h) and p(h), and it takes the rows' h from the
+    trapezoid rule of p / (e + p) in ln p through the rows: on SLy's sparse crust rows that h
+    is up to 4 % too large (1.5 % near the crust-core transition), so e(h) and p(h) do not
+    satisfy dh = dp / (e + p). The emulation of LALSimulation below reproduces its numbers to
+    1e-4; the same emulation with h integrated accurately along its own e(p) gives tovflow's
+    numbers to 1e-4, and so does LALSimulation itself (``LAL_ACCURATE_ENTHALPY``), and so does
+    an independent TOV integration with a log-linear e(p) through the rows (5e-4). The
     published-number check is therefore 6e-3 (5.0e-3 measured)."""
     m_max, r14 = mmax_r14(TabulatedEOS.from_file(lal_file("SLY")))
     m_ref, r_ref = LAL_REFERENCE["SLY"]

@@ -74,6 +74,7 @@ class RunConfig:
     formulation: str = "partial"
     path: str = "fused"
     rho_floor: float = 1e-13
+    rho_cold: float = 0.0
     timeseries_every: int = 10
     snapshot_every: int | None = None
     checkpoint_every: int | None = None
@@ -173,6 +174,9 @@ class RunConfig:
             bad("checkpoint_every", f"must be an integer >= 1 (got {self.checkpoint_every})")
         if self.rho_floor >= 1e-3 * self.rho_central:
             bad("rho_floor", f"must be far below rho_central (got {self.rho_floor})")
+        if not (isinstance(self.rho_cold, int | float) and math.isfinite(self.rho_cold)
+                and 0 <= self.rho_cold < self.rho_central):
+            bad("rho_cold", f"must be >= 0 and below rho_central (got {self.rho_cold})")
         if self.threads != "auto":
             try:
                 n = int(self.threads)

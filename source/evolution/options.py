@@ -114,6 +114,9 @@ OPTIONS = (
     Option("gamma_th", float, PHYSICS, "hybrid EOS: thermal index Gamma_th"),
     Option("rho_floor", float, PHYSICS, "atmosphere density (pressure floor: the cold "
            "pressure at rho_floor)"),
+    Option("rho_cold", float, PHYSICS, "hybrid EOS: cells with D below this density are "
+           "kept on the cold curve (cons2prim from D, S_r alone; the outer crust of a "
+           "realistic star); 0: off"),
     Option("outer_bc", str, PHYSICS, "dynamic mode, BSSN rows at r_max: sommerfeld "
            "(radiative) or extrapolation (reference code)", choices=_outer_bc),
     Option("eta", float, PHYSICS, "dynamic mode: Gamma-driver damping eta"),

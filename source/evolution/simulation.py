@@ -178,7 +178,8 @@ def build_simulation(config):
                       "(dM/drho_c < 0): the star is on the unstable branch", stacklevel=2)
     eos = config.evolution_eos(cold)
     atmosphere = AtmosphereParams(rho_floor=config.rho_floor,
-                                  p_floor=solver.cold_pressure(config.rho_floor))
+                                  p_floor=solver.cold_pressure(config.rho_floor),
+                                  rho_cold=config.rho_cold)
     spacing = LinearSpacing(config.num_points, config.r_max)
     recon = Reconstruction(config.recon)
     riemann = create_riemann_solver(config.riemann, atmosphere)

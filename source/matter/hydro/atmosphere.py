@@ -24,6 +24,7 @@ AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
     "cons_safety",      # S^2 <= cons_safety * tau (tau + 2D)
     "tau_min",          # conservative floor on physical tau: rho_floor * eps_atm
     "rho_threshold",    # cells with physical D below this are atmosphere
+    "rho_cold",         # thermal kinds: cells with physical D below this are kept cold
 ])
 
 
@@ -49,6 +50,15 @@ class AtmosphereParams:
         S^2 is limited to ``safety * tau (tau + 2 D)`` before recovery.
     threshold_factor : float
         Cells with physical D < ``threshold_factor * rho_floor`` are atmosphere.
+    rho_cold : float
+        EOS with a cold curve and a thermal part (hybrid): cells with physical D below
+        ``rho_cold`` are recovered on the cold curve, from (D, S_r) alone, as the
+        barotropic EOS recovers every cell; their tau is not used, so no heat builds up
+        there. 0 (the default) turns the rule off. Meant for the outer crust of a
+        realistic star, where the grid does not resolve the layer (rho falls by orders of
+        magnitude per cell) and numerical heat would dominate the pressure (docs,
+        "Realistic stars", "Overtones"). Ignored by the ideal gas (no cold curve) and the
+        barotropic EOS (always cold).
     """
 
     rho_floor: float = 1e-13
@@ -58,6 +68,7 @@ class AtmosphereParams:
     tau_atm_factor: float = 1.0
     conservative_floor_safety: float = 0.999999
     threshold_factor: float = 100.0
+    rho_cold: float = 0.0
 
     def __post_init__(self):
         if not (np.isfinite(self.rho_floor) and self.rho_floor > 0):
@@ -72,6 +83,8 @@ class AtmosphereParams:
             raise ValueError("conservative_floor_safety must be in (0, 1]")
         if not self.threshold_factor >= 1:
             raise ValueError("threshold_factor must be >= 1")
+        if not (np.isfinite(self.rho_cold) and self.rho_cold >= 0):
+            raise ValueError(f"rho_cold must be >= 0 (got {self.rho_cold})")
 
     def eps_atm(self, eos):
         """Specific internal energy of the atmosphere, ``eps(rho_floor, p_floor)``."""
@@ -91,7 +104,8 @@ class AtmosphereParams:
             tau_atm=float(self.tau_atm(eos)), eps_atm=eps_atm,
             cons_safety=float(self.conservative_floor_safety),
             tau_min=float(self.rho_floor * eps_atm),
-            rho_threshold=float(self.threshold_factor * self.rho_floor))
+            rho_threshold=float(self.threshold_factor * self.rho_floor),
+            rho_cold=float(self.rho_cold))
 
 
 def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0, cold_eos=None):

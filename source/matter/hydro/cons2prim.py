@@ -24,6 +24,7 @@ Solvers (point-wise ``@njit`` functions, shared by the modular and the fused ker
 * **Barotropic** (cold curve only): the thermodynamics is slaved to rho0, so tau is not
   needed; with r = S/D, z = W v = r/h(rho0) and rho0 W(rho0) = D we solve
   g(rho0) = rho0 sqrt(1 + (r/h(rho0))^2) - D = 0, bracketed in [D/sqrt(1+r^2), D].
+  The hybrid kinds take it too in cells with D below the atmosphere's ``rho_cold``.
 
 Status codes (per cell, never exceptions): ``C2P_OK``, ``C2P_ATMOSPHERE`` (vacuum cell set
 to the atmosphere), ``C2P_FAILED`` (no root found: atmosphere values written, the caller
@@ -290,17 +291,27 @@ def newton_recovery(D, S2, tau, eos, atm, p_guess, tol, max_iter):
 
 
 @njit(cache=True, error_model="numpy")
+def cold_recovery(D, S2, eos, tol, max_iter):
+    """``(rho0, P, eps, W, h, iterations, ok)`` on the cold curve of ``eos`` from D and S^2
+    alone (tau not used): the barotropic solve."""
+    rho, iters, ok = barotropic_solve(D, S2, eos, tol, max_iter)
+    if not ok:
+        return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
+    p, eps, _ = eos_cold(eos, rho)
+    h = 1.0 + eps + p / rho
+    z = math.sqrt(S2) / (D * h)       # z = W v
+    return rho, p, eps, math.sqrt(1.0 + z * z), h, iters, True
+
+
+@njit(cache=True, error_model="numpy")
 def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
     """``(rho0, P, eps, W, h, iterations, ok)`` by the EOS's bracketed recovery: the
-    barotropic solve for the cold curve (tau not used), Kastaun for the others."""
+    cold-curve solve for the barotropic kinds and, below ``atm.rho_cold``, for the hybrid
+    kinds (tau not used); Kastaun for the others."""
     if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
-        rho, iters, ok = barotropic_solve(D, S2, eos, tol, max_iter)
-        if not ok:
-            return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
-        p, eps, _ = eos_cold(eos, rho)
-        h = 1.0 + eps + p / rho
-        z = math.sqrt(S2) / (D * h)       # z = W v
-        return rho, p, eps, math.sqrt(1.0 + z * z), h, iters, True
+        return cold_recovery(D, S2, eos, tol, max_iter)
+    if len(eos) != IDEAL_GAS_LEN and D < atm.rho_cold:
+        return cold_recovery(D, S2, eos, tol, max_iter)
     mu, W, eps, iters, ok = kastaun_solve(D, tau / D, S2 / (D * D), eos, atm.v_max, tol,
                                           max_iter)
     if not ok:

@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 # runs and tests use Numba's default (all cores; the kernels go parallel only for N >= 1000).
 BENCH_THREADS ?= 1
 
-.PHONY: install warm run run-full collapse migration test test-all lint docs bench profile \
+.PHONY: install warm run run-full collapse migration test test-all coverage lint docs bench \
+	profile \
 	baseline-check \
 	baseline-update clean
 
@@ -60,11 +61,22 @@ migration: $(STAMP)
 	$(PY) -m source.evolution.analysis runs/migration.h5 --plot runs/migration_plots
 
 # Unit, physics and regression tests; long physics runs (@pytest.mark.slow) excluded.
+# One pytest worker per core (pytest-xdist; TEST_WORKERS=0 runs in this process), tests
+# handed out as workers free up: most of the time goes to compiling drivers, one per scheme.
+TEST_WORKERS ?= auto
+TEST_FLAGS = -q --benchmark-disable -n $(TEST_WORKERS) --dist worksteal
+
 test: $(STAMP)
-	$(PY) -m pytest -m "not slow" -q --benchmark-disable
+	$(PY) -m pytest -m "not slow" $(TEST_FLAGS)
 
 test-all: $(STAMP)
-	$(PY) -m pytest -q --benchmark-disable
+	$(PY) -m pytest $(TEST_FLAGS)
+
+# Line coverage of source/ by the CI tests (pytest-cov; compiled kernels count by their
+# Python lines, which Numba does not trace: a baseline to compare changes against).
+coverage: $(STAMP)
+	$(PY) -m pytest -m "not slow" $(TEST_FLAGS) --cov=source --cov=TOVEvolution \
+		--cov-report=term:skip-covered --cov-report=json:coverage.json
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -76,7 +88,8 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5 demo_plots runs site
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info tov_demo.h5 demo_plots runs site \
+		.coverage coverage.json
 
 # Stored baseline outputs (baselines/*.h5): compare fresh runs on both paths / regenerate.
 baseline-check: $(STAMP)

@@ -40,6 +40,7 @@ import os
 import re
 import threading
 import types
+from collections.abc import Mapping
 from pathlib import Path
 
 import numba
@@ -245,9 +246,35 @@ def _inliner_copies():
     return types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy), inline_function
 
 
+def _config_comparison(config_class):
+    """``__hash__`` and ``__eq__`` for Numba's ``TargetConfig`` (compile flags) with the
+    results of its own (see ``shared_scope_copies``), or None if it does not have the
+    expected shape."""
+    if not (isinstance(getattr(config_class, "options", None), Mapping)
+            and "_values" in getattr(config_class, "__slots__", ())):
+        return None
+
+    def values(config):
+        # TargetConfig.values(): every option, its default where it was not set
+        out = {name: option.default for name, option in type(config).options.items()}
+        out.update(config._values)
+        return out
+
+    def __hash__(self):
+        return hash(tuple(sorted(type(self).options)))
+
+    def __eq__(self, other):
+        if isinstance(other, config_class):
+            return self is other or values(self) == values(other)
+        return NotImplemented
+
+    return __hash__, __eq__
+
+
 @contextlib.contextmanager
 def shared_scope_copies():
-    """Within the block, Numba's inliner copies a callee's IR only where it must.
+    """Within the block, Numba's inliner copies a callee's IR only where it must, and its
+    typing compares compile flags faster.
 
     Compile time of ``inline="always"``: Numba's inliner (``numba.core.inline_closurecall.
     InlineWorker``, Numba 0.68) builds a callee's IR afresh for every call site
@@ -265,10 +292,18 @@ def shared_scope_copies():
     (2) any other copy of the blocks of one IR (``inline_ir`` called directly: the typed
     inlining of overloads) shares one memo, i.e. one copy of the scope: the same result as
     a deep copy of the whole block dictionary at once. A new memo starts with every new
-    scope and whenever a block comes round again (a second copy of the same IR). Only the
-    inliner is affected, only for the duration of the ``with`` block (the run's warm-up
-    compile, ``Simulation.warmup``): the IR it produces is the one Numba would produce, so
-    the compiled code is unchanged (``tests/test_numba_inliner.py``).
+    scope and whenever a block comes round again (a second copy of the same IR). (3)
+    Numba's typing looks the implementation of each call of an overloaded function up in a
+    cache keyed by the compile flags (``numba.core.typing.templates``,
+    ``_OverloadFunctionTemplate._get_impl``), and hashes and compares the flags
+    (``targetconfig.TargetConfig``) by building the dictionary of all their options through
+    Python properties, each time: a tenth of the Python time of a driver's compile. Here
+    ``__hash__`` and ``__eq__`` return the same values from the option names and the set
+    values directly.
+
+    Only the inliner and the flags' comparison are affected, only for the duration of the
+    ``with`` block (the run's warm-up compile, ``Simulation.warmup``): the IR is the one
+    Numba would produce, so the compiled code is unchanged (``tests/test_numba_inliner.py``).
 
     Yields True when the patch is active: on the ``INLINER_PATCH_NUMBA_VERSIONS`` whose
     inliner has the expected shape, and not already inside this context. Yields False (and
@@ -278,11 +313,18 @@ def shared_scope_copies():
         if module is None:
             yield False
             return
+        from numba.core.targetconfig import TargetConfig
+
         worker = module.InlineWorker
         original = worker.inline_function
+        comparison = _config_comparison(TargetConfig)
+        original_comparison = TargetConfig.__hash__, TargetConfig.__eq__
         module.copy, worker.inline_function = _inliner_copies()
+        if comparison is not None:
+            TargetConfig.__hash__, TargetConfig.__eq__ = comparison
         try:
             yield True
         finally:
             module.copy = copy
             worker.inline_function = original
+            TargetConfig.__hash__, TargetConfig.__eq__ = original_comparison

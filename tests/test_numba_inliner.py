@@ -8,6 +8,8 @@ import re
 import numba
 import numpy as np
 from numba.core import inline_closurecall
+from numba.core.compiler import Flags
+from numba.core.targetconfig import TargetConfig
 
 from source import jit
 from source.evolution import fused
@@ -22,14 +24,34 @@ def test_the_patch_is_active_only_inside_the_context():
     original = inline_closurecall.copy
     worker = inline_closurecall.InlineWorker
     original_inline_function = worker.inline_function
+    original_hash, original_eq = TargetConfig.__hash__, TargetConfig.__eq__
     with shared_scope_copies() as active:
         assert active, "the inliner of this Numba version is not the one the patch expects"
         assert inline_closurecall.copy is not original
         assert worker.inline_function is not original_inline_function
+        assert TargetConfig.__eq__ is not original_eq
         with shared_scope_copies() as nested:      # nested use: a no-op, no deadlock
             assert not nested
     assert inline_closurecall.copy is original
     assert worker.inline_function is original_inline_function
+    assert (TargetConfig.__hash__, TargetConfig.__eq__) == (original_hash, original_eq)
+
+
+def test_compile_flags_compare_as_numba_compares_them():
+    """The patched ``__hash__`` and ``__eq__`` of Numba's compile flags give Numba's own
+    results: equal flags (one with an option set to its default value, one with it unset)
+    and flags that differ in one option."""
+    __hash__, __eq__ = jit._config_comparison(TargetConfig)
+    plain, parallel, explicit = Flags(), Flags(), Flags()
+    parallel.nrt = not plain.nrt
+    explicit.nrt = plain.nrt                        # set, to its default value
+    copied = plain.copy()
+    for a in (plain, parallel, explicit, copied):
+        assert __hash__(a) == hash(a)
+        for b in (plain, parallel, explicit, copied):
+            assert __eq__(a, b) == (a == b)
+    assert __eq__(plain, explicit) and not __eq__(plain, parallel)
+    assert __eq__(plain, 1) is NotImplemented
 
 
 def test_the_patch_is_a_no_op_on_an_unchecked_numba_version(monkeypatch):

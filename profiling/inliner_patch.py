@@ -1,13 +1,13 @@
 """Compile time of one RK4 driver with and without ``source.jit.shared_scope_copies``.
 
-    python profiling/inliner_patch.py [--mode cowling|dynamic]
+    python profiling/inliner_patch.py [--mode cowling|dynamic] [--parallel]
 
-Compiles the default scheme's serial driver of a small star several times in one process
-(its callees compiled once first, so each build measures the driver's own compile), with
-Numba's own inliner, with only the shared scope copies of the blocks of one callee (the
-first version of the patch), and under the whole patch; prints the CPU time of each build
-and whether its LLVM IR is that of Numba's own build but for names (inlined variables and
-blocks carry per-compilation counters).
+Compiles the default scheme's serial (or parallel) driver of a small star several times in
+one process (its callees compiled once first, so each build measures the driver's own
+compile), with Numba's own inliner, with only the shared scope copies of the blocks of one
+callee (the first version of the patch), and under the whole patch; prints the CPU time of
+each build and whether its LLVM IR is that of Numba's own build but for names (inlined
+variables and blocks carry per-compilation counters).
 """
 
 import argparse
@@ -57,6 +57,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--mode", default="cowling", choices=["cowling", "dynamic"])
     p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--parallel", action="store_true", help="the prange build")
     a = p.parse_args(argv)
     sim = build_simulation(RunConfig(mode=a.mode, num_points=120, r_max=20.0, steps=1,
                                      threads="1"))
@@ -69,14 +70,15 @@ def main(argv=None):
     def build(variant):
         driver = jit.build_closure(integrator._rk4_scheme(st.scheme),
                                    f"_{a.mode}_driver_{next(builds)}", st.hooks._asdict(),
-                                   cache=False, error_model="numpy")
+                                   cache=False, parallel=a.parallel, error_model="numpy")
         t0 = time.process_time()
         with VARIANTS[variant]():
             driver(*args)
         return time.process_time() - t0, renamed(next(iter(driver.inspect_llvm().values())))
 
     build("numba")                                        # the callees, once
-    print(f"{a.mode} driver, own compile, CPU s (NUMBA_NUM_THREADS "
+    build_name = "parallel" if a.parallel else "serial"
+    print(f"{a.mode} {build_name} driver, own compile, CPU s (NUMBA_NUM_THREADS "
           f"{os.environ.get('NUMBA_NUM_THREADS', 'default')}, nproc {os.cpu_count()})")
     reference = None
     for repeat in range(a.repeats):

@@ -40,6 +40,7 @@ import os
 import re
 import threading
 import types
+from collections.abc import Mapping
 from pathlib import Path
 
 import numba
@@ -203,46 +204,107 @@ def _inliner_module(numba_version):
         return None
     from numba.core import inline_closurecall
 
-    if inline_closurecall.__dict__.get("copy") is not copy or not hasattr(
-            inline_closurecall.InlineWorker, "inline_ir"):
+    worker = getattr(inline_closurecall, "InlineWorker", None)
+    if inline_closurecall.__dict__.get("copy") is not copy or not all(
+            hasattr(worker, name) for name in ("inline_ir", "inline_function",
+                                                "run_untyped_passes")):
         return None
     return inline_closurecall
 
 
-def _block_sharing_deepcopy():
-    """A ``deepcopy`` that copies consecutive blocks of one IR with one memo."""
+def _inliner_copies():
+    """A ``copy`` namespace for Numba's inliner and an ``inline_function`` for its
+    ``InlineWorker`` (see ``shared_scope_copies``)."""
     from numba.core import ir
+    from numba.core.inline_closurecall import InlineWorker
 
     shared = {"scope": None, "memo": {}}
+    fresh = set()           # ids of the blocks of callee IR made for one inlining only
+    inline_ir = InlineWorker.inline_ir
 
     def deepcopy(x, memo=None):
         if memo is None and isinstance(x, ir.Block):
+            if id(x) in fresh:
+                return x
             if shared["scope"] is not x.scope or id(x) in shared["memo"]:
                 shared["scope"], shared["memo"] = x.scope, {}
             return copy.deepcopy(x, shared["memo"])
         return copy.deepcopy(x, memo)
 
-    return deepcopy
+    def inline_function(self, caller_ir, block, i, function, arg_typs=None):
+        callee_ir = self.run_untyped_passes(function)
+        blocks = {id(b) for b in callee_ir.blocks.values()}
+        fresh.update(blocks)
+        try:
+            _, callee_blocks, var_dict, new_blocks = inline_ir(
+                self, caller_ir, block, i, callee_ir, function.__code__.co_freevars,
+                arg_typs=arg_typs)
+        finally:
+            fresh.difference_update(blocks)
+        return None, callee_blocks, var_dict, new_blocks
+
+    return types.SimpleNamespace(deepcopy=deepcopy, copy=copy.copy), inline_function
+
+
+def _config_comparison(config_class):
+    """``__hash__`` and ``__eq__`` for Numba's ``TargetConfig`` (compile flags) with the
+    results of its own (see ``shared_scope_copies``), or None if it does not have the
+    expected shape."""
+    if not (isinstance(getattr(config_class, "options", None), Mapping)
+            and "_values" in getattr(config_class, "__slots__", ())):
+        return None
+
+    def values(config):
+        # TargetConfig.values(): every option, its default where it was not set
+        out = {name: option.default for name, option in type(config).options.items()}
+        out.update(config._values)
+        return out
+
+    def __hash__(self):
+        return hash(tuple(sorted(type(self).options)))
+
+    def __eq__(self, other):
+        if isinstance(other, config_class):
+            return self is other or values(self) == values(other)
+        return NotImplemented
+
+    return __hash__, __eq__
 
 
 @contextlib.contextmanager
 def shared_scope_copies():
-    """Within the block, Numba's inliner copies each callee scope once per inlining.
+    """Within the block, Numba's inliner copies a callee's IR only where it must, and its
+    typing compares compile flags faster.
 
-    Compile time of ``inline="always"``: Numba's inliner
-    (``numba.core.inline_closurecall.InlineWorker.inline_ir``, Numba 0.68) copies the callee
-    IR block by block, each block with its own ``copy.deepcopy`` and a fresh memo. A
+    Compile time of ``inline="always"``: Numba's inliner (``numba.core.inline_closurecall.
+    InlineWorker``, Numba 0.68) builds a callee's IR afresh for every call site
+    (``inline_function``: the untyped pipeline on the callee, its own inlinings included)
+    and then copies it twice in ``inline_ir``, block by block, each block with its own
+    ``copy.deepcopy`` and a fresh memo: a copy to splice into the caller, and an unmutated
+    copy that it returns and its only caller, the ``InlineInlinables`` pass, throws away. A
     variable's deep copy includes its scope, which lists every variable of the callee, so
-    each inlining costs (blocks x variables) of the callee, twice (the inliner keeps an
-    unmutated copy as well). For the fused drivers, whose passes are large inlined callees,
-    that is about a tenth of a cold start (0.9 s of the Cowling driver's compile).
+    each inlining costs (blocks x variables) of the callee, twice. For the fused drivers,
+    whose passes are large inlined callees, that was about half of the driver's compile
+    (``profiling/inliner_patch.py``: Cowling 5.1 s with Numba's inliner, 2.4 s here).
 
-    Under this context manager the copies of the blocks of one IR share one memo, i.e. one
-    copy of the scope: the same result as a deep copy of the whole block dictionary at
-    once. A new memo starts with every new scope and whenever a block comes round again (a
-    second copy of the same IR). Only the copying inside the inliner is affected, only for
-    the duration of the ``with`` block (the run's warm-up compile, ``Simulation.warmup``),
-    so the compiled code is unchanged.
+    Under this context manager (1) the IR that ``inline_function`` builds for one call site
+    is spliced in as it is, not copied (nothing else holds it; ``inline_function`` then
+    returns None for the unmutated copy, which ``InlineInlinables`` does not use), and
+    (2) any other copy of the blocks of one IR (``inline_ir`` called directly: the typed
+    inlining of overloads) shares one memo, i.e. one copy of the scope: the same result as
+    a deep copy of the whole block dictionary at once. A new memo starts with every new
+    scope and whenever a block comes round again (a second copy of the same IR). (3)
+    Numba's typing looks the implementation of each call of an overloaded function up in a
+    cache keyed by the compile flags (``numba.core.typing.templates``,
+    ``_OverloadFunctionTemplate._get_impl``), and hashes and compares the flags
+    (``targetconfig.TargetConfig``) by building the dictionary of all their options through
+    Python properties, each time: a tenth of the Python time of a driver's compile. Here
+    ``__hash__`` and ``__eq__`` return the same values from the option names and the set
+    values directly.
+
+    Only the inliner and the flags' comparison are affected, only for the duration of the
+    ``with`` block (the run's warm-up compile, ``Simulation.warmup``): the IR is the one
+    Numba would produce, so the compiled code is unchanged (``tests/test_numba_inliner.py``).
 
     Yields True when the patch is active: on the ``INLINER_PATCH_NUMBA_VERSIONS`` whose
     inliner has the expected shape, and not already inside this context. Yields False (and
@@ -252,9 +314,18 @@ def shared_scope_copies():
         if module is None:
             yield False
             return
-        module.copy = types.SimpleNamespace(deepcopy=_block_sharing_deepcopy(),
-                                            copy=copy.copy)
+        from numba.core.targetconfig import TargetConfig
+
+        worker = module.InlineWorker
+        original = worker.inline_function
+        comparison = _config_comparison(TargetConfig)
+        original_comparison = TargetConfig.__hash__, TargetConfig.__eq__
+        module.copy, worker.inline_function = _inliner_copies()
+        if comparison is not None:
+            TargetConfig.__hash__, TargetConfig.__eq__ = comparison
         try:
             yield True
         finally:
             module.copy = copy
+            worker.inline_function = original
+            TargetConfig.__hash__, TargetConfig.__eq__ = original_comparison

@@ -36,6 +36,8 @@ from source.matter.eos.tabulated import (
     MEV_FM3_CGS,
     TabulatedEOS,
     read_compose_table,
+    table_cold_state,
+    table_cold_state_of_pressure,
     read_lalsimulation_table,
 )
 
@@ -339,6 +341,32 @@ def test_inverse_of_the_cold_pressure(sly_table):
     np.testing.assert_allclose(sly_table.rest_mass_density_of_pressure(
         sly_table.pressure(nodes)), nodes, rtol=2e-14)
     np.testing.assert_array_equal(sly_table.rest_mass_density_of_pressure([0.0, -1.0]), 0.0)
+
+
+def test_cold_state_of_the_cold_pressure(sly_table):
+    """``table_cold_state_of_pressure`` (the hybrid table's face state: the inverse with
+    the cold state there, from the inverse's own cell and Newton iterate) equals the
+    forward ``table_cold_state`` at the density it returns to round-off, on the grid (the
+    cells of fast-varying Gamma near neutron drip, where the inverse's start is worst,
+    included: every node and every cell's midpoint), on both polytropic continuations,
+    and at random pressures; the density is the inverse of the forward pressure."""
+    kt = sly_table.kernel_table
+    x = sly_table.grid_log_rho
+    rho = np.concatenate((_sample(sly_table), np.exp(x), np.exp(0.5 * (x[1:] + x[:-1]))))
+    log_p = np.random.default_rng(7).uniform(kt.table_log_p_nodes[0] - 3.0,
+                                             kt.table_log_p_nodes[-1] + 0.5, 4000)
+    press = np.concatenate((sly_table.pressure(rho), np.exp(log_p)))
+    for k, p in enumerate(press):
+        rho_inv, p_cold, eps_cold, gamma = table_cold_state_of_pressure(p, kt)
+        p_fwd, eps_fwd, gamma_fwd = table_cold_state(rho_inv, kt)
+        assert p_cold == p
+        assert p_fwd == pytest.approx(p, rel=3e-14)
+        assert eps_cold == pytest.approx(eps_fwd, rel=3e-14)
+        assert gamma == pytest.approx(gamma_fwd, rel=3e-13)
+        if k < rho.size:
+            assert rho_inv == pytest.approx(rho[k], rel=2e-14)
+    assert table_cold_state_of_pressure(0.0, kt)[:3] == (0.0, 0.0, 0.0)
+    assert table_cold_state_of_pressure(-1.0, kt)[:3] == (0.0, 0.0, 0.0)
 
 
 def test_face_density_variable_of_the_table_kinds(sly_table):

@@ -37,9 +37,11 @@ initial data): ``eos_cold``, ``eos_cold_enthalpy_minus_one``, ``eos_pressure``,
 ``eos_eps_from_rho_p``, ``eos_thermo``, ``eos_sound_speed_squared`` and
 ``eos_clamped_eps_and_a`` (Kastaun's EOS step; ``eos_cold_reference`` and
 ``eos_clamped_eps_and_a_near`` its per-cell shortcut), ``eos_density_variable`` and
-``eos_density_of_variable`` (the variable the face density is reconstructed in). The Python
-classes (``IdealGasEOS``, ``PolytropicEOS``, ``BarotropicEOS``, ``HybridEOS``) hold the
-parameters and apply the same functions to arrays.
+``eos_density_of_variable`` (the variable the face density is reconstructed in),
+``eos_face_state`` (that inverse with the cold state there) and ``eos_thermo_with_cold``
+(``eos_thermo`` given the cold state). The Python classes (``IdealGasEOS``,
+``PolytropicEOS``, ``BarotropicEOS``, ``HybridEOS``) hold the parameters and apply the same
+functions to arrays.
 """
 
 import math
@@ -57,6 +59,7 @@ from .piecewise_polytrope import (
     PiecewisePolytrope,
     pwp_cold_shifted,
     pwp_cold_state,
+    pwp_cold_state_of_pressure,
     pwp_density_of_pressure,
     pwp_enthalpy_minus_one,
     pwp_piece_of_density,
@@ -66,6 +69,7 @@ from .tabulated import (
     TABLE_FIELDS,
     TabulatedEOS,
     table_cold_state,
+    table_cold_state_of_pressure,
     table_density_of_pressure,
     table_enthalpy_minus_one,
 )
@@ -269,12 +273,19 @@ def eos_thermo(eos, rho, press):
     The barotropic EOS replaces ``P`` by ``P_cold(rho)``: its pressure is a function of the
     density, and taking it from a separately reconstructed ``P`` would give a face state off
     the EOS. The hybrid's ``eps`` is not allowed below the cold curve."""
+    return eos_thermo_with_cold(eos, rho, press, eos_cold(eos, rho))
+
+
+@njit(cache=True, error_model="numpy")
+def eos_thermo_with_cold(eos, rho, press, cold):
+    """:func:`eos_thermo` given ``cold = eos_cold(eos, rho)`` (or the same to round-off,
+    e.g. from :func:`eos_face_state`; the ideal gas ignores it)."""
     if len(eos) == IDEAL_GAS_LEN:
         p_over_rho = press / rho
         eps = p_over_rho / (eos.gamma_th - 1.0)
         h = 1.0 + eps + p_over_rho
         return press, eps, h, eos.gamma_th * p_over_rho / h
-    p_cold, eps_cold, gamma = eos_cold(eos, rho)
+    p_cold, eps_cold, gamma = cold
     if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
         h = 1.0 + eps_cold + p_cold / rho
         return p_cold, eps_cold, h, gamma * p_cold / (rho * h)
@@ -371,6 +382,24 @@ def eos_density_of_variable(eos, value):
     if len(eos) == HYBRID_TABLE_LEN:
         return table_density_of_pressure(value, eos)
     return value
+
+
+@njit(cache=True, error_model="numpy")
+def eos_face_state(eos, value):
+    """``(rho, cold)`` of a reconstructed face value of the density variable: ``rho =
+    eos_density_of_variable(eos, value)`` and ``cold = (P_cold, eps_cold, Gamma_i)`` there,
+    as :func:`eos_cold` gives them to round-off. The hybrid kinds take the cold state from
+    the inverse itself (``pwp_cold_state_of_pressure``, ``table_cold_state_of_pressure``:
+    it knows the piece or the table cell, and ``P_cold`` is the face value), which saves the
+    Riemann solver's evaluation of the cold curve at the face; the ideal gas has no cold
+    part, the barotropic kinds evaluate it."""
+    if len(eos) == HYBRID_LEN:
+        rho, p_cold, eps_cold, gamma = pwp_cold_state_of_pressure(value, eos_pieces(eos))
+        return rho, (p_cold, eps_cold, gamma)
+    if len(eos) == HYBRID_TABLE_LEN:
+        rho, p_cold, eps_cold, gamma = table_cold_state_of_pressure(value, eos)
+        return rho, (p_cold, eps_cold, gamma)
+    return value, eos_cold(eos, value)
 
 
 @njit(cache=True, error_model="numpy")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from source.jit import inline_kernel, kernel
-from source.matter.eos.eos import eos_eps_from_rho_p
+from source.matter.eos.eos import eos_eps_from_rho_p, eos_pressure
 
 AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
     "rho_floor",        # atmosphere rest-mass density
@@ -24,6 +24,7 @@ AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
     "cons_safety",      # S^2 <= cons_safety * tau (tau + 2D)
     "tau_min",          # conservative floor on physical tau: rho_floor * eps_atm
     "rho_threshold",    # cells with physical D below this are atmosphere
+    "p_atm",            # pressure of the atmosphere state: P(rho_floor, eps_atm), floored
 ])
 
 
@@ -85,13 +86,15 @@ class AtmosphereParams:
     def packed(self, eos):
         """The parameters for the compiled kernels (``AtmosphereKernelParams``)."""
         eps_atm = self.eps_atm(eos)
+        p_atm = max(float(eos_pressure(eos.params, float(self.rho_floor), eps_atm)),
+                    float(self.p_floor))
         return AtmosphereKernelParams(
             rho_floor=float(self.rho_floor), p_floor=float(self.p_floor),
             v_max=float(self.v_max), W_max=float(self.W_max),
             tau_atm=float(self.tau_atm(eos)), eps_atm=eps_atm,
             cons_safety=float(self.conservative_floor_safety),
             tau_min=float(self.rho_floor * eps_atm),
-            rho_threshold=float(self.threshold_factor * self.rho_floor))
+            rho_threshold=float(self.threshold_factor * self.rho_floor), p_atm=p_atm)
 
 
 def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0, cold_eos=None):

@@ -8,7 +8,8 @@ cons2prim of every cell, the face pass split in three (the density variable of e
 cell, reconstruction and the face density's inverse with the face limiter, the Riemann
 solver on the stored face states) and the cell pass (divergence and sources). The pieces
 are the same point functions the fused kernel calls, in serial loops compiled here (not
-cached). CPU time of the process, interleaved rounds, medians per RHS evaluation.
+cached; the face states and their cold states are stored between the last two face
+pieces). CPU time of the process, interleaved rounds, medians per RHS evaluation.
 """
 
 import argparse
@@ -27,12 +28,12 @@ SLY_TABLE = ROOT / "source" / "matter" / "eos" / "tables" / "LALSimNeutronStarEO
 
 from source.core.spacing import NUM_GHOSTS  # noqa: E402
 from source.evolution.fused import _c2p_pass, _cell_pass, cowling_rhs_passes  # noqa: E402
-from source.matter.eos.eos import eos_density_of_variable, eos_density_variable  # noqa: E402
+from source.matter.eos.eos import eos_density_variable, eos_face_state  # noqa: E402
 from source.matter.hydro.geometry import F_ALPHA, F_BETA, F_E6PHI, F_GRR  # noqa: E402
 from source.matter.hydro.reconstruction import reconstruct_left  # noqa: E402
 from source.matter.hydro.riemann import (  # noqa: E402
-    face_flux,
-    limit_face_state,
+    face_flux_with_cold,
+    limit_face_state_with_cold,
     velocity_from_wv,
 )
 from source.matter.hydro.valencia_reference_metric import find_static_vacuum  # noqa: E402
@@ -72,9 +73,9 @@ def reconstruct_only(reps, prim, vacuum, gf, recon, eos, atm, dens, faces):
             z = np.empty(6)
             for j in range(6):
                 z[j] = prim[1, f - 3 + j] * prim[4, f - 3 + j]
-            rL = eos_density_of_variable(eos, reconstruct_left(
+            rL, coldL = eos_face_state(eos, reconstruct_left(
                 recon, dens[f - 3], dens[f - 2], dens[f - 1], dens[f], dens[f + 1]))
-            rR = eos_density_of_variable(eos, reconstruct_left(
+            rR, coldR = eos_face_state(eos, reconstruct_left(
                 recon, dens[f + 2], dens[f + 1], dens[f], dens[f - 1], dens[f - 2]))
             pL = reconstruct_left(recon, prim[2, f - 3], prim[2, f - 2], prim[2, f - 1],
                                   prim[2, f], prim[2, f + 1])
@@ -83,10 +84,12 @@ def reconstruct_only(reps, prim, vacuum, gf, recon, eos, atm, dens, faces):
             zL = reconstruct_left(recon, z[0], z[1], z[2], z[3], z[4])
             zR = reconstruct_left(recon, z[5], z[4], z[3], z[2], z[1])
             grr = gf[F_GRR, k]
-            faces[0, k], faces[1, k], faces[2, k] = limit_face_state(
-                rL, velocity_from_wv(zL, grr), pL, grr, atm)
-            faces[3, k], faces[4, k], faces[5, k] = limit_face_state(
-                rR, velocity_from_wv(zR, grr), pR, grr, atm)
+            faces[0, k], faces[1, k], faces[2, k], coldL = limit_face_state_with_cold(
+                rL, velocity_from_wv(zL, grr), pL, coldL, grr, atm, eos)
+            faces[3, k], faces[4, k], faces[5, k], coldR = limit_face_state_with_cold(
+                rR, velocity_from_wv(zR, grr), pR, coldR, grr, atm, eos)
+            faces[6, k], faces[7, k], faces[8, k] = coldL
+            faces[9, k], faces[10, k], faces[11, k] = coldR
 
 
 @njit
@@ -97,10 +100,11 @@ def riemann_only(reps, prim, vacuum, gf, solver, eos, atm, faces, flux):
             if vacuum[f - 1] and vacuum[f]:
                 continue
             k = f - 1
-            flux[0, k], flux[1, k], flux[2, k] = face_flux(
-                solver, faces[0, k], faces[1, k], faces[2, k], faces[3, k], faces[4, k],
-                faces[5, k], gf[F_ALPHA, k], gf[F_BETA, k], gf[F_GRR, k], gf[F_E6PHI, k],
-                eos, atm)
+            flux[0, k], flux[1, k], flux[2, k] = face_flux_with_cold(
+                solver, faces[0, k], faces[1, k], faces[2, k],
+                (faces[6, k], faces[7, k], faces[8, k]), faces[3, k], faces[4, k],
+                faces[5, k], (faces[9, k], faces[10, k], faces[11, k]), gf[F_ALPHA, k],
+                gf[F_BETA, k], gf[F_GRR, k], gf[F_E6PHI, k], eos, atm)
 
 
 @njit
@@ -153,7 +157,7 @@ def main(argv=None):
         U = sim.U.copy()
         rhs = np.zeros_like(U)
         work = st.work
-        faces = np.zeros((6, n - 1))
+        faces = np.zeros((12, n - 1))
         dens = np.zeros(n)
         recon, solver, form, c2p = (int(sc.recon), int(sc.solver), int(sc.formulation),
                                     int(sc.c2p_method))

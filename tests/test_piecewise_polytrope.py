@@ -520,9 +520,9 @@ def test_kastaun_eos_step_from_the_reference_state(eos):
                 near = eos_clamped_eps_and_a_near(params, rho, eps, reference, x)
                 exact = eos_clamped_eps_and_a(params, rho, eps)
                 assert near == pytest.approx(exact, rel=1e-14)
-            used += reference[3] and x <= COLD_SHIFT_MAX_X
+            used += reference[0] and x <= COLD_SHIFT_MAX_X
     assert used > 0
     if math.isfinite(params.rho_max):
-        assert not eos_cold_reference(params, 1.01 * params.rho_max)[3]
+        assert not eos_cold_reference(params, 1.01 * params.rho_max)[0]
     for start in eos.rho_start[1:]:
-        assert not eos_cold_reference(params, start * (1.0 + 0.1 * COLD_SHIFT_MAX_X))[3]
+        assert not eos_cold_reference(params, start * (1.0 + 0.1 * COLD_SHIFT_MAX_X))[0]

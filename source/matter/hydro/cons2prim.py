@@ -41,14 +41,16 @@ from numba import njit
 from source.matter.eos.eos import (
     BAROTROPIC_LEN,
     BAROTROPIC_TABLE_LEN,
+    COLD_SHIFT_MAX_X,
     EOS_BAROTROPIC,
     IDEAL_GAS_LEN,
-    eos_clamped_eps_and_a_near,
+    eos_clamped_eps_and_a,
     eos_cold,
     eos_cold_enthalpy_minus_one,
     eos_cold_reference,
     eos_eps_from_rho_p,
     eos_pressure,
+    eos_shifted_eps_and_a,
 )
 
 C2P_OK = 0
@@ -93,12 +95,13 @@ def kastaun_master(mu, D, q, r2, eos, v2_cap):
     return _kastaun_master(mu, D, q, r2, eos, v2_cap, eos_cold_reference(eos, D))[:3]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _kastaun_master(mu, D, q, r2, eos, v2_cap, cold_at_D):
     """``kastaun_master`` with the cold state at rho = D (``eos_cold_reference``) computed
     once per cell: rho_hat = D sqrt(1 - v^2), so the EOS step at rho_hat can start from it
-    (``eos_clamped_eps_and_a_near``). Returns (f, W_hat, eps_hat, a_hat), with
-    a_hat = P / (rho_hat (1 + eps_hat)) of the EOS step."""
+    (``eos_shifted_eps_and_a``, floats only, for slow flow). Returns (f, W_hat, eps_hat,
+    a_hat), with a_hat = P / (rho_hat (1 + eps_hat)) of the EOS step. Inlined into
+    ``kastaun_solve``: no call with the EOS tuple per iteration."""
     v2 = mu * mu * r2
     if v2 > v2_cap:
         v2 = v2_cap
@@ -108,7 +111,10 @@ def _kastaun_master(mu, D, q, r2, eos, v2_cap, cold_at_D):
     eps = (q - mu * r2) / s + v2 / (s * (1.0 + s))
     # eps_hat clamped to the EOS's validity range at rho_hat = D / W_hat, and
     # a = P / (rho (1 + eps))
-    eps, a = eos_clamped_eps_and_a_near(eos, D * s, eps, cold_at_D, v2)
+    if cold_at_D[0] and v2 <= COLD_SHIFT_MAX_X:
+        eps, a = eos_shifted_eps_and_a(cold_at_D, D * s, eps, v2)
+    else:
+        eps, a = eos_clamped_eps_and_a(eos, D * s, eps)
     h = (1.0 + eps) * (1.0 + a)
     nu_a = h * s                                    # h / W
     nu_b = (1.0 + a) * (1.0 + q - mu * r2)
@@ -116,7 +122,7 @@ def _kastaun_master(mu, D, q, r2, eos, v2_cap, cold_at_D):
     return mu - 1.0 / (nu + mu * r2), 1.0 / s, eps, a
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def kastaun_solve(D, q, r2, eos, v_max, tol, max_iter):
     """Root mu of the KKC master function; returns (mu, W, eps, a, iterations, ok), with W,
     eps and a = P / (rho (1 + eps)) those of the master function at the returned mu.

@@ -424,6 +424,20 @@ def test_kastaun_eos_step_of_the_hybrid_table(sly_table):
     assert not eos_cold_reference(params, 1.01 * params.rho_max)[0]
 
 
+def test_validity_range_and_energy_density(sly_table):
+    """The cold-curve base shared with the piecewise polytrope: 0 <= rho <= rho_max (the
+    causal limit or the top of the table), scalars in and out, e = rho (1 + eps)."""
+    assert sly_table.valid_range() == (0.0, sly_table.rho_max)
+    assert sly_table.rho_max == min(sly_table.rho_causal, sly_table.rho_top)
+    np.testing.assert_array_equal(
+        sly_table.in_range([-1e-9, 0.0, 0.5 * sly_table.rho_max, 1.01 * sly_table.rho_max]),
+        [False, True, True, False])
+    rho = 1e-4
+    e = sly_table.energy_density(rho)
+    assert isinstance(e, float)
+    assert e == rho * (1.0 + float(sly_table.specific_internal_energy(rho)))
+
+
 def test_face_density_variable_of_the_table_kinds(sly_table):
     """The hybrid table reconstructs the face density through the cold pressure, the
     barotropic table through rho itself (no energy equation to heat)."""

@@ -78,6 +78,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .cold_curve import ColdCurve
+
 # Rows of the ``pieces`` tuple.
 PIECE_RHO = 0
 PIECE_K = 1
@@ -410,7 +412,7 @@ def _finite(name, value):
 # ---------------------------------------------------------------------------------------------
 # The EOS object
 # ---------------------------------------------------------------------------------------------
-class PiecewisePolytrope:
+class PiecewisePolytrope(ColdCurve):
     """Piecewise polytrope (Read et al. 2009) with an optional thermal ``Gamma_th`` part.
 
     Parameters
@@ -596,13 +598,8 @@ class PiecewisePolytrope:
         return float(hi_rho)
 
     # ------------------------------------------------------------------ vectorised functions
-    def _apply(self, which, x):
-        array = np.asarray(x, dtype=np.float64)
-        flat = np.ascontiguousarray(array).ravel()
-        out = np.empty_like(flat)
+    def _map(self, which, flat, out):
         _map_one(_FUNCTIONS_OF_ONE[which], flat, self.flat_pieces, out)
-        out = out.reshape(array.shape)
-        return out[()] if out.ndim == 0 else out
 
     def pressure(self, rho):
         """Cold pressure ``P(rho)``."""
@@ -611,12 +608,6 @@ class PiecewisePolytrope:
     def specific_internal_energy(self, rho):
         """Cold specific internal energy ``eps(rho)``."""
         return self._apply("specific_internal_energy", rho)
-
-    def energy_density(self, rho):
-        """Cold total energy density ``e = rho (1 + eps)``."""
-        rho = np.asarray(rho, dtype=np.float64)
-        out = rho * (1.0 + self.specific_internal_energy(rho))
-        return out[()] if np.ndim(out) == 0 else out
 
     def enthalpy(self, rho):
         """Cold specific enthalpy ``h = 1 + eps + P / rho``."""
@@ -656,15 +647,6 @@ class PiecewisePolytrope:
     def state_of_log_enthalpy(self, eta):
         """``(rho, P, e)`` at a scalar log-enthalpy (the TOV right-hand side's call)."""
         return pwp_state_of_log_enthalpy(float(eta), self.flat_pieces)
-
-    def in_range(self, rho):
-        """True where ``0 <= rho <= rho_max`` (the validity range)."""
-        rho = np.asarray(rho, dtype=np.float64)
-        return (rho >= 0.0) & (rho <= self.rho_max)
-
-    def valid_range(self):
-        """``(0, rho_max)``."""
-        return 0.0, self.rho_max
 
     # ------------------------------------------------------------------ interoperability
     def describe(self):

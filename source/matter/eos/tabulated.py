@@ -60,6 +60,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
+from source.matter.eos.cold_curve import ColdCurve
 from source.matter.eos.eos_catalogue import LENGTH_UNIT_CM, PRESSURE_UNIT_CGS
 
 #: LALSimulation's geometric unit m^-2 -> code pressure/energy-density unit (L^-2, L in m).
@@ -505,7 +506,7 @@ def _inverse_coefficients(coefficients, log_p_nodes, dx):
                             ends[1][1])
 
 
-class TabulatedEOS:
+class TabulatedEOS(ColdCurve):
     """A cold barotropic EOS from a table of ``(P, e)`` (code units), with the Python
     interface of :class:`~source.matter.eos.piecewise_polytrope.PiecewisePolytrope`'s cold
     curve (what the TOV solver, the mode solver and the evolution EOS use).
@@ -684,13 +685,8 @@ class TabulatedEOS:
                 "dropped_leading_rows": self.dropped_leading_rows}
 
     # ------------------------------------------------------------------ vectorised functions
-    def _apply(self, which, values):
-        array = np.asarray(values, dtype=np.float64)
-        flat = np.ascontiguousarray(array).ravel()
-        out = np.empty_like(flat)
+    def _map(self, which, flat, out):
         _map_table(which, flat, self.kernel_table, self._inverse, out)
-        out = out.reshape(array.shape)
-        return out[()] if out.ndim == 0 else out
 
     def pressure(self, rho):
         """Cold pressure ``P(rho)``."""
@@ -699,12 +695,6 @@ class TabulatedEOS:
     def specific_internal_energy(self, rho):
         """Cold ``eps(rho)``."""
         return self._apply(_EPS, rho)
-
-    def energy_density(self, rho):
-        """``e = rho (1 + eps)``."""
-        rho = np.asarray(rho, dtype=np.float64)
-        out = rho * (1.0 + self.specific_internal_energy(rho))
-        return out[()] if np.ndim(out) == 0 else out
 
     def adiabatic_index(self, rho):
         """``Gamma_1 = d ln P / d ln rho`` of the interpolant."""
@@ -744,13 +734,6 @@ class TabulatedEOS:
             return rho, rho, rho
         p, eps, _ = table_cold_state(rho, self.kernel_table)
         return rho, p, rho * (1.0 + eps)
-
-    def in_range(self, rho):
-        rho = np.asarray(rho, dtype=np.float64)
-        return (rho >= 0.0) & (rho <= self.rho_max)
-
-    def valid_range(self):
-        return 0.0, self.rho_max
 
     def describe(self):
         """Text summary."""

@@ -6,7 +6,9 @@ cons2prim of every cell -> reconstruction, face limiting and Riemann flux at eve
 touching an interior cell -> flux divergence plus connection and source terms of every
 interior cell, and finally the RHS ghost cells with the same linear boundary maps as the
 state (inner parity, outer copy). Every formula is a call to the point-wise functions of
-``source.matter.hydro`` that the modular path uses, so both paths give identical numbers.
+``source.matter.hydro`` that the modular path uses, so both paths give identical numbers
+(the hybrid EOS kinds: to round-off, as the face pass takes the cold state of a face from
+the inverse of its density variable, ``eos.eos_face_state``).
 
 ``COWLING_HOOKS`` hands the integrator what is the Cowling mode's own: the hydro rows'
 ghost fill, this RHS as the stage RHS, the frozen densitisation and the diagnostic columns

@@ -161,7 +161,7 @@ def table_cold_state_of_pressure(press, table):
     of the forward interpolant. On the SLy table the start is within 3e-9 in ``ln rho`` of
     the root at 99 % of the pressures (one step), 1e-5 at worst (cells of fast-varying
     ``Gamma`` near neutron drip; two steps); the linear start of the ln P values took
-    three steps. ``P`` is returned as given, and ``rho = P / eps'`` at the root.
+    two on average. ``P`` is returned as given, and ``rho = P / eps'`` at the root.
 
     Inlined into its callers (``inline="always"``, as ``table_cold_state``): compiled as a
     function of its own it was not inlined by LLVM, and each call then cost as much again

@@ -318,13 +318,15 @@ def test_kastaun_solve_converges_at_w50():
     D, S, tau = forward_rz(np.array([rho]), np.array([z]), np.array([eps]))
     q, r2 = tau[0] / D[0], (S[0] / D[0]) ** 2
     eos = IdealGasEOS(GAMMA).params
-    mu, W_out, eps_out, iterations, ok = kastaun_solve(D[0], q, r2, eos, 1.0 - 1e-9, 1e-13,
-                                                       100)
+    mu, W_out, eps_out, a_out, iterations, ok = kastaun_solve(D[0], q, r2, eos, 1.0 - 1e-9,
+                                                              1e-13, 100)
     h = 1.0 + GAMMA * eps
     assert mu == pytest.approx(1.0 / (h * W), rel=1e-14)   # the root is found ...
     assert ok                                             # ... and reported as converged
     assert iterations < 100
     assert W_out == pytest.approx(W, rel=1e-10) and eps_out == pytest.approx(eps, rel=1e-8)
+    # a = P / (rho (1 + eps)) = (Gamma - 1) eps / (1 + eps) of the ideal gas
+    assert a_out == pytest.approx((GAMMA - 1.0) * eps / (1.0 + eps), rel=1e-8)
 
 
 # ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ in the pressure with a log-linear e(p), tovflow's piecewise polytrope (analytic)
 closed-form polytrope, and finite differences of the interpolant itself.
 """
 
+import math
 from collections import namedtuple
 from pathlib import Path
 
@@ -25,7 +26,10 @@ from source.matter.eos.eos import (
     BarotropicEOS,
     HybridEOS,
     PolytropicEOS,
+    eos_clamped_eps_and_a,
+    eos_clamped_eps_and_a_near,
     eos_cold,
+    eos_cold_reference,
     eos_density_of_variable,
     eos_density_variable,
     eos_pressure,
@@ -38,6 +42,10 @@ from source.matter.eos.tabulated import (
     TabulatedEOS,
     read_compose_table,
     read_lalsimulation_table,
+    table_cold_reference,
+    table_cold_shifted,
+    table_cold_state,
+    table_cold_state_of_pressure,
 )
 
 TABLES = Path(__file__).resolve().parents[1] / "source" / "matter" / "eos" / "tables"
@@ -378,6 +386,95 @@ def test_inverse_of_the_cold_pressure(sly_table):
     np.testing.assert_allclose(sly_table.rest_mass_density_of_pressure(
         sly_table.pressure(nodes)), nodes, rtol=2e-14)
     np.testing.assert_array_equal(sly_table.rest_mass_density_of_pressure([0.0, -1.0]), 0.0)
+
+
+def test_cold_state_of_the_cold_pressure(sly_table):
+    """``table_cold_state_of_pressure`` (the hybrid table's face state: the inverse with
+    the cold state there, from the inverse's own cell and Newton iterate) equals the
+    forward ``table_cold_state`` at the density it returns to round-off, on the grid (the
+    cells of fast-varying Gamma near neutron drip, where the inverse's start is worst,
+    included: every node and every cell's midpoint), on both polytropic continuations,
+    and at random pressures; the density is the inverse of the forward pressure."""
+    kt = sly_table.kernel_table
+    x = sly_table.grid_log_rho
+    rho = np.concatenate((_sample(sly_table), np.exp(x), np.exp(0.5 * (x[1:] + x[:-1]))))
+    log_p = np.random.default_rng(7).uniform(sly_table.log_p_nodes[0] - 3.0,
+                                             sly_table.log_p_nodes[-1] + 0.5, 4000)
+    press = np.concatenate((sly_table.pressure(rho), np.exp(log_p)))
+    for k, p in enumerate(press):
+        rho_inv, p_cold, eps_cold, gamma = table_cold_state_of_pressure(p, kt)
+        p_fwd, eps_fwd, gamma_fwd = table_cold_state(rho_inv, kt)
+        assert p_cold == p
+        assert p_fwd == pytest.approx(p, rel=3e-14)
+        assert eps_cold == pytest.approx(eps_fwd, rel=3e-14)
+        assert gamma == pytest.approx(gamma_fwd, rel=3e-13)
+        if k < rho.size:
+            assert rho_inv == pytest.approx(rho[k], rel=2e-14)
+    assert table_cold_state_of_pressure(0.0, kt)[:3] == (0.0, 0.0, 0.0)
+    assert table_cold_state_of_pressure(-1.0, kt)[:3] == (0.0, 0.0, 0.0)
+
+
+def test_cold_curve_shifted_from_the_reference(sly_table):
+    """``table_cold_shifted`` (the Kastaun iteration's cold curve at rho sqrt(1 - x) from
+    the cell position and quintic at rho, no logarithm, no table read) equals the forward
+    ``table_cold_state`` there to round-off, for v^2 = x from 0 to the limit; the reference
+    is unusable where the shifted density leaves the cell and off the grid."""
+    kt = sly_table.kernel_table
+    max_shift = 1e-3
+    used = 0
+    for rho in np.exp(np.linspace(sly_table.grid_log_rho[0] + 1e-3,
+                                  sly_table.grid_log_rho[-1] - 1e-3, 997)):
+        reference = table_cold_reference(rho, kt, 0.5 * math.log1p(-max_shift))
+        cell = int((math.log(rho) - kt.table_log_rho_start) * kt.table_inv_dlog)
+        shifted_cell = int((math.log(rho * math.sqrt(1.0 - max_shift))
+                            - kt.table_log_rho_start) * kt.table_inv_dlog)
+        assert reference[0] == (shifted_cell == cell)
+        if not reference[0]:
+            continue
+        used += 1
+        for x in (0.0, 1e-12, 1e-8, 1e-6, 1e-4, max_shift):
+            p_over_rho, eps = table_cold_shifted(reference[1:], kt.table_inv_dlog, x)
+            r = rho * math.sqrt(1.0 - x)
+            p_fwd, eps_fwd, _ = table_cold_state(r, kt)
+            assert p_over_rho * r == pytest.approx(p_fwd, rel=2e-14)
+            assert eps == pytest.approx(eps_fwd, rel=2e-14)
+    assert used > 900
+    assert not table_cold_reference(0.5 * sly_table.rho_start, kt, -1e-3)[0]
+    assert not table_cold_reference(2.0 * sly_table.rho_top, kt, -1e-3)[0]
+
+
+def test_kastaun_eos_step_of_the_hybrid_table(sly_table):
+    """The EOS step of the Kastaun iteration from the per-cell reference equals the exact
+    step (``eos_clamped_eps_and_a``) to round-off, clamping included, on the series path
+    and off it (fast flow, above rho_max)."""
+    params = HybridEOS(sly_table, 1.8).params
+    used = 0
+    for rho_ref in np.geomspace(1e-10, 0.99 * params.rho_max, 61):
+        reference = eos_cold_reference(params, rho_ref)
+        for x in (0.0, 1e-7, 5e-4, 1e-3, 4e-3):
+            rho = rho_ref * math.sqrt(1.0 - x)
+            eps_cold = float(sly_table.specific_internal_energy(rho))
+            for eps in (0.5 * eps_cold, eps_cold * (1.0 + 1e-3), eps_cold + 0.05):
+                near = eos_clamped_eps_and_a_near(params, rho, eps, reference, x)
+                exact = eos_clamped_eps_and_a(params, rho, eps)
+                assert near == pytest.approx(exact, rel=2e-14)
+            used += reference[0] and x <= 1e-3
+    assert used > 100
+    assert not eos_cold_reference(params, 1.01 * params.rho_max)[0]
+
+
+def test_validity_range_and_energy_density(sly_table):
+    """The cold-curve base shared with the piecewise polytrope: 0 <= rho <= rho_max (the
+    causal limit or the top of the table), scalars in and out, e = rho (1 + eps)."""
+    assert sly_table.valid_range() == (0.0, sly_table.rho_max)
+    assert sly_table.rho_max == min(sly_table.rho_causal, sly_table.rho_top)
+    np.testing.assert_array_equal(
+        sly_table.in_range([-1e-9, 0.0, 0.5 * sly_table.rho_max, 1.01 * sly_table.rho_max]),
+        [False, True, True, False])
+    rho = 1e-4
+    e = sly_table.energy_density(rho)
+    assert isinstance(e, float)
+    assert e == rho * (1.0 + float(sly_table.specific_internal_energy(rho)))
 
 
 def test_face_density_variable_of_the_table_kinds(sly_table):

@@ -27,10 +27,12 @@ from source.matter.eos.eos import (
 )
 from source.matter.eos.eos_catalogue import eos_from_catalogue, list_eos, sly_crust
 from source.matter.eos.piecewise_polytrope import (
+    COLD_INVERSE_MIN_G,
     COLD_SHIFT_MAX_X,
     PiecewisePolytrope,
     pwp_cold_shifted,
     pwp_cold_state,
+    pwp_cold_state_of_pressure,
     pwp_density_of_pressure,
     pwp_enthalpy,
     pwp_log_enthalpy,
@@ -407,6 +409,62 @@ def test_cold_shifted_series_matches_the_power_law(eos):
             assert eps == pytest.approx(pwp_cold_state(rho, pieces)[1], rel=4e-15)
 
 
+def _eight_term_series(p_over_rho_ref, eps_ref, g, x):
+    """``pwp_cold_shifted`` as it was written before its early stop: all eight terms."""
+    a = 0.5 * g
+    u = -0.5 * x
+    e = u
+    for k in range(2, 9):
+        u *= (a - k + 1.0) * (-x) / k
+        e += u
+    return p_over_rho_ref * (1.0 + g * e), eps_ref + p_over_rho_ref * e
+
+
+def test_cold_shifted_series_stops_early_without_changing_a_bit():
+    """The series of ``pwp_cold_shifted`` stops once a term is below 1e-17 of the sum: the
+    later terms are below half an ulp, so the result is the full eight-term sum bit for bit
+    (compiled vs plain Python, for exponents of every sign and v^2 from 0 to the limit)."""
+    for g in (-0.6, -0.377, 0.0, 0.28, 0.58, 1.0, 2.0, 4.0):
+        for x in (0.0, 1e-12, 3e-9, 1e-6, 2e-5, 1e-4, 5e-4, COLD_SHIFT_MAX_X):
+            assert pwp_cold_shifted(0.37, 0.21, g, x) == _eight_term_series(0.37, 0.21, g, x)
+
+
+def test_cold_state_of_pressure(eos):
+    """``pwp_cold_state_of_pressure`` (the inverse of the cold pressure with the cold state
+    there, the hybrid face state) equals the inverse ``pwp_density_of_pressure`` bit for bit
+    and the forward ``pwp_cold_state`` at that density to round-off, on every piece
+    (Gamma < 1, = 1 and the expm1 branch of nearly isothermal pieces included) and at the
+    dividing densities; zeros for P <= 0."""
+    pieces = eos.flat_pieces
+    rho = np.concatenate((densities_inside_pieces(eos), np.asarray(eos.rho_start[1:])))
+    for r in rho:
+        press = pwp_pressure(r, pieces)
+        rho_inv, p_cold, eps_cold, gamma = pwp_cold_state_of_pressure(press, pieces)
+        assert rho_inv == pwp_density_of_pressure(press, pieces)
+        assert rho_inv == pytest.approx(r, rel=4e-15)
+        p_fwd, eps_fwd, gamma_fwd = pwp_cold_state(rho_inv, pieces)
+        assert p_cold == press == pytest.approx(p_fwd, rel=4e-15)
+        assert eps_cold == pytest.approx(eps_fwd, rel=4e-15)
+        if r in eos.rho_start:      # the inverse may land on either side (round-off)
+            i = eos.rho_start.index(r)
+            assert gamma in eos.Gamma[i - 1:i + 1]
+        else:
+            assert gamma == gamma_fwd
+    for press in (0.0, -1.0):
+        assert pwp_cold_state_of_pressure(press, pieces)[:3] == (0.0, 0.0, 0.0)
+
+
+def test_cold_state_of_pressure_on_a_nearly_isothermal_piece():
+    """|Gamma - 1| < COLD_INVERSE_MIN_G takes eps from expm1 (the difference form would lose
+    digits as 1 / |g|): still round-off against the forward cold state."""
+    for gamma in (1.0 - 0.5 * COLD_INVERSE_MIN_G, 1.0 + 1e-3, 1.0 + 0.5 * COLD_INVERSE_MIN_G):
+        eos = PiecewisePolytrope(50.0, (1.6, gamma, 2.5), (1e-8, 1e-5))
+        pieces = eos.flat_pieces
+        for r in np.geomspace(1.01e-8, 0.99e-5, 9):
+            p_cold, eps_cold = pwp_cold_state_of_pressure(pwp_pressure(r, pieces), pieces)[1:3]
+            assert eps_cold == pytest.approx(pwp_cold_state(r, pieces)[1], rel=4e-15)
+
+
 def test_piece_lookup_at_and_around_the_dividing_densities(eos):
     pieces = eos.flat_pieces
     for i, start in enumerate(eos.rho_start):
@@ -462,9 +520,9 @@ def test_kastaun_eos_step_from_the_reference_state(eos):
                 near = eos_clamped_eps_and_a_near(params, rho, eps, reference, x)
                 exact = eos_clamped_eps_and_a(params, rho, eps)
                 assert near == pytest.approx(exact, rel=1e-14)
-            used += reference[3] and x <= COLD_SHIFT_MAX_X
+            used += reference[0] and x <= COLD_SHIFT_MAX_X
     assert used > 0
     if math.isfinite(params.rho_max):
-        assert not eos_cold_reference(params, 1.01 * params.rho_max)[3]
+        assert not eos_cold_reference(params, 1.01 * params.rho_max)[0]
     for start in eos.rho_start[1:]:
-        assert not eos_cold_reference(params, start * (1.0 + 0.1 * COLD_SHIFT_MAX_X))[3]
+        assert not eos_cold_reference(params, start * (1.0 + 0.1 * COLD_SHIFT_MAX_X))[0]

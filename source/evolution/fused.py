@@ -6,7 +6,9 @@ cons2prim of every cell -> reconstruction, face limiting and Riemann flux at eve
 touching an interior cell -> flux divergence plus connection and source terms of every
 interior cell, and finally the RHS ghost cells with the same linear boundary maps as the
 state (inner parity, outer copy). Every formula is a call to the point-wise functions of
-``source.matter.hydro`` that the modular path uses, so both paths give identical numbers.
+``source.matter.hydro`` that the modular path uses, so both paths give identical numbers
+(the hybrid EOS kinds: to round-off, as the face pass takes the cold state of a face from
+the inverse of its density variable, ``eos.eos_face_state``).
 
 ``COWLING_HOOKS`` hands the integrator what is the Cowling mode's own: the hydro rows'
 ghost fill, this RHS as the stage RHS, the frozen densitisation and the diagnostic columns
@@ -25,7 +27,7 @@ from numba import prange
 
 from source.core.spacing import NUM_GHOSTS
 from source.jit import inline_kernel, kernel, parallel_kernel
-from source.matter.eos.eos import eos_density_of_variable, eos_density_variable
+from source.matter.eos.eos import eos_density_variable, eos_face_state
 from source.matter.hydro.cons2prim import (
     cons_to_prim_kastaun,
     cons_to_prim_point,
@@ -43,7 +45,11 @@ from source.matter.hydro.geometry import (
     cell_metric,
 )
 from source.matter.hydro.reconstruction import reconstruct_left
-from source.matter.hydro.riemann import face_flux, limit_face_state, velocity_from_wv
+from source.matter.hydro.riemann import (
+    face_flux_with_cold,
+    limit_face_state_with_cold,
+    velocity_from_wv,
+)
 from source.matter.hydro.valencia_reference_metric import cell_rhs, find_static_vacuum
 
 from .columns import COL
@@ -84,7 +90,10 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
     f-1 and f and is stored at k = f - 1.
 
     rho0 (through ``eos_density_variable``), z = W v^r and P are reconstructed from the
-    cells f-3..f+2 (``reconstruct_face_states`` of the modular path, one face at a time)."""
+    cells f-3..f+2 (``reconstruct_face_states`` of the modular path, one face at a time).
+    The cold state of each face density comes with its inverse (``eos_face_state``): for
+    the hybrid kinds equal to the modular path's ``eos_cold`` at the face to round-off, for
+    the others the same numbers."""
     n = prim.shape[1]
     dens = np.empty(n)
     dens_floor = eos_density_variable(eos, atm.rho_floor)   # of every atmosphere cell
@@ -101,9 +110,9 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
         z_0 = prim[1, f] * prim[4, f]
         z_p1 = prim[1, f + 1] * prim[4, f + 1]
         z_p2 = prim[1, f + 2] * prim[4, f + 2]
-        rL = eos_density_of_variable(eos, reconstruct_left(
+        rL, coldL = eos_face_state(eos, reconstruct_left(
             recon, dens[f - 3], dens[f - 2], dens[f - 1], dens[f], dens[f + 1]))
-        rR = eos_density_of_variable(eos, reconstruct_left(
+        rR, coldR = eos_face_state(eos, reconstruct_left(
             recon, dens[f + 2], dens[f + 1], dens[f], dens[f - 1], dens[f - 2]))
         pL = reconstruct_left(recon, prim[2, f - 3], prim[2, f - 2], prim[2, f - 1],
                               prim[2, f], prim[2, f + 1])
@@ -112,11 +121,13 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
         zL = reconstruct_left(recon, z_m3, z_m2, z_m1, z_0, z_p1)
         zR = reconstruct_left(recon, z_p2, z_p1, z_0, z_m1, z_m2)
         grr = gf[F_GRR, k]
-        rL, vL, pL = limit_face_state(rL, velocity_from_wv(zL, grr), pL, grr, atm)
-        rR, vR, pR = limit_face_state(rR, velocity_from_wv(zR, grr), pR, grr, atm)
-        flux[0, k], flux[1, k], flux[2, k] = face_flux(
-            solver, rL, vL, pL, rR, vR, pR, gf[F_ALPHA, k], gf[F_BETA, k], grr,
-            gf[F_E6PHI, k], eos, atm)
+        rL, vL, pL, coldL = limit_face_state_with_cold(rL, velocity_from_wv(zL, grr), pL,
+                                                       coldL, grr, atm, eos)
+        rR, vR, pR, coldR = limit_face_state_with_cold(rR, velocity_from_wv(zR, grr), pR,
+                                                       coldR, grr, atm, eos)
+        flux[0, k], flux[1, k], flux[2, k] = face_flux_with_cold(
+            solver, rL, vL, pL, coldL, rR, vR, pR, coldR, gf[F_ALPHA, k], gf[F_BETA, k],
+            grr, gf[F_E6PHI, k], eos, atm)
 
 
 @inline_kernel

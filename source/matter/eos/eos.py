@@ -35,11 +35,13 @@ polytrope has the same Numba type and the kernels compile once per kind for all 
 Point-wise functions (``@njit``, used by cons2prim, the Riemann solvers, the atmosphere and
 initial data): ``eos_cold``, ``eos_cold_enthalpy_minus_one``, ``eos_pressure``,
 ``eos_eps_from_rho_p``, ``eos_thermo``, ``eos_sound_speed_squared`` and
-``eos_clamped_eps_and_a`` (Kastaun's EOS step; ``eos_cold_reference`` and
-``eos_clamped_eps_and_a_near`` its per-cell shortcut), ``eos_density_variable`` and
-``eos_density_of_variable`` (the variable the face density is reconstructed in). The Python
-classes (``IdealGasEOS``, ``PolytropicEOS``, ``BarotropicEOS``, ``HybridEOS``) hold the
-parameters and apply the same functions to arrays.
+``eos_clamped_eps_and_a`` (Kastaun's EOS step; ``eos_cold_reference``,
+``eos_shifted_eps_and_a`` and ``eos_clamped_eps_and_a_near`` its per-cell shortcut),
+``eos_density_variable`` and ``eos_density_of_variable`` (the variable the face density
+is reconstructed in), ``eos_face_state`` (that inverse with the cold state there) and
+``eos_thermo_with_cold`` (``eos_thermo`` given the cold state). The Python classes
+(``IdealGasEOS``, ``PolytropicEOS``, ``BarotropicEOS``, ``HybridEOS``) hold the parameters
+and apply the same functions to arrays.
 """
 
 import math
@@ -57,6 +59,7 @@ from .piecewise_polytrope import (
     PiecewisePolytrope,
     pwp_cold_shifted,
     pwp_cold_state,
+    pwp_cold_state_of_pressure,
     pwp_density_of_pressure,
     pwp_enthalpy_minus_one,
     pwp_piece_of_density,
@@ -65,7 +68,10 @@ from .piecewise_polytrope import (
 from .tabulated import (
     TABLE_FIELDS,
     TabulatedEOS,
+    table_cold_reference,
+    table_cold_shifted,
     table_cold_state,
+    table_cold_state_of_pressure,
     table_density_of_pressure,
     table_enthalpy_minus_one,
 )
@@ -269,12 +275,19 @@ def eos_thermo(eos, rho, press):
     The barotropic EOS replaces ``P`` by ``P_cold(rho)``: its pressure is a function of the
     density, and taking it from a separately reconstructed ``P`` would give a face state off
     the EOS. The hybrid's ``eps`` is not allowed below the cold curve."""
+    return eos_thermo_with_cold(eos, rho, press, eos_cold(eos, rho))
+
+
+@njit(cache=True, error_model="numpy")
+def eos_thermo_with_cold(eos, rho, press, cold):
+    """:func:`eos_thermo` given ``cold = eos_cold(eos, rho)`` (or the same to round-off,
+    e.g. from :func:`eos_face_state`; the ideal gas ignores it)."""
     if len(eos) == IDEAL_GAS_LEN:
         p_over_rho = press / rho
         eps = p_over_rho / (eos.gamma_th - 1.0)
         h = 1.0 + eps + p_over_rho
         return press, eps, h, eos.gamma_th * p_over_rho / h
-    p_cold, eps_cold, gamma = eos_cold(eos, rho)
+    p_cold, eps_cold, gamma = cold
     if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
         h = 1.0 + eps_cold + p_cold / rho
         return p_cold, eps_cold, h, gamma * p_cold / (rho * h)
@@ -306,36 +319,63 @@ def eos_clamped_eps_and_a(eos, rho, eps):
     return eps, press / (rho * (1.0 + eps))
 
 
+# ln(1 - COLD_SHIFT_MAX_X) / 2: how far down ln(rho) moves at most in the shortcut
+_COLD_SHIFT_LOG = 0.5 * math.log1p(-COLD_SHIFT_MAX_X)
+
+
 @njit(cache=True, error_model="numpy")
 def eos_cold_reference(eos, rho):
-    """``(P_cold / rho, eps_cold, Gamma_i - 1, usable)`` at ``rho``, the reference state of
-    :func:`eos_clamped_eps_and_a_near`; ``usable`` is False (that function then calls
-    ``eos_clamped_eps_and_a``) for every kind but the hybrid piecewise polytrope, above
-    ``rho_max`` and when ``rho sqrt(1 - COLD_SHIFT_MAX_X)`` lies on a lower piece than
-    ``rho``."""
-    if len(eos) != HYBRID_LEN or not 0.0 < rho <= eos.rho_max:
-        return 0.0, 0.0, 1.0, False
-    pieces = eos_pieces(eos)
-    p_cold, eps_cold, gamma = pwp_cold_state(rho, pieces)
-    lowest = rho * (1.0 - COLD_SHIFT_MAX_X)     # <= rho sqrt(1 - COLD_SHIFT_MAX_X)
-    usable = pwp_piece_of_density(lowest, pieces) == pwp_piece_of_density(rho, pieces)
-    return p_cold / rho, eps_cold, gamma - 1.0, usable
+    """The reference state at ``rho`` of :func:`eos_shifted_eps_and_a` (the Kastaun
+    iteration's EOS step, which then needs neither the EOS tuple nor a transcendental
+    function): ``(usable, is_table, Gamma_th, 1 / dx, r_0, ..., r_6)``, floats only but the
+    two flags. The hybrid piecewise polytrope: ``r = (P_cold / rho, eps_cold, Gamma_i - 1,
+    0, 0, 0, 0)``, ``usable`` False when ``rho sqrt(1 - COLD_SHIFT_MAX_X)`` lies on a lower
+    piece than ``rho``; the hybrid table: ``r = (t, c_0, ..., c_5)``, the position in the
+    grid cell of width ``dx`` and the cell's quintic (``tabulated.table_cold_reference``),
+    ``usable`` False off the grid or when that density lies in a lower cell. ``usable`` is
+    False for every other kind and above ``rho_max`` (the exact ``eos_clamped_eps_and_a``
+    then)."""
+    if len(eos) == HYBRID_LEN and 0.0 < rho <= eos.rho_max:
+        pieces = eos_pieces(eos)
+        p_cold, eps_cold, gamma = pwp_cold_state(rho, pieces)
+        lowest = rho * (1.0 - COLD_SHIFT_MAX_X)     # <= rho sqrt(1 - COLD_SHIFT_MAX_X)
+        usable = pwp_piece_of_density(lowest, pieces) == pwp_piece_of_density(rho, pieces)
+        return (usable, False, eos.gamma_th, 0.0, p_cold / rho, eps_cold, gamma - 1.0, 0.0,
+                0.0, 0.0, 0.0)
+    if len(eos) == HYBRID_TABLE_LEN and 0.0 < rho <= eos.rho_max:
+        usable, t, c0, c1, c2, c3, c4, c5 = table_cold_reference(rho, eos, _COLD_SHIFT_LOG)
+        return usable, True, eos.gamma_th, eos.table_inv_dlog, t, c0, c1, c2, c3, c4, c5
+    return False, False, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def eos_shifted_eps_and_a(reference, rho, eps, x):
+    """:func:`eos_clamped_eps_and_a` at ``rho = rho_ref sqrt(1 - x)`` from a usable
+    ``reference = eos_cold_reference(eos, rho_ref)``, for ``x <= COLD_SHIFT_MAX_X``: the
+    Kastaun iteration, where ``rho_hat = D / W_hat = D sqrt(1 - v^2)`` and the reference
+    is taken once per cell at ``rho_ref = D``. The cold curve at ``rho`` follows from the
+    reference with no transcendental function (``pwp_cold_shifted``: no piece search;
+    ``table_cold_shifted``: no logarithm, no table read), and the function takes floats
+    only: a call with the EOS tuple of a table, which holds arrays, costs reference-count
+    operations (measured: more than the step itself)."""
+    if reference[1]:
+        p_over_rho, eps_cold = table_cold_shifted(reference[4:], reference[3], x)
+    else:
+        p_over_rho, eps_cold = pwp_cold_shifted(reference[4], reference[5], reference[6], x)
+    if eps < eps_cold:      # the validity range: eps >= eps_cold(rho)
+        eps = eps_cold
+    press = rho * p_over_rho + (reference[2] - 1.0) * rho * (eps - eps_cold)
+    return eps, press / (rho * (1.0 + eps))
 
 
 @njit(cache=True, error_model="numpy")
 def eos_clamped_eps_and_a_near(eos, rho, eps, reference, x):
     """:func:`eos_clamped_eps_and_a` at ``rho = rho_ref sqrt(1 - x)``, given ``reference =
-    eos_cold_reference(eos, rho_ref)``: the Kastaun iteration, where ``rho_hat = D / W_hat
-    = D sqrt(1 - v^2)`` and the reference is taken once per cell at ``rho_ref = D``. For a
-    usable reference and ``x <= COLD_SHIFT_MAX_X`` the cold curve at ``rho`` follows from
-    the reference by ``pwp_cold_shifted`` (no piece search, no transcendental function);
-    otherwise (any other kind, fast or relativistic flow) the exact path."""
-    if len(eos) == HYBRID_LEN and reference[3] and x <= COLD_SHIFT_MAX_X:
-        p_over_rho, eps_cold = pwp_cold_shifted(reference[0], reference[1], reference[2], x)
-        if eps < eps_cold:      # the validity range: eps >= eps_cold(rho)
-            eps = eps_cold
-        press = rho * p_over_rho + (eos.gamma_th - 1.0) * rho * (eps - eps_cold)
-        return eps, press / (rho * (1.0 + eps))
+    eos_cold_reference(eos, rho_ref)``: :func:`eos_shifted_eps_and_a` for a usable
+    reference and ``x <= COLD_SHIFT_MAX_X``, otherwise (any other kind, fast or
+    relativistic flow) the exact path."""
+    if reference[0] and x <= COLD_SHIFT_MAX_X:
+        return eos_shifted_eps_and_a(reference, rho, eps, x)
     return eos_clamped_eps_and_a(eos, rho, eps)
 
 
@@ -371,6 +411,24 @@ def eos_density_of_variable(eos, value):
     if len(eos) == HYBRID_TABLE_LEN:
         return table_density_of_pressure(value, eos)
     return value
+
+
+@njit(cache=True, error_model="numpy")
+def eos_face_state(eos, value):
+    """``(rho, cold)`` of a reconstructed face value of the density variable: ``rho =
+    eos_density_of_variable(eos, value)`` and ``cold = (P_cold, eps_cold, Gamma_i)`` there,
+    as :func:`eos_cold` gives them to round-off. The hybrid kinds take the cold state from
+    the inverse itself (``pwp_cold_state_of_pressure``, ``table_cold_state_of_pressure``:
+    it knows the piece or the table cell, and ``P_cold`` is the face value), which saves the
+    Riemann solver's evaluation of the cold curve at the face; the ideal gas has no cold
+    part, the barotropic kinds evaluate it."""
+    if len(eos) == HYBRID_LEN:
+        rho, p_cold, eps_cold, gamma = pwp_cold_state_of_pressure(value, eos_pieces(eos))
+        return rho, (p_cold, eps_cold, gamma)
+    if len(eos) == HYBRID_TABLE_LEN:
+        rho, p_cold, eps_cold, gamma = table_cold_state_of_pressure(value, eos)
+        return rho, (p_cold, eps_cold, gamma)
+    return value, eos_cold(eos, value)
 
 
 @njit(cache=True, error_model="numpy")

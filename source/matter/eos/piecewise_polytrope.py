@@ -78,6 +78,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .cold_curve import ColdCurve
+
 # Rows of the ``pieces`` tuple.
 PIECE_RHO = 0
 PIECE_K = 1
@@ -151,17 +153,60 @@ def pwp_pressure(rho, pieces):
     return _at(pieces, PIECE_K, i) * rho ** _at(pieces, PIECE_GAMMA, i)
 
 
-@njit(cache=True, error_model="numpy")
-def pwp_density_of_pressure(press, pieces):
-    """Inverse of :func:`pwp_pressure`: ``rho = (P / K_i)^(1 / Gamma_i)`` on the piece whose
-    starting pressure ``P_i = q_i rho_i`` is the largest one ``<= P`` (0 for ``P <= 0``;
-    padded pieces have ``q = 0``, ``rho_i = inf``, so ``P_i`` is NaN and never counted)."""
-    if not press > 0.0:
-        return 0.0
+@njit(cache=True, error_model="numpy", inline="always")
+def _piece_of_pressure(press, pieces):
+    """Index of the piece whose starting pressure ``P_i = q_i rho_i`` is the largest one
+    ``<= press`` (padded pieces have ``q = 0``, ``rho_i = inf``, so ``P_i`` is NaN and never
+    counted)."""
     i = 0
     for j in range(1, len(pieces) // NUM_PIECE_ROWS):
         i += press >= _at(pieces, PIECE_Q, j) * _at(pieces, PIECE_RHO, j)
+    return i
+
+
+@njit(cache=True, error_model="numpy")
+def pwp_density_of_pressure(press, pieces):
+    """Inverse of :func:`pwp_pressure`: ``rho = (P / K_i)^(1 / Gamma_i)`` on the piece whose
+    starting pressure is the largest one ``<= P`` (0 for ``P <= 0``)."""
+    if not press > 0.0:
+        return 0.0
+    i = _piece_of_pressure(press, pieces)
     return (press / _at(pieces, PIECE_K, i)) ** (1.0 / _at(pieces, PIECE_GAMMA, i))
+
+
+#: Pieces with ``|Gamma_i - 1|`` below this take ``eps`` in
+#: :func:`pwp_cold_state_of_pressure` from ``expm1`` (see there).
+COLD_INVERSE_MIN_G = 0.1
+
+
+@njit(cache=True, error_model="numpy")
+def pwp_cold_state_of_pressure(press, pieces):
+    """``(rho, P, eps, Gamma_i)`` of the cold curve at the pressure ``press``: the inverse
+    :func:`pwp_density_of_pressure` (one power) together with the cold state there, which
+    then needs no further transcendental function (the face states of the hybrid kind,
+    whose density is reconstructed through the cold pressure). Zeros and ``Gamma_0`` for
+    ``P <= 0``.
+
+    On piece ``i`` (``g = Gamma_i - 1``) ``P / rho = q_i (rho / rho_i)^g``, so
+    ``eps = eps_i + q_i expm1(g L) / g = eps_i + (P / rho - q_i) / g`` (``eps = (P / rho) / g``
+    on the lowest piece). The difference ``P / rho - q_i`` has an absolute error of a few
+    ulp of ``q_i``, i.e. ``eps`` one of a few ulp of ``q_i / |g|``: round-off of ``eps`` for
+    ``|g| >= COLD_INVERSE_MIN_G``; nearly isothermal pieces take the ``expm1`` form of
+    :func:`pwp_cold_state`. ``P`` is returned as given (``P_cold(rho)`` to round-off)."""
+    if not press > 0.0:
+        return 0.0, 0.0, 0.0, _at(pieces, PIECE_GAMMA, 0)
+    i = _piece_of_pressure(press, pieces)
+    gamma = _at(pieces, PIECE_GAMMA, i)
+    rho = (press / _at(pieces, PIECE_K, i)) ** (1.0 / gamma)
+    g = gamma - 1.0
+    p_over_rho = press / rho
+    if i == 0:
+        return rho, press, p_over_rho / g, gamma
+    q = _at(pieces, PIECE_Q, i)
+    if abs(g) >= COLD_INVERSE_MIN_G:
+        return rho, press, _at(pieces, PIECE_EPS, i) + (p_over_rho - q) / g, gamma
+    e = _expm1_ratio(g, math.log(rho / _at(pieces, PIECE_RHO, i)))
+    return rho, press, _at(pieces, PIECE_EPS, i) + q * e, gamma
 
 
 @njit(cache=True, error_model="numpy")
@@ -210,13 +255,18 @@ def pwp_cold_shifted(p_over_rho_ref, eps_ref, g, x):
                                                                     E -> ln sqrt(1-x), g -> 0).
 
     ``|u_k / u_{k-1}| <= x (1 + |g| / 4)``: the eight terms summed leave a relative
-    remainder below 1e-20 for ``x <= 1e-3`` and ``Gamma_i <= 5``."""
+    remainder below 1e-20 for ``x <= 1e-3`` and ``Gamma_i <= 5``. The sum stops early once
+    a term is below ``1e-17 |E|``: every later term is smaller still, below half an ulp of
+    the sum, and would leave it unchanged (the result is the eight-term sum bit for bit; a
+    slow flow, ``x ~ 1e-6``, needs three terms)."""
     a = 0.5 * g
     u = -0.5 * x
     e = u
     for k in range(2, 9):
         u *= (a - k + 1.0) * (-x) / k
         e += u
+        if abs(u) <= 1e-17 * abs(e):
+            break
     return p_over_rho_ref * (1.0 + g * e), eps_ref + p_over_rho_ref * e
 
 
@@ -362,7 +412,7 @@ def _finite(name, value):
 # ---------------------------------------------------------------------------------------------
 # The EOS object
 # ---------------------------------------------------------------------------------------------
-class PiecewisePolytrope:
+class PiecewisePolytrope(ColdCurve):
     """Piecewise polytrope (Read et al. 2009) with an optional thermal ``Gamma_th`` part.
 
     Parameters
@@ -548,13 +598,8 @@ class PiecewisePolytrope:
         return float(hi_rho)
 
     # ------------------------------------------------------------------ vectorised functions
-    def _apply(self, which, x):
-        array = np.asarray(x, dtype=np.float64)
-        flat = np.ascontiguousarray(array).ravel()
-        out = np.empty_like(flat)
+    def _map(self, which, flat, out):
         _map_one(_FUNCTIONS_OF_ONE[which], flat, self.flat_pieces, out)
-        out = out.reshape(array.shape)
-        return out[()] if out.ndim == 0 else out
 
     def pressure(self, rho):
         """Cold pressure ``P(rho)``."""
@@ -563,12 +608,6 @@ class PiecewisePolytrope:
     def specific_internal_energy(self, rho):
         """Cold specific internal energy ``eps(rho)``."""
         return self._apply("specific_internal_energy", rho)
-
-    def energy_density(self, rho):
-        """Cold total energy density ``e = rho (1 + eps)``."""
-        rho = np.asarray(rho, dtype=np.float64)
-        out = rho * (1.0 + self.specific_internal_energy(rho))
-        return out[()] if np.ndim(out) == 0 else out
 
     def enthalpy(self, rho):
         """Cold specific enthalpy ``h = 1 + eps + P / rho``."""
@@ -608,15 +647,6 @@ class PiecewisePolytrope:
     def state_of_log_enthalpy(self, eta):
         """``(rho, P, e)`` at a scalar log-enthalpy (the TOV right-hand side's call)."""
         return pwp_state_of_log_enthalpy(float(eta), self.flat_pieces)
-
-    def in_range(self, rho):
-        """True where ``0 <= rho <= rho_max`` (the validity range)."""
-        rho = np.asarray(rho, dtype=np.float64)
-        return (rho >= 0.0) & (rho <= self.rho_max)
-
-    def valid_range(self):
-        """``(0, rho_max)``."""
-        return 0.0, self.rho_max
 
     # ------------------------------------------------------------------ interoperability
     def describe(self):

@@ -47,7 +47,7 @@ for ``rho`` of the cold pressure (the hybrid kind's face reconstruction): Newton
 ``ln P(x)`` in the cell given by a uniform index in ``ln P`` stored with the kernel
 parameters.
 
-Kernel parameters: :class:`ColdTable`, a named tuple of floats and arrays (a different Numba
+Kernel parameters: :class:`ColdTable`, a named tuple of floats and one array (a different Numba
 type from the piecewise polytrope's tuple of floats, so the compile-time kind dispatch of
 :mod:`source.matter.eos.eos` tells them apart).
 """
@@ -60,6 +60,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
+from source.matter.eos.cold_curve import ColdCurve
 from source.matter.eos.eos_catalogue import LENGTH_UNIT_CM, PRESSURE_UNIT_CGS
 
 #: LALSimulation's geometric unit m^-2 -> code pressure/energy-density unit (L^-2, L in m).
@@ -87,12 +88,19 @@ TABLE_FIELDS = (
     "table_gamma_high",
     "table_q_top",           # P / rho at rho_top
     "table_eps_top",
-    "table_coefficients",    # (num_cells, 6): eps(x_i + t dx) = sum_k c_k t^k
-    "table_log_p_nodes",     # ln P at the grid points (num_cells + 1)
     "table_log_p_start",     # uniform ln P index of the inverse P -> rho:
     "table_inv_dlog_p",      #   bin b = floor((ln P - table_log_p_start) * table_inv_dlog_p)
-    "table_cell_of_p_bin",   #   the cell holding the bin's start (int64)
+    "table_num_p_bins",      #   bins (float)
+    "table_data",            # the arrays, one after the other in one float array (below)
 )
+# ``table_data`` (n = num_cells cells, m = num_p_bins bins), one array: every array in the
+# kernel tuple costs an atomic reference-count pair wherever a compiled function takes the
+# tuple or reads the array (measured: a cell lookup 42 ns with four arrays, 4 ns with one).
+#   [6 i + k]            c_k of cell i: eps(x_i + t dx) = sum_k c_k t^k
+#   [6 n + 6 i + k]      the inverse's start in cell i: t = sum_k c_k s^k,
+#                        s = (ln P - ln P_i) / (ln P_{i+1} - ln P_i)
+#   [12 n + i]           ln P at grid point i (n + 1 points)
+#   [13 n + 1 + b]       the cell holding the start of ln P bin b (an integer)
 ColdTable = namedtuple("ColdTable", TABLE_FIELDS)
 
 
@@ -121,8 +129,9 @@ def table_cold_derivatives(rho, table):
 @njit(cache=True, error_model="numpy", inline="always")
 def _cell_cold_derivatives(i, t, table):
     """``(eps, eps', eps'')`` at ``x = x_i + t dx`` of grid cell ``i`` (the quintic)."""
-    c = table.table_coefficients
-    c0, c1, c2, c3, c4, c5 = c[i, 0], c[i, 1], c[i, 2], c[i, 3], c[i, 4], c[i, 5]
+    c = table.table_data
+    j = 6 * i
+    c0, c1, c2, c3, c4, c5 = c[j], c[j + 1], c[j + 2], c[j + 3], c[j + 4], c[j + 5]
     eps = c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * c5))))
     d1 = c1 + t * (2.0 * c2 + t * (3.0 * c3 + t * (4.0 * c4 + t * 5.0 * c5)))
     d2 = 2.0 * c2 + t * (6.0 * c3 + t * (12.0 * c4 + t * 20.0 * c5))
@@ -130,55 +139,81 @@ def _cell_cold_derivatives(i, t, table):
     return eps, d1 * inv_dx, d2 * inv_dx * inv_dx
 
 
-#: Newton steps of :func:`table_density_of_pressure` at most (it stops at round-off).
+#: Newton steps of :func:`table_cold_state_of_pressure` at most (it stops at round-off).
 _MAX_PRESSURE_NEWTON_STEPS = 4
 
 
-@njit(cache=True, error_model="numpy")
-def table_density_of_pressure(press, table):
-    """Inverse of the cold pressure: ``rho(P)`` (0 for ``P <= 0``), O(1).
+@njit(cache=True, error_model="numpy", inline="always")
+def table_cold_state_of_pressure(press, table):
+    """Inverse of the cold pressure with the cold state there: ``(rho, P, eps, Gamma)`` at
+    the pressure ``press`` (zeros and the lower polytrope's Gamma for ``P <= 0``), O(1):
+    the face states of the hybrid kind, whose density is reconstructed through the cold
+    pressure, take ``eps`` and ``Gamma`` from here with no further logarithm.
 
     Closed form on the two polytropes. On the grid the cell ``i`` comes from the uniform
     ``ln P`` index (a bin is narrower than a cell: ``d ln P = Gamma dx`` with ``Gamma > 1``;
-    at most two steps to the right cell on the SLy table), the start from linear
-    interpolation of ``ln P`` between the cell's ends, then Newton steps on
-    ``ln P(x) = x + ln eps'(x)`` (slope ``Gamma = 1 + eps'' / eps'``), kept inside the cell,
-    until a step is below 1e-6 of the cell: convergence is quadratic, so the result is then
-    at round-off (SLy table: three steps, relative errors 4e-6, 1.5e-10, 9e-15 after one,
-    two, three): the exact inverse of the forward interpolant."""
+    at most two steps to the right cell on the SLy table). In the cell the start is the
+    quintic Hermite interpolant of the inverse ``t(ln P)`` (in ``table_data``:
+    the values, first and second derivatives of the inverse at the cell's ends, from the
+    cell's own quintic), then Newton steps on ``ln P(x) = x + ln eps'(x)`` (slope
+    ``Gamma = 1 + eps'' / eps'``), kept inside the cell, until a step is below 1e-6 of the
+    cell: convergence is quadratic, so the result is then at round-off, the exact inverse
+    of the forward interpolant. On the SLy table the start is within 3e-9 in ``ln rho`` of
+    the root at 99 % of the pressures (one step), 1e-5 at worst (cells of fast-varying
+    ``Gamma`` near neutron drip; two steps); the linear start of the ln P values took
+    two on average. ``P`` is returned as given, and ``rho = P / eps'`` at the root.
+
+    Inlined into its callers (``inline="always"``, as ``table_cold_state``): compiled as a
+    function of its own it was not inlined by LLVM, and each call then cost as much again
+    as the inverse itself (the kernel tuple holds an array)."""
     if not press > 0.0:
-        return 0.0
+        return 0.0, 0.0, 0.0, table.table_gamma_low
     log_p = math.log(press)
-    nodes = table.table_log_p_nodes
-    n = nodes.size - 1
-    if log_p < nodes[0]:                          # lower polytrope P = rho q_0 (rho/rho_0)^g
+    data = table.table_data
+    n = int(table.table_num_cells)
+    nodes = 12 * n                                # ln P of grid point i: data[nodes + i]
+    if log_p < data[nodes]:                          # lower polytrope P = rho q_0 (rho/rho_0)^g
         rho_low = table.table_rho_low
-        return rho_low * (press / (rho_low * table.table_q_low)) ** (
-            1.0 / table.table_gamma_low)
-    if log_p >= nodes[n]:                         # upper polytrope
+        gamma = table.table_gamma_low
+        rho = rho_low * (press / (rho_low * table.table_q_low)) ** (1.0 / gamma)
+        return rho, press, press / (rho * (gamma - 1.0)), gamma
+    if log_p >= data[nodes + n]:                  # upper polytrope
         rho_top = table.table_rho_top
-        return rho_top * (press / (rho_top * table.table_q_top)) ** (
-            1.0 / table.table_gamma_high)
-    bins = table.table_cell_of_p_bin
+        gamma = table.table_gamma_high
+        q_top = table.table_q_top
+        rho = rho_top * (press / (rho_top * q_top)) ** (1.0 / gamma)
+        return rho, press, table.table_eps_top + (press / rho - q_top) / (gamma - 1.0), gamma
     b = int((log_p - table.table_log_p_start) * table.table_inv_dlog_p)
-    b = min(max(b, 0), bins.size - 1)
-    i = bins[b]
-    while i < n - 1 and nodes[i + 1] <= log_p:
+    b = min(max(b, 0), int(table.table_num_p_bins) - 1)
+    i = int(data[13 * n + 1 + b])
+    while i < n - 1 and data[nodes + i + 1] <= log_p:
         i += 1
-    while i > 0 and nodes[i] > log_p:
+    while i > 0 and data[nodes + i] > log_p:
         i -= 1
-    t = (log_p - nodes[i]) / (nodes[i + 1] - nodes[i])
+    s = (log_p - data[nodes + i]) / (data[nodes + i + 1] - data[nodes + i])
+    j = 6 * n + 6 * i
+    t = data[j] + s * (data[j + 1] + s * (data[j + 2] + s * (data[j + 3] + s * (
+        data[j + 4] + s * data[j + 5]))))
+    t = min(max(t, 0.0), 1.0)
     inv_dx = table.table_inv_dlog
     x_i = table.table_log_rho_start + i / inv_dx
     for _ in range(_MAX_PRESSURE_NEWTON_STEPS):
         _, d1, d2 = _cell_cold_derivatives(i, t, table)
         step = (x_i + t / inv_dx + math.log(d1) - log_p) * inv_dx / (1.0 + d2 / d1)
         t_new = min(max(t - step, 0.0), 1.0)
-        if abs(t_new - t) <= 1e-6:
-            t = t_new
-            break
+        converged = abs(t_new - t) <= 1e-6
         t = t_new
-    return math.exp(x_i + t / inv_dx)
+        if converged:
+            break
+    eps, d1, d2 = _cell_cold_derivatives(i, t, table)
+    return press / d1, press, eps, 1.0 + d2 / d1      # P = rho eps': no exp for rho
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def table_density_of_pressure(press, table):
+    """Inverse of the cold pressure: ``rho(P)`` (0 for ``P <= 0``), O(1)
+    (:func:`table_cold_state_of_pressure`)."""
+    return table_cold_state_of_pressure(press, table)[0]
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -189,6 +224,51 @@ def table_cold_state(rho, table):
         return 0.0, 0.0, table.table_gamma_low
     eps, d1, d2 = table_cold_derivatives(rho, table)
     return rho * d1, eps, 1.0 + d2 / d1
+
+
+_INVERSE_INTEGERS = tuple(1.0 / k if k else 0.0 for k in range(16))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def table_cold_reference(rho, table, log_shift):
+    """``(usable, t, c_0, ..., c_5)``: the position ``t`` of ``rho`` in its grid cell and the
+    cell's quintic, from which :func:`table_cold_shifted` evaluates the cold curve at
+    ``rho sqrt(1 - x)`` for ``0 <= x <= max_shift`` (the Kastaun iteration: one logarithm
+    and one table read per cell instead of per iteration), ``log_shift = ln(1 -
+    max_shift) / 2`` (a constant of the caller). ``usable`` is False (zeros) off the grid
+    and when ``rho sqrt(1 - max_shift)`` lies in a lower cell."""
+    u = (math.log(rho) - table.table_log_rho_start) * table.table_inv_dlog
+    lowest = u + log_shift * table.table_inv_dlog
+    if not (0.0 <= u < table.table_num_cells):
+        return False, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    i = int(u)
+    c = table.table_data
+    j = 6 * i
+    return (lowest >= i, u - i, c[j], c[j + 1], c[j + 2], c[j + 3], c[j + 4], c[j + 5])
+
+
+@njit(cache=True, error_model="numpy")
+def table_cold_shifted(cell, inv_dx, x):
+    """``(P / rho, eps)`` of the cold curve at ``rho sqrt(1 - x)`` from ``cell = (t, c_0,
+    ..., c_5)``, the last seven entries of a usable ``table_cold_reference(rho, ...)``
+    (``x`` at most its ``max_shift``), with no transcendental function and no table read:
+    the cell position
+    moves by ``ln(1 - x) / (2 dx)``, with ``ln(1 - x) = -sum_k x^k / k`` summed until a term
+    is below 1e-17 of the sum (``x <= 1e-3``: at most seven terms, a slow flow three), and
+    the cell's quintic gives ``eps`` and ``P / rho = eps'``."""
+    power = x
+    log_one_minus_x = -x
+    for k in range(2, 16):
+        power *= x
+        term = power * _INVERSE_INTEGERS[k]
+        log_one_minus_x -= term
+        if term <= 1e-17 * -log_one_minus_x:
+            break
+    t0, c0, c1, c2, c3, c4, c5 = cell
+    t = t0 + 0.5 * log_one_minus_x * inv_dx
+    eps = c0 + t * (c1 + t * (c2 + t * (c3 + t * (c4 + t * c5))))
+    d1 = c1 + t * (2.0 * c2 + t * (3.0 * c3 + t * (4.0 * c4 + t * 5.0 * c5)))
+    return d1 * inv_dx, eps
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -387,9 +467,13 @@ def _clean(pressure, energy, source):
 def _quintic_coefficients(f, d1, d2, dx):
     """Per cell the coefficients ``c_0..c_5`` in ``t = (x - x_i) / dx`` of the quintic with
     the values, first and second derivatives ``f, d1, d2`` (in ``x``) at both ends."""
-    f0, f1 = f[:-1], f[1:]
-    a0, a1 = d1[:-1] * dx, d1[1:] * dx
-    b0, b1 = d2[:-1] * dx * dx, d2[1:] * dx * dx
+    return _quintic_of_ends(f[:-1], d1[:-1] * dx, d2[:-1] * dx * dx,
+                            f[1:], d1[1:] * dx, d2[1:] * dx * dx)
+
+
+def _quintic_of_ends(f0, a0, b0, f1, a1, b1):
+    """Coefficients ``c_0..c_5`` (one row per cell) of the quintic on ``[0, 1]`` with the
+    values ``f``, first derivatives ``a`` and second derivatives ``b`` at its ends."""
     c0, c1, c2 = f0, a0, 0.5 * b0
     A = f1 - (c0 + c1 + c2)
     B = a1 - (c1 + 2.0 * c2)
@@ -400,7 +484,29 @@ def _quintic_coefficients(f, d1, d2, dx):
     return np.ascontiguousarray(np.stack((c0, c1, c2, c3, c4, c5), axis=1))
 
 
-class TabulatedEOS:
+def _inverse_coefficients(coefficients, log_p_nodes, dx):
+    """Per cell the quintic ``t(s)`` of the inverse of ``ln P`` (``t = (x - x_i) / dx``,
+    ``s = (ln P - ln P_i) / (ln P_{i+1} - ln P_i)``), from the cell's quintic of ``eps``:
+    ``t`` runs from 0 to 1, ``dx / d ln P = 1 / Gamma`` and ``d^2 x / d ln P^2 =
+    -Gamma' / Gamma^3`` (``Gamma' = d Gamma / dx``) at both ends, one-sided (``Gamma'``
+    jumps at the nodes)."""
+    c0, c1, c2, c3, c4, c5 = coefficients.T
+    width = np.diff(log_p_nodes)
+    ends = []
+    for d1, d2, d3 in ((c1, 2.0 * c2, 6.0 * c3),                       # t = 0
+                       (c1 + 2.0 * c2 + 3.0 * c3 + 4.0 * c4 + 5.0 * c5,   # t = 1
+                        2.0 * c2 + 6.0 * c3 + 12.0 * c4 + 20.0 * c5,
+                        6.0 * c3 + 24.0 * c4 + 60.0 * c5)):
+        d1, d2, d3 = d1 / dx, d2 / dx**2, d3 / dx**3                    # in x = ln rho
+        gamma = 1.0 + d2 / d1
+        gamma_slope = (d3 * d1 - d2 * d2) / (d1 * d1)
+        ends.append((width / (gamma * dx), -width**2 * gamma_slope / (gamma**3 * dx)))
+    zeros = np.zeros_like(width)
+    return _quintic_of_ends(zeros, ends[0][0], ends[0][1], zeros + 1.0, ends[1][0],
+                            ends[1][1])
+
+
+class TabulatedEOS(ColdCurve):
     """A cold barotropic EOS from a table of ``(P, e)`` (code units), with the Python
     interface of :class:`~source.matter.eos.piecewise_polytrope.PiecewisePolytrope`'s cold
     curve (what the TOV solver, the mode solver and the evolution EOS use).
@@ -494,10 +600,15 @@ class TabulatedEOS:
             table_q_low=float(pressure[0] / rho_start), table_gamma_low=gamma_low,
             table_rho_top=top_rho,
             table_gamma_high=float(gamma[-1]), table_q_top=float(d1[-1]),
-            table_eps_top=float(eps[-1]), table_coefficients=coefficients,
-            table_log_p_nodes=np.ascontiguousarray(log_p_nodes),
+            table_eps_top=float(eps[-1]),
             table_log_p_start=float(log_p_nodes[0]), table_inv_dlog_p=1.0 / dlog_p,
-            table_cell_of_p_bin=cell_of_p_bin)
+            table_num_p_bins=float(cell_of_p_bin.size),
+            table_data=np.concatenate((
+                coefficients.ravel(),
+                _inverse_coefficients(coefficients, log_p_nodes, dx).ravel(),
+                log_p_nodes, cell_of_p_bin.astype(np.float64))))
+        self.coefficients = coefficients
+        self.log_p_nodes = log_p_nodes
         self.rho_start = float(rho_start)
         self.rho_top = top_rho
 
@@ -574,13 +685,8 @@ class TabulatedEOS:
                 "dropped_leading_rows": self.dropped_leading_rows}
 
     # ------------------------------------------------------------------ vectorised functions
-    def _apply(self, which, values):
-        array = np.asarray(values, dtype=np.float64)
-        flat = np.ascontiguousarray(array).ravel()
-        out = np.empty_like(flat)
+    def _map(self, which, flat, out):
         _map_table(which, flat, self.kernel_table, self._inverse, out)
-        out = out.reshape(array.shape)
-        return out[()] if out.ndim == 0 else out
 
     def pressure(self, rho):
         """Cold pressure ``P(rho)``."""
@@ -589,12 +695,6 @@ class TabulatedEOS:
     def specific_internal_energy(self, rho):
         """Cold ``eps(rho)``."""
         return self._apply(_EPS, rho)
-
-    def energy_density(self, rho):
-        """``e = rho (1 + eps)``."""
-        rho = np.asarray(rho, dtype=np.float64)
-        out = rho * (1.0 + self.specific_internal_energy(rho))
-        return out[()] if np.ndim(out) == 0 else out
 
     def adiabatic_index(self, rho):
         """``Gamma_1 = d ln P / d ln rho`` of the interpolant."""
@@ -634,13 +734,6 @@ class TabulatedEOS:
             return rho, rho, rho
         p, eps, _ = table_cold_state(rho, self.kernel_table)
         return rho, p, rho * (1.0 + eps)
-
-    def in_range(self, rho):
-        rho = np.asarray(rho, dtype=np.float64)
-        return (rho >= 0.0) & (rho <= self.rho_max)
-
-    def valid_range(self):
-        return 0.0, self.rho_max
 
     def describe(self):
         """Text summary."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from source.jit import inline_kernel, kernel
-from source.matter.eos.eos import eos_eps_from_rho_p
+from source.matter.eos.eos import eos_eps_from_rho_p, eos_pressure
 
 AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
     "rho_floor",        # atmosphere rest-mass density
@@ -25,6 +25,7 @@ AtmosphereKernelParams = namedtuple("AtmosphereKernelParams", [
     "tau_min",          # conservative floor on physical tau: rho_floor * eps_atm
     "rho_threshold",    # cells with physical D below this are atmosphere
     "rho_cold",         # thermal kinds: cells with physical D below this are kept cold
+    "p_atm",            # pressure of the atmosphere state: P(rho_floor, eps_atm), floored
 ])
 
 
@@ -98,6 +99,8 @@ class AtmosphereParams:
     def packed(self, eos):
         """The parameters for the compiled kernels (``AtmosphereKernelParams``)."""
         eps_atm = self.eps_atm(eos)
+        p_atm = max(float(eos_pressure(eos.params, float(self.rho_floor), eps_atm)),
+                    float(self.p_floor))
         return AtmosphereKernelParams(
             rho_floor=float(self.rho_floor), p_floor=float(self.p_floor),
             v_max=float(self.v_max), W_max=float(self.W_max),
@@ -105,7 +108,7 @@ class AtmosphereParams:
             cons_safety=float(self.conservative_floor_safety),
             tau_min=float(self.rho_floor * eps_atm),
             rho_threshold=float(self.threshold_factor * self.rho_floor),
-            rho_cold=float(self.rho_cold))
+            rho_cold=float(self.rho_cold), p_atm=p_atm)
 
 
 def create_default_atmosphere(rho_floor=None, K=100.0, gamma=2.0, cold_eos=None):

@@ -42,14 +42,16 @@ from numba import njit
 from source.matter.eos.eos import (
     BAROTROPIC_LEN,
     BAROTROPIC_TABLE_LEN,
+    COLD_SHIFT_MAX_X,
     EOS_BAROTROPIC,
     IDEAL_GAS_LEN,
-    eos_clamped_eps_and_a_near,
+    eos_clamped_eps_and_a,
     eos_cold,
     eos_cold_enthalpy_minus_one,
     eos_cold_reference,
     eos_eps_from_rho_p,
     eos_pressure,
+    eos_shifted_eps_and_a,
 )
 
 C2P_OK = 0
@@ -91,14 +93,16 @@ def kastaun_master(mu, D, q, r2, eos, v2_cap):
     Parameters: D (physical), q = tau/D, r2 = S^2/D^2, ``v2_cap`` = upper bound of v^2.
     Returns (f, W_hat, eps_hat). Always finite for 0 <= mu <= 1/sqrt(1 + r2).
     """
-    return _kastaun_master(mu, D, q, r2, eos, v2_cap, eos_cold_reference(eos, D))
+    return _kastaun_master(mu, D, q, r2, eos, v2_cap, eos_cold_reference(eos, D))[:3]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _kastaun_master(mu, D, q, r2, eos, v2_cap, cold_at_D):
     """``kastaun_master`` with the cold state at rho = D (``eos_cold_reference``) computed
     once per cell: rho_hat = D sqrt(1 - v^2), so the EOS step at rho_hat can start from it
-    (``eos_clamped_eps_and_a_near``)."""
+    (``eos_shifted_eps_and_a``, floats only, for slow flow). Returns (f, W_hat, eps_hat,
+    a_hat), with a_hat = P / (rho_hat (1 + eps_hat)) of the EOS step. Inlined into
+    ``kastaun_solve``: no call with the EOS tuple per iteration."""
     v2 = mu * mu * r2
     if v2 > v2_cap:
         v2 = v2_cap
@@ -108,18 +112,21 @@ def _kastaun_master(mu, D, q, r2, eos, v2_cap, cold_at_D):
     eps = (q - mu * r2) / s + v2 / (s * (1.0 + s))
     # eps_hat clamped to the EOS's validity range at rho_hat = D / W_hat, and
     # a = P / (rho (1 + eps))
-    eps, a = eos_clamped_eps_and_a_near(eos, D * s, eps, cold_at_D, v2)
+    if cold_at_D[0] and v2 <= COLD_SHIFT_MAX_X:
+        eps, a = eos_shifted_eps_and_a(cold_at_D, D * s, eps, v2)
+    else:
+        eps, a = eos_clamped_eps_and_a(eos, D * s, eps)
     h = (1.0 + eps) * (1.0 + a)
     nu_a = h * s                                    # h / W
     nu_b = (1.0 + a) * (1.0 + q - mu * r2)
     nu = nu_a if nu_a > nu_b else nu_b
-    return mu - 1.0 / (nu + mu * r2), 1.0 / s, eps
+    return mu - 1.0 / (nu + mu * r2), 1.0 / s, eps, a
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def kastaun_solve(D, q, r2, eos, v_max, tol, max_iter):
-    """Root mu of the KKC master function; returns (mu, W, eps, iterations, ok), with W and
-    eps those of the master function at the returned mu.
+    """Root mu of the KKC master function; returns (mu, W, eps, a, iterations, ok), with W,
+    eps and a = P / (rho (1 + eps)) those of the master function at the returned mu.
 
     Bracket [0, 1/sqrt(1 + r^2)] (h_0 = 1); f(0) < 0 always (v = 0 there, nu_A = nu_B = h,
     f = -1/h). Illinois/Anderson-Bjorck regula falsi, stopped when the bracket width times
@@ -134,24 +141,25 @@ def kastaun_solve(D, q, r2, eos, v_max, tol, max_iter):
     b = 1.0 / math.sqrt(1.0 + r2)
     cold_at_D = eos_cold_reference(eos, D)
     fa = _kastaun_master(0.0, D, q, r2, eos, v2_cap, cold_at_D)[0]
-    fb, Wb, eb = _kastaun_master(b, D, q, r2, eos, v2_cap, cold_at_D)
+    fb, Wb, eb, ab = _kastaun_master(b, D, q, r2, eos, v2_cap, cold_at_D)
     if not (fa == fa and fb == fb):
-        return 0.0, 1.0, 0.0, 0, False
+        return 0.0, 1.0, 0.0, 0.0, 0, False
     if fb <= 0.0:  # root at the upper end (round-off): accept it
-        return b, Wb, eb, 0, True
+        return b, Wb, eb, ab, 0, True
     side = 0
     x = b
     Wx = Wb
     ex = eb
+    ax = ab
     for it in range(1, max_iter + 1):
         x = (a * fb - b * fa) / (fb - fa)
         if not (a < x < b):
             x = 0.5 * (a + b)
-        fx, Wx, ex = _kastaun_master(x, D, q, r2, eos, v2_cap, cold_at_D)
+        fx, Wx, ex, ax = _kastaun_master(x, D, q, r2, eos, v2_cap, cold_at_D)
         if fx != fx:
-            return x, Wx, ex, it, False
+            return x, Wx, ex, ax, it, False
         if fx == 0.0:
-            return x, Wx, ex, it, True
+            return x, Wx, ex, ax, it, True
         if fx > 0.0:        # root in [a, x]: replace b
             b = x
             fb = fx
@@ -167,8 +175,8 @@ def kastaun_solve(D, q, r2, eos, v_max, tol, max_iter):
         # converged: the error of v is below tol, or the bracket is at round-off
         # (the first test alone cannot be met once W^2 > tol / eps_mach, W > ~20)
         if (b - a) * Wx * Wx <= tol * x or (b - a) <= 4.0 * 2.220446049250313e-16 * x:
-            return x, Wx, ex, it, True
-    return x, Wx, ex, max_iter, False
+            return x, Wx, ex, ax, it, True
+    return x, Wx, ex, ax, max_iter, False
 
 
 # ---------------------------------------------------------------------------------------
@@ -312,21 +320,25 @@ def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
         return cold_recovery(D, S2, eos, tol, max_iter)
     if len(eos) != IDEAL_GAS_LEN and D < atm.rho_cold:
         return cold_recovery(D, S2, eos, tol, max_iter)
-    mu, W, eps, iters, ok = kastaun_solve(D, tau / D, S2 / (D * D), eos, atm.v_max, tol,
-                                          max_iter)
+    mu, W, eps, a, iters, ok = kastaun_solve(D, tau / D, S2 / (D * D), eos, atm.v_max, tol,
+                                             max_iter)
     if not ok:
         return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
     rho = D / W
-    p = eos_pressure(eos, rho, eps)
+    if len(eos) == IDEAL_GAS_LEN or rho > eos.rho_max:
+        p = eos_pressure(eos, rho, eps)
+    else:   # the master function's EOS step had the cold curve at rho: P from its a
+        p = a * rho * (1.0 + eps)
     return rho, p, eps, W, 1.0 + eps + p / rho, iters, True
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _atmosphere_prims(eos, atm):
+    """The atmosphere state at rest: ``rho_floor``, ``eps_atm`` and its pressure
+    ``P(rho_floor, eps_atm)`` floored (``atm.p_atm``, evaluated once when ``atm`` is
+    packed)."""
     rho = atm.rho_floor
-    p = eos_pressure(eos, rho, atm.eps_atm)
-    if p < atm.p_floor:
-        p = atm.p_floor
+    p = atm.p_atm
     eps = atm.eps_atm
     h = 1.0 + eps + p / rho
     return rho, 0.0, p, eps, 1.0, h

@@ -11,7 +11,8 @@ Point-wise kernels (shared by the modular and the fused paths):
   ``face_flux``), ``hllc_flux`` (Mignone & Bodo 2005 contact solver, applied in the local
   orthonormal frame as White, Stone & Gammie 2016; exact change of frame for beta^r = 0,
   approximate otherwise);
-* ``face_flux`` - from limited left/right primitives and face geometry to the upwinded flux.
+* ``face_flux`` - from limited left/right primitives and face geometry to the upwinded flux
+  (``face_flux_with_cold``: the same given the cold states of the face densities).
 """
 
 import math
@@ -19,7 +20,7 @@ import math
 import numpy as np
 
 from source.jit import inline_kernel, kernel
-from source.matter.eos.eos import eos_thermo
+from source.matter.eos.eos import eos_cold, eos_thermo_with_cold
 
 RIEMANN_HLL = 0
 RIEMANN_LLF = 1
@@ -168,12 +169,13 @@ def hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r, gam
 
 
 @inline_kernel
-def _solver_state(rho0, vr, press, eos, atm, gamma_rr):
-    """State fed to the solver: (P, W, h, c_s^2) from the EOS (``eos_thermo``: the
-    barotropic EOS takes P from rho0), P floored, c_s^2 clipped to [0, 1)."""
+def _solver_state(rho0, vr, press, cold, eos, atm, gamma_rr):
+    """State fed to the solver: (P, W, h, c_s^2) from the EOS (``eos_thermo_with_cold``,
+    ``cold`` the cold state at rho0: the barotropic EOS takes P from it), P floored, c_s^2
+    clipped to [0, 1)."""
     if press < atm.p_floor:
         press = atm.p_floor
-    press, eps, h, cs2 = eos_thermo(eos, rho0, press)
+    press, eps, h, cs2 = eos_thermo_with_cold(eos, rho0, press, cold)
     if press < atm.p_floor:
         press = atm.p_floor
         h = 1.0 + eps + press / rho0
@@ -213,11 +215,32 @@ def limit_face_state(rho0, vr, press, gamma_rr, atm):
 
 
 @inline_kernel
+def limit_face_state_with_cold(rho0, vr, press, cold, gamma_rr, atm, eos):
+    """``limit_face_state`` of a face state whose cold state at rho0 is ``cold``
+    (``eos.eos_face_state``); returns ``(rho0, vr, P, cold)`` with the cold state of the
+    limited density (evaluated again only where the density floor changed it)."""
+    rho_limited, vr, press = limit_face_state(rho0, vr, press, gamma_rr, atm)
+    if rho_limited != rho0:
+        cold = eos_cold(eos, rho_limited)
+    return rho_limited, vr, press, cold
+
+
+@inline_kernel
 def face_flux(solver, rhoL, vL, pL, rhoR, vR, pR, alpha, beta_r, gamma_rr, e6phi,
               eos, atm):
     """Upwinded densitised flux (F_D, F_S, F_tau) at one face from limited L/R primitives."""
-    pL, WL, hL, cs2L = _solver_state(rhoL, vL, pL, eos, atm, gamma_rr)
-    pR, WR, hR, cs2R = _solver_state(rhoR, vR, pR, eos, atm, gamma_rr)
+    return face_flux_with_cold(solver, rhoL, vL, pL, eos_cold(eos, rhoL), rhoR, vR, pR,
+                               eos_cold(eos, rhoR), alpha, beta_r, gamma_rr, e6phi, eos, atm)
+
+
+@inline_kernel
+def face_flux_with_cold(solver, rhoL, vL, pL, coldL, rhoR, vR, pR, coldR, alpha, beta_r,
+                        gamma_rr, e6phi, eos, atm):
+    """:func:`face_flux` given the cold states ``coldL``, ``coldR`` (``eos.eos_cold``) at
+    the face densities (the fused path takes them from the inverse of the density
+    variable, ``limit_face_state_with_cold``)."""
+    pL, WL, hL, cs2L = _solver_state(rhoL, vL, pL, coldL, eos, atm, gamma_rr)
+    pR, WR, hR, cs2R = _solver_state(rhoR, vR, pR, coldR, eos, atm, gamma_rr)
     if solver == RIEMANN_HLLC:
         return hllc_flux(rhoL, vL, pL, hL, cs2L, rhoR, vR, pR, hR, cs2R, alpha, beta_r,
                          gamma_rr, e6phi, atm.v_max)

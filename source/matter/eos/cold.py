@@ -9,7 +9,7 @@ log-enthalpy ``eta = ln h``, the variable the TOV equations are integrated in
 
 The protocol
 ------------
-:func:`source.initialdata.tov.TOVSolverIso` (``eos=``) and
+:class:`source.initialdata.tov.TOVSolverIso` (``eos=``) and
 :func:`source.initialdata.radial_modes.solve_background` take any object with these methods
 (vectorised over numpy arrays unless stated; every one is 0 at ``rho = 0``, i.e. at the
 surface, where ``h = 1``):

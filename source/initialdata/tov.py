@@ -7,10 +7,11 @@ Units are G = c = Msun = 1. The equation of state is the cold polytrope
     h = 1 + eps + P / rho0 = 1 + Gamma K rho0^(Gamma - 1) / (Gamma - 1),
 
 with rest-mass density ``rho0``, specific internal energy ``eps``, total energy density ``e``
-and specific enthalpy ``h`` (``TOVSolverIso(K, Gamma)``), or any cold barotropic EOS object
-(``TOVSolverIso(eos=...)``, e.g. a piecewise polytrope of
-:mod:`source.matter.eos.piecewise_polytrope`) with ``e = rho0 (1 + eps(rho0))``; see
-:class:`TOVSolverIso` for the methods it needs. A piecewise EOS is integrated piece by piece
+and specific enthalpy ``h`` (``TOVSolverIso(K, Gamma)``: :class:`source.matter.eos.cold.Polytrope`),
+or any cold barotropic EOS object with the methods of the cold-EOS protocol of
+:mod:`source.matter.eos.cold` (``TOVSolverIso(eos=...)``, e.g. a piecewise polytrope of
+:mod:`source.matter.eos.piecewise_polytrope` or a table); this module holds no EOS formula of
+its own. A piecewise EOS is integrated piece by piece
 (the integration is restarted at each log-enthalpy where ``d rho0 / d eta`` jumps), so that
 the DOP853 error control never straddles a kink.
 

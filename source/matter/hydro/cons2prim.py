@@ -40,10 +40,9 @@ import numpy as np
 from numba import njit
 
 from source.matter.eos.eos import (
-    BAROTROPIC_LEN,
-    BAROTROPIC_TABLE_LEN,
+    COLD_ONLY_LENGTHS,
     EOS_BAROTROPIC,
-    IDEAL_GAS_LEN,
+    WITH_COLD_CURVE_LENGTHS,
     eos_clamped_eps_and_a_near,
     eos_cold,
     eos_cold_enthalpy_minus_one,
@@ -276,7 +275,7 @@ def barotropic_solve(D, S2, eos, tol, max_iter):
 def newton_recovery(D, S2, tau, eos, atm, p_guess, tol, max_iter):
     """``(rho0, P, eps, W, h, iterations, ok)`` by Newton on the pressure, the ideal gas's
     fast path (``ok`` False for any other EOS, and whenever Kastaun must decide)."""
-    if len(eos) != IDEAL_GAS_LEN:
+    if len(eos) in WITH_COLD_CURVE_LENGTHS:
         return 0.0, 0.0, 0.0, 1.0, 1.0, 0, False
     p, iters, ok = newton_pressure_solve(D, S2, tau, eos.gamma_th, p_guess, atm.p_floor,
                                          atm.W_max, tol, max_iter)
@@ -308,9 +307,9 @@ def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
     """``(rho0, P, eps, W, h, iterations, ok)`` by the EOS's bracketed recovery: the
     cold-curve solve for the barotropic kinds and, below ``atm.rho_cold``, for the hybrid
     kinds (tau not used); Kastaun for the others."""
-    if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
+    if len(eos) in COLD_ONLY_LENGTHS:
         return cold_recovery(D, S2, eos, tol, max_iter)
-    if len(eos) != IDEAL_GAS_LEN and D < atm.rho_cold:
+    if len(eos) in WITH_COLD_CURVE_LENGTHS and D < atm.rho_cold:
         return cold_recovery(D, S2, eos, tol, max_iter)
     mu, W, eps, iters, ok = kastaun_solve(D, tau / D, S2 / (D * D), eos, atm.v_max, tol,
                                           max_iter)

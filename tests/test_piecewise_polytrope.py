@@ -374,17 +374,17 @@ def test_point_functions_in_a_compiled_caller():
     assert pwp_state_of_log_enthalpy(0.0, eos.flat_pieces) == (0.0, 0.0, 0.0)
 
 
-def test_radial_mode_eos_adapter():
-    from source.initialdata.radial_modes import BarotropicEOS, barotropic_eos_of
+def test_is_a_cold_eos_of_the_tov_and_mode_solvers():
+    """The piecewise polytrope has every method of the cold-EOS protocol (source.matter.eos.cold)
+    that the TOV and radial-mode solvers call, with the same values as its own functions."""
+    from source.matter.eos.cold import check_cold_eos
 
     eos = eos_from_catalogue("SLy")
-    barotropic = barotropic_eos_of(eos)
-    assert isinstance(barotropic, BarotropicEOS)
+    assert check_cold_eos(eos) is eos
     rho = np.geomspace(1e-8, 2e-3, 7)
-    np.testing.assert_array_equal(barotropic.pressure(rho), eos.pressure(rho))
-    np.testing.assert_array_equal(barotropic.gamma1(rho), eos.adiabatic_index(rho))
-    np.testing.assert_allclose(barotropic.rest_mass_density(eos.log_enthalpy(rho), 1.0), rho,
-                               rtol=1e-14)
+    np.testing.assert_array_equal(eos.adiabatic_index(rho), eos.gamma1(rho))
+    np.testing.assert_allclose(eos.rest_mass_density_of_log_enthalpy(eos.log_enthalpy(rho)),
+                               rho, rtol=1e-14)
 
 
 def test_describe_lists_the_pieces():

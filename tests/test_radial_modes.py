@@ -16,6 +16,7 @@ from scipy.optimize import brentq
 
 from source.initialdata import radial_modes as rm
 from source.initialdata.tov import solve_tov
+from source.matter.eos.cold import ColdEOSFromFunctions, Polytrope
 
 K_REF = 100.0
 GAMMA_REF = 2.0
@@ -257,14 +258,14 @@ def test_newtonian_limit(kind, brackets):
 # ---------------------------------------------------------------------------------------------
 def test_callable_eos_matches_polytrope(standard_background, standard_modes):
     K, Gamma = K_REF, GAMMA_REF
-    eos = rm.BarotropicEOS(
+    eos = ColdEOSFromFunctions(
         pressure=lambda rho0: K * np.asarray(rho0) ** Gamma,
         specific_internal_energy=lambda rho0: K * np.asarray(rho0) ** (Gamma - 1.0)
         / (Gamma - 1.0),
-        gamma1=lambda rho0: np.full(np.shape(rho0), Gamma),
+        adiabatic_index=lambda rho0: np.full(np.shape(rho0), Gamma),
     )  # no explicit inverse: rho0(eta) by Newton iteration
     eta = np.array([0.0, 1e-12, 1e-6, 0.1, eos.log_enthalpy(RHO_C_STANDARD)])
-    rho0 = eos.rest_mass_density(eta, RHO_C_STANDARD)
+    rho0 = eos.rest_mass_density_of_log_enthalpy(eta)
     np.testing.assert_allclose(eos.log_enthalpy(rho0), eta, rtol=1e-13, atol=0.0)
     background = rm.solve_background(eos, RHO_C_STANDARD)
     for name in ("M", "M0", "R", "R_iso"):
@@ -285,12 +286,13 @@ def test_piecewise_polytrope_runs():
         rho0 = np.asarray(rho0, dtype=np.float64)
         return np.where(rho0 < rho_b, low(rho0), high(rho0))
 
-    eos = rm.BarotropicEOS(
+    eos = ColdEOSFromFunctions(
         pressure=lambda d: piece(d, lambda x: K0 * x**G0, lambda x: K1 * x**G1),
         specific_internal_energy=lambda d: piece(
             d, lambda x: K0 * x ** (G0 - 1.0) / (G0 - 1.0),
             lambda x: a1 + K1 * x ** (G1 - 1.0) / (G1 - 1.0)),
-        gamma1=lambda d: piece(d, lambda x: np.full_like(x, G0), lambda x: np.full_like(x, G1)),
+        adiabatic_index=lambda d: piece(d, lambda x: np.full_like(x, G0),
+                                        lambda x: np.full_like(x, G1)),
     )
     background = rm.solve_background(eos, 1.28e-3)
     assert 2.0 < background.M < 2.6
@@ -314,13 +316,13 @@ def test_bad_central_density(rho_c):
 @pytest.mark.parametrize("Gamma", [1.0, 0.5, -2.0, float("nan")])
 def test_bad_gamma(Gamma):
     with pytest.raises(ValueError, match="Gamma"):
-        rm.polytrope_eos(K_REF, Gamma)
+        Polytrope(K_REF, Gamma)
 
 
 @pytest.mark.parametrize("K", [0.0, -1.0, float("nan")])
 def test_bad_K(K):
     with pytest.raises(ValueError, match="K"):
-        rm.polytrope_eos(K, GAMMA_REF)
+        Polytrope(K, GAMMA_REF)
 
 
 @pytest.mark.parametrize("n_modes", [0, -1, 1.5])
@@ -340,8 +342,8 @@ def test_bad_kind_and_resolution(standard_background):
 
 def test_bad_eos():
     with pytest.raises(TypeError, match="pressure"):
-        rm.BarotropicEOS(1.0, lambda d: d, lambda d: d)
-    with pytest.raises(TypeError, match="BarotropicEOS"):
+        ColdEOSFromFunctions(1.0, lambda d: d, lambda d: d)
+    with pytest.raises(TypeError, match="cold EOS must provide"):
         rm.solve_background("polytrope", 1.0e-3)
 
 

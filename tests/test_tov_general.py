@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from source.initialdata.radial_modes import barotropic_eos_of, polytrope_eos, solve_background
+from source.initialdata.radial_modes import solve_background
 from source.initialdata.tov import (
     TOVSolutionIso,
     TOVSolverIso,
@@ -23,6 +23,7 @@ from source.initialdata.tov import (
     solve_tov,
     star_of_mass,
 )
+from source.matter.eos.cold import Polytrope
 from source.matter.eos.eos import HybridEOS
 from source.matter.eos.eos_catalogue import (
     density_to_code,
@@ -63,8 +64,8 @@ def sly_star(sly):
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("rho_c", [1e-4, RHO_C_STANDARD, 3.15e-3])
 @pytest.mark.parametrize("make_eos", [lambda: PiecewisePolytrope.polytrope(K_REF, GAMMA_REF),
-                                      lambda: polytrope_eos(K_REF, GAMMA_REF)],
-                         ids=["piecewise", "radial_modes"])
+                                      lambda: Polytrope(K_REF, GAMMA_REF)],
+                         ids=["piecewise", "cold_polytrope"])
 def test_one_piece_polytrope_equals_the_polytrope_path(make_eos, rho_c):
     reference = TOVSolverIso(K_REF, GAMMA_REF).solve(rho_c)
     star = TOVSolverIso(eos=make_eos()).solve(rho_c)
@@ -95,7 +96,7 @@ def test_against_an_independent_integration_in_areal_radius(name, rho_c):
     """radial_modes integrates in r (surface as an ODE event, no restarts at the breaks)."""
     eos = eos_from_catalogue(name)
     star = TOVSolverIso(eos=eos).global_properties(rho_c)
-    background = solve_background(barotropic_eos_of(eos), rho_c)
+    background = solve_background(eos, rho_c)
     assert background.M == pytest.approx(star["M_star"], rel=1e-9)
     assert background.M0 == pytest.approx(star["M0"], rel=1e-9)
     assert background.R == pytest.approx(star["R_schw"], rel=1e-9)

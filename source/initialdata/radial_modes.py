@@ -99,6 +99,7 @@ from scipy.integrate import solve_ivp
 from scipy.interpolate import CubicSpline
 from scipy.linalg import eigh_tridiagonal
 
+from source.matter.eos.cold import Polytrope, check_cold_eos
 from source.matter.eos.piecewise_polytrope import PiecewisePolytrope
 from source.units import MSUN_SECONDS
 
@@ -118,7 +119,6 @@ _MAX_RADIUS = 1.0e10
 _ATOL_OVER_RTOL = 1.0e-10
 # Gauss-Legendre points per finite element.
 _GAUSS_POINTS = 3
-_MAX_NEWTON_ITERATIONS = 100
 # Warn when the Richardson error estimate of any omega^2 exceeds this fraction of its scale.
 _WARN_ERROR = 1.0e-3
 
@@ -128,149 +128,6 @@ def _positive_finite(name, value):
     if not (np.isfinite(value) and value > 0.0):
         raise ValueError(f"{name} must be a positive finite number (got {value})")
     return value
-
-
-def _polytrope_parameters(K, Gamma):
-    K = _positive_finite("K", K)
-    Gamma = float(Gamma)
-    if not (np.isfinite(Gamma) and Gamma > 1.0):
-        raise ValueError(f"Gamma must be a finite number > 1 (got {Gamma})")
-    return K, Gamma
-
-
-# ---------------------------------------------------------------------------------------------
-# Equation of state
-# ---------------------------------------------------------------------------------------------
-class BarotropicEOS:
-    """A cold barotropic EOS given point-wise by callables of the rest-mass density.
-
-    Parameters
-    ----------
-    pressure : callable
-        ``P(rho0)`` (vectorised over numpy arrays), with ``P -> 0`` as ``rho0 -> 0``.
-    specific_internal_energy : callable
-        ``eps(rho0)``, with ``eps -> 0`` as ``rho0 -> 0`` (so that ``h = 1`` at the surface).
-        The energy density is ``e = rho0 (1 + eps)``.
-    gamma1 : callable
-        Adiabatic index of the perturbations ``Gamma_1(rho0)``; for a barotropic EOS it is
-        ``d ln P / d ln rho0 = (e + P) c_s^2 / P``.
-    rest_mass_density_of_log_enthalpy : callable, optional
-        Inverse of ``eta(rho0) = ln(1 + eps + P / rho0)``. If omitted, it is computed by a
-        safeguarded Newton iteration (which assumes ``d eta / d ln rho0 = Gamma_1 P / (rho0
-        h)``, the first law for a cold fluid; the converged root does not depend on it).
-    """
-
-    def __init__(self, pressure, specific_internal_energy, gamma1,
-                 rest_mass_density_of_log_enthalpy=None):
-        for name, function in (("pressure", pressure),
-                               ("specific_internal_energy", specific_internal_energy),
-                               ("gamma1", gamma1)):
-            if not callable(function):
-                raise TypeError(f"{name} must be callable")
-        self.pressure = pressure
-        self.specific_internal_energy = specific_internal_energy
-        self.gamma1 = gamma1
-        self._inverse = rest_mass_density_of_log_enthalpy
-
-    def energy_density(self, rho0):
-        """Total energy density ``e = rho0 (1 + eps)`` (``0`` at ``rho0 = 0``)."""
-        rho0 = np.asarray(rho0, dtype=np.float64)
-        safe = np.where(rho0 > 0.0, rho0, 1.0)
-        return np.where(rho0 > 0.0, rho0 * (1.0 + self.specific_internal_energy(safe)), 0.0)
-
-    def log_enthalpy(self, rho0):
-        """``eta = ln h = ln(1 + eps + P / rho0)`` (``0`` at ``rho0 = 0``)."""
-        rho0 = np.asarray(rho0, dtype=np.float64)
-        safe = np.where(rho0 > 0.0, rho0, 1.0)
-        h_minus_one = self.specific_internal_energy(safe) + self.pressure(safe) / safe
-        return np.where(rho0 > 0.0, np.log1p(h_minus_one), 0.0)
-
-    def rest_mass_density(self, eta, rho_max):
-        """Inverse of :meth:`log_enthalpy` for ``0 <= eta <= eta(rho_max)``; 0 for eta <= 0."""
-        eta = np.asarray(eta, dtype=np.float64)
-        if self._inverse is not None:
-            return np.where(eta > 0.0, self._inverse(np.maximum(eta, 0.0)), 0.0)
-        return _invert_log_enthalpy(self, eta, rho_max)
-
-
-def _invert_log_enthalpy(eos, eta, rho_max):
-    """Solve ``ln eta(e^x) = ln eta_target`` for ``x = ln rho0`` (safeguarded Newton).
-
-    ``ln eta`` is close to linear in ``ln rho0`` (exactly, near the surface of a polytrope),
-    so a few iterations suffice. The bracket comes from a table of exact values.
-    """
-    shape = np.shape(eta)
-    eta = np.atleast_1d(np.asarray(eta, dtype=np.float64)).ravel()
-    rho0 = np.zeros_like(eta)
-    inside = eta > 0.0
-    if not np.any(inside):
-        return rho0.reshape(shape)
-    target = np.log(eta[inside])
-
-    x_table = np.log(rho_max) + np.linspace(-80.0, 0.01, 321)
-    ln_eta_table = np.log(eos.log_enthalpy(np.exp(x_table)))
-    if np.any(np.diff(ln_eta_table) <= 0.0):
-        raise ValueError("the log-enthalpy of the EOS must increase with rho0")
-    if np.any(target > ln_eta_table[-1]):
-        raise ValueError("log-enthalpy above the range of the star")
-    j = np.clip(np.searchsorted(ln_eta_table, target), 1, x_table.size - 1)
-    x_lo = x_table[j - 1].copy()
-    x_hi = x_table[j].copy()
-    below = target < ln_eta_table[0]  # more than e^80 below rho_max: extend the bracket
-    x_lo[below] = x_table[0] - 200.0
-    x = 0.5 * (x_lo + x_hi)
-
-    active = np.arange(target.size)
-    for _ in range(_MAX_NEWTON_ITERATIONS):
-        if active.size == 0:
-            break
-        xa = x[active]
-        rho = np.exp(xa)
-        P = eos.pressure(rho)
-        eta_a = eos.log_enthalpy(rho)
-        residual = np.log(eta_a) - target[active]
-        too_high = residual > 0.0
-        x_hi[active] = np.where(too_high, xa, x_hi[active])
-        x_lo[active] = np.where(too_high, x_lo[active], xa)
-        slope = eos.gamma1(rho) * P * np.exp(-eta_a) / (rho * eta_a)  # d ln eta / d ln rho0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_new = xa - residual / slope
-        lo, hi = x_lo[active], x_hi[active]
-        unsafe = ~np.isfinite(x_new) | (x_new <= lo) | (x_new >= hi)
-        x_new = np.where(unsafe, 0.5 * (lo + hi), x_new)
-        x_new = np.where(residual == 0.0, xa, x_new)
-        x[active] = x_new
-        done = (np.abs(x_new - xa) <= 1.0e-14 * (1.0 + np.abs(xa))) | (residual == 0.0)
-        active = active[~done]
-    else:
-        raise RuntimeError("rho0(eta) inversion did not converge")
-    rho0[inside] = np.exp(x)
-    return rho0.reshape(shape)
-
-
-def polytrope_eos(K, Gamma):
-    """Cold polytrope ``P = K rho0^Gamma``, ``eps = K rho0^(Gamma-1) / (Gamma-1)``,
-    ``Gamma_1 = Gamma`` (attributes ``K``, ``Gamma``), with the explicit inverse
-    ``rho0(eta) = [(Gamma - 1) (e^eta - 1) / (Gamma K)]^(1 / (Gamma - 1))``."""
-    K, Gamma = _polytrope_parameters(K, Gamma)
-
-    def pressure(rho0):
-        return K * np.asarray(rho0, dtype=np.float64) ** Gamma
-
-    def specific_internal_energy(rho0):
-        return K * np.asarray(rho0, dtype=np.float64) ** (Gamma - 1.0) / (Gamma - 1.0)
-
-    def gamma1(rho0):
-        return np.full_like(np.asarray(rho0, dtype=np.float64), Gamma)
-
-    def rest_mass_density_of_log_enthalpy(eta):
-        h_minus_one = np.maximum(np.expm1(eta), 0.0)
-        return ((Gamma - 1.0) * h_minus_one / (Gamma * K)) ** (1.0 / (Gamma - 1.0))
-
-    eos = BarotropicEOS(pressure, specific_internal_energy, gamma1,
-                        rest_mass_density_of_log_enthalpy)
-    eos.K, eos.Gamma = K, Gamma
-    return eos
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,10 +147,10 @@ def metric_derivatives(r, m, P, e):
     return dPhi, dLambda, d2Phi, dP
 
 
-def _tov_rhs(r, y, eos, rho_central):
+def _tov_rhs(r, y, eos):
     """``dy/dr`` of the TOV system, ``y = (m, eta, m0, ln(rbar / r))``."""
     m = y[_Y_MASS]
-    rho0 = float(eos.rest_mass_density(y[_Y_LOG_ENTHALPY], rho_central))
+    rho0 = float(eos.rest_mass_density_of_log_enthalpy(y[_Y_LOG_ENTHALPY]))
     P = float(eos.pressure(rho0)) if rho0 > 0.0 else 0.0
     e = float(eos.energy_density(rho0))
     one_minus_2m_over_r = 1.0 - 2.0 * m / r
@@ -306,7 +163,7 @@ def _tov_rhs(r, y, eos, rho_central):
     return dydr
 
 
-def _surface_event(r, y, eos, rho_central):
+def _surface_event(r, y, eos):
     return y[_Y_LOG_ENTHALPY]
 
 
@@ -320,14 +177,15 @@ class TOVBackground:
 
     Attributes
     ----------
-    eos : BarotropicEOS
+    eos : cold EOS
+        With the methods of the protocol of :mod:`source.matter.eos.cold`.
     rho_central, eta_central, e_central, P_central : float
         Central rest-mass density, log-enthalpy, energy density and pressure.
     R, M, M0, R_iso : float
         Areal radius, gravitational mass, rest mass and isotropic radius of the surface.
     """
 
-    eos: BarotropicEOS
+    eos: object
     rho_central: float
     eta_central: float
     e_central: float
@@ -371,11 +229,11 @@ class TOVBackground:
             eta[~core] = y[_Y_LOG_ENTHALPY]
             ln_r_iso_over_r[~core] = y[_Y_LN_R_ISO_OVER_R]
         eta = np.maximum(eta, 0.0)
-        rho0 = self.eos.rest_mass_density(eta, self.rho_central)
+        rho0 = self.eos.rest_mass_density_of_log_enthalpy(eta)
         safe = np.where(rho0 > 0.0, rho0, 1.0)
         P = np.where(rho0 > 0.0, self.eos.pressure(safe), 0.0)
         e = self.eos.energy_density(rho0)
-        gamma1 = self.eos.gamma1(safe)
+        gamma1 = self.eos.adiabatic_index(safe)
         dPhi, dLambda, d2Phi, dP = metric_derivatives(r, m, P, e)
         return {
             "m": m, "eta": eta, "rho0": rho0, "P": P, "e": e, "gamma1": gamma1,
@@ -391,14 +249,16 @@ def solve_background(eos, rho_central, rtol=1.0e-12):
 
     Parameters
     ----------
-    eos : BarotropicEOS
+    eos : cold EOS
+        Any object with the methods of the cold-EOS protocol of :mod:`source.matter.eos.cold`
+        (a ``Polytrope``, ``PiecewisePolytrope``, ``TabulatedEOS``, ``ColdEOSFromFunctions``,
+        ...); the perturbations have the adiabatic index ``eos.adiabatic_index(rho0)``.
     rho_central : float
         Central rest-mass density (> 0).
     rtol : float
         Relative tolerance of the DOP853 integration (error control purely relative).
     """
-    if not isinstance(eos, BarotropicEOS):
-        raise TypeError("eos must be a BarotropicEOS")
+    check_cold_eos(eos)
     rho_central = _positive_finite("rho_central", rho_central)
     rtol = float(rtol)
     if not (0.0 < rtol < 1.0):
@@ -423,7 +283,7 @@ def solve_background(eos, rho_central, rtol=1.0e-12):
     result = solve_ivp(
         _tov_rhs, (r_start, _MAX_RADIUS * length), y_start, method="DOP853", rtol=rtol,
         atol=atol, dense_output=True,
-        events=_surface_event, args=(eos, rho_central),
+        events=_surface_event, args=(eos,),
     )
     if result.status != 1 or len(result.t_events[0]) == 0:
         raise RuntimeError(f"TOV integration did not reach the surface: {result.message}")
@@ -441,7 +301,7 @@ def solve_background(eos, rho_central, rtol=1.0e-12):
 
 def polytrope_background(K, Gamma, rho_central, rtol=1.0e-12):
     """:func:`solve_background` for the polytrope ``P = K rho0^Gamma``."""
-    return solve_background(polytrope_eos(K, Gamma), rho_central, rtol=rtol)
+    return solve_background(Polytrope(K, Gamma), rho_central, rtol=rtol)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -674,14 +534,6 @@ def polytrope_radial_modes(K, Gamma, rho_central, n_modes=3, kind="coupled", **o
                         kind=kind, **options)
 
 
-def barotropic_eos_of(cold):
-    """A cold curve of :mod:`source.matter.eos` (``PiecewisePolytrope``, ``TabulatedEOS``)
-    as a :class:`BarotropicEOS`: its pressure, specific internal energy, ``Gamma_1 = d ln P
-    / d ln rho0`` and its own inverse of the log-enthalpy."""
-    return BarotropicEOS(cold.pressure, cold.specific_internal_energy, cold.adiabatic_index,
-                         cold.rest_mass_density_of_log_enthalpy)
-
-
 def star_radial_modes(cold, rho_central, n_modes=3, kind="coupled", **options):
     """:func:`radial_modes` of the star of central density ``rho_central`` built on the cold
     EOS ``cold`` (a ``PiecewisePolytrope`` or a ``TabulatedEOS``; adiabatic index of the
@@ -690,7 +542,7 @@ def star_radial_modes(cold, rho_central, n_modes=3, kind="coupled", **options):
     if isinstance(cold, PiecewisePolytrope) and cold.n_pieces == 1:
         return polytrope_radial_modes(cold.K[0], cold.Gamma[0], rho_central, n_modes, kind,
                                       **options)
-    return radial_modes(solve_background(barotropic_eos_of(cold), rho_central),
+    return radial_modes(solve_background(cold, rho_central),
                         n_modes=n_modes, kind=kind, **options)
 
 

@@ -7,10 +7,11 @@ Units are G = c = Msun = 1. The equation of state is the cold polytrope
     h = 1 + eps + P / rho0 = 1 + Gamma K rho0^(Gamma - 1) / (Gamma - 1),
 
 with rest-mass density ``rho0``, specific internal energy ``eps``, total energy density ``e``
-and specific enthalpy ``h`` (``TOVSolverIso(K, Gamma)``), or any cold barotropic EOS object
-(``TOVSolverIso(eos=...)``, e.g. a piecewise polytrope of
-:mod:`source.matter.eos.piecewise_polytrope`) with ``e = rho0 (1 + eps(rho0))``; see
-:class:`TOVSolverIso` for the methods it needs. A piecewise EOS is integrated piece by piece
+and specific enthalpy ``h`` (``TOVSolverIso(K, Gamma)``: :class:`source.matter.eos.cold.Polytrope`),
+or any cold barotropic EOS object with the methods of the cold-EOS protocol of
+:mod:`source.matter.eos.cold` (``TOVSolverIso(eos=...)``, e.g. a piecewise polytrope of
+:mod:`source.matter.eos.piecewise_polytrope` or a table); this module holds no EOS formula of
+its own. A piecewise EOS is integrated piece by piece
 (the integration is restarted at each log-enthalpy where ``d rho0 / d eta`` jumps), so that
 the DOP853 error control never straddles a kink.
 
@@ -69,6 +70,7 @@ from source.bssn.bssnstatevariables import (
     idx_phi,
 )
 from source.matter.eos.causality import causality_check
+from source.matter.eos.cold import Polytrope, check_cold_eos, hybrid_specific_internal_energy
 
 # Rows of the hydrodynamical (conserved) variables appended after the BSSN rows.
 idx_D = NUM_BSSN_VARS
@@ -93,135 +95,6 @@ _MAX_NEWTON_ITERATIONS = 100
 
 
 # ---------------------------------------------------------------------------------------------
-# Cold polytrope, as explicit functions of the rest-mass density or the log-enthalpy.
-# ---------------------------------------------------------------------------------------------
-def _pressure(rho0, K, Gamma):
-    """Pressure ``P = K rho0^Gamma``."""
-    return K * rho0**Gamma
-
-
-def _energy_density(rho0, K, Gamma):
-    """Total energy density ``e = rho0 + P / (Gamma - 1)``."""
-    return rho0 + _pressure(rho0, K, Gamma) / (Gamma - 1.0)
-
-
-def _log_enthalpy(rho0, K, Gamma):
-    """Log of the specific enthalpy, ``eta = ln[1 + Gamma K rho0^(Gamma-1) / (Gamma-1)]``."""
-    return np.log1p(Gamma * K * rho0 ** (Gamma - 1.0) / (Gamma - 1.0))
-
-
-def _rest_mass_density_of_log_enthalpy(eta, K, Gamma):
-    """Inverse of :func:`_log_enthalpy`: ``rho0 = [(Gamma-1)(h-1) / (Gamma K)]^(1/(Gamma-1))``.
-
-    ``h - 1 = expm1(eta)`` keeps full relative precision close to the surface (eta -> 0).
-    Negative ``eta`` (outside the star) gives ``rho0 = 0``.
-    """
-    h_minus_one = np.maximum(np.expm1(eta), 0.0)
-    return ((Gamma - 1.0) * h_minus_one / (Gamma * K)) ** (1.0 / (Gamma - 1.0))
-
-
-# ---------------------------------------------------------------------------------------------
-# The EOS as the solver sees it
-# ---------------------------------------------------------------------------------------------
-class _PolytropeEOS:
-    """The cold polytrope through the functions above (the ``TOVSolverIso(K, Gamma)`` path)."""
-
-    log_enthalpy_breaks = ()
-
-    def __init__(self, K, Gamma):
-        self.K = K
-        self.Gamma = Gamma
-
-    def state_of_log_enthalpy(self, eta):
-        """``(rho0, P, e)`` at a scalar log-enthalpy."""
-        rho0 = _rest_mass_density_of_log_enthalpy(eta, self.K, self.Gamma)
-        return rho0, _pressure(rho0, self.K, self.Gamma), _energy_density(rho0, self.K,
-                                                                           self.Gamma)
-
-    def rest_mass_density_of_log_enthalpy(self, eta):
-        return _rest_mass_density_of_log_enthalpy(eta, self.K, self.Gamma)
-
-    def pressure(self, rho0):
-        return _pressure(rho0, self.K, self.Gamma)
-
-    def energy_density(self, rho0):
-        return _energy_density(rho0, self.K, self.Gamma)
-
-    def log_enthalpy(self, rho0):
-        return _log_enthalpy(rho0, self.K, self.Gamma)
-
-
-class _BarotropicEOS:
-    """Any cold barotropic EOS object, seen through the methods the solver needs.
-
-    The object must have ``pressure(rho0)`` and ``specific_internal_energy(rho0)``
-    (vectorised) and an inverse of the log-enthalpy: ``rest_mass_density_of_log_enthalpy(eta)``
-    or, as :class:`source.initialdata.radial_modes.BarotropicEOS`, ``rest_mass_density(eta,
-    rho_max)``. Optional: ``log_enthalpy(rho0)`` (else ``log1p(eps + P / rho0)``),
-    ``state_of_log_enthalpy(eta) -> (rho0, P, e)`` (a fast scalar path for the right-hand side)
-    and ``log_enthalpy_breaks`` (log-enthalpies where the EOS has a kink).
-    """
-
-    def __init__(self, eos, rho_max):
-        self.eos = eos
-        self.rho_max = rho_max
-        self.log_enthalpy_breaks = tuple(sorted(float(b) for b in
-                                                getattr(eos, "log_enthalpy_breaks", ())))
-        self._fast_state = getattr(eos, "state_of_log_enthalpy", None)
-
-    @staticmethod
-    def check(eos):
-        """TypeError unless ``eos`` has the methods listed in the class docstring."""
-        missing = [name for name in ("pressure", "specific_internal_energy")
-                   if not callable(getattr(eos, name, None))]
-        if not (callable(getattr(eos, "rest_mass_density_of_log_enthalpy", None))
-                or callable(getattr(eos, "rest_mass_density", None))):
-            missing.append("rest_mass_density_of_log_enthalpy")
-        if missing:
-            raise TypeError(f"eos must provide {', '.join(missing)} (got "
-                            f"{type(eos).__name__})")
-
-    def rest_mass_density_of_log_enthalpy(self, eta):
-        eta = np.asarray(eta, dtype=np.float64)
-        inverse = getattr(self.eos, "rest_mass_density_of_log_enthalpy", None)
-        if callable(inverse):
-            rho0 = np.asarray(inverse(np.maximum(eta, 0.0)), dtype=np.float64)
-        else:
-            rho0 = np.asarray(self.eos.rest_mass_density(np.maximum(eta, 0.0), self.rho_max),
-                              dtype=np.float64)
-        rho0 = np.where(eta > 0.0, rho0, 0.0)
-        return rho0[()] if rho0.ndim == 0 else rho0
-
-    def _positive(self, function, rho0):
-        rho0 = np.asarray(rho0, dtype=np.float64)
-        safe = np.where(rho0 > 0.0, rho0, 1.0)
-        out = np.where(rho0 > 0.0, np.asarray(function(safe), dtype=np.float64), 0.0)
-        return out[()] if out.ndim == 0 else out
-
-    def pressure(self, rho0):
-        return self._positive(self.eos.pressure, rho0)
-
-    def energy_density(self, rho0):
-        return np.asarray(rho0, dtype=np.float64) * (
-            1.0 + self._positive(self.eos.specific_internal_energy, rho0))
-
-    def log_enthalpy(self, rho0):
-        function = getattr(self.eos, "log_enthalpy", None)
-        if callable(function):
-            return self._positive(function, rho0)
-        rho0 = np.asarray(rho0, dtype=np.float64)
-        h_minus_one = self._positive(
-            lambda x: self.eos.specific_internal_energy(x) + self.eos.pressure(x) / x, rho0)
-        return np.log1p(h_minus_one)
-
-    def state_of_log_enthalpy(self, eta):
-        if self._fast_state is not None:
-            return self._fast_state(eta)
-        rho0 = float(self.rest_mass_density_of_log_enthalpy(eta))
-        return rho0, float(self.pressure(rho0)), float(self.energy_density(rho0))
-
-
-# ---------------------------------------------------------------------------------------------
 # The TOV equations in the log-enthalpy form.
 # ---------------------------------------------------------------------------------------------
 def _tov_rhs_log_enthalpy(eta, y, eos):
@@ -234,7 +107,7 @@ def _tov_rhs_log_enthalpy(eta, y, eos):
     y : ndarray (4,)
         Areal radius r, gravitational mass m(r), rest mass m0(r), and ``ln rbar`` up to a
         constant.
-    eos : _PolytropeEOS or _BarotropicEOS
+    eos : cold EOS (:mod:`source.matter.eos.cold`)
         Gives ``(rho0, P, e)`` of ``eta``.
     """
     r = y[_Y_R_SCHW]
@@ -442,7 +315,7 @@ class _InteriorSolution:
     ----------
     dense : scipy.integrate.OdeSolution or _SegmentedDense
         Dense output of ``y = (r, m, m0, ln rbar + const)`` on ``[0, eta_start]``.
-    eos : _PolytropeEOS or _BarotropicEOS
+    eos : cold EOS (:mod:`source.matter.eos.cold`)
         The EOS.
     eta_c, eta_start : float
         Central log-enthalpy and the (slightly smaller) value where the integration starts.
@@ -596,39 +469,36 @@ class TOVSolverIso:
     Gamma : float, optional
         Polytropic exponent, > 1.
     eos : object, optional
-        Instead of ``K, Gamma``: a cold barotropic EOS (e.g. a
-        :class:`~source.matter.eos.piecewise_polytrope.PiecewisePolytrope`, or a
-        :class:`~source.initialdata.radial_modes.BarotropicEOS`). It must provide
-        ``pressure(rho0)``, ``specific_internal_energy(rho0)`` (vectorised; ``e = rho0 (1 +
-        eps)``, ``eps -> 0`` at ``rho0 -> 0``) and the inverse of the log-enthalpy,
-        ``rest_mass_density_of_log_enthalpy(eta)`` (or ``rest_mass_density(eta, rho_max)``).
-        Optional: ``log_enthalpy(rho0)``, ``state_of_log_enthalpy(eta) -> (rho0, P, e)`` (fast
-        scalar path), ``log_enthalpy_breaks`` (where the integration is restarted) and
-        ``name``.
+        Instead of ``K, Gamma``: a cold barotropic EOS with the methods of the cold-EOS
+        protocol of :mod:`source.matter.eos.cold` (``pressure``, ``specific_internal_energy``,
+        ``energy_density``, ``log_enthalpy``, ``rest_mass_density_of_log_enthalpy``,
+        ``state_of_log_enthalpy``, ``adiabatic_index``; optional ``log_enthalpy_breaks``,
+        where the integration is restarted, and ``name``): a
+        :class:`~source.matter.eos.piecewise_polytrope.PiecewisePolytrope`, a
+        :class:`~source.matter.eos.tabulated.TabulatedEOS`, a
+        :class:`~source.matter.eos.cold.Polytrope`, a
+        :class:`~source.matter.eos.cold.ColdEOSFromFunctions` or a user's object (e.g. a
+        subclass of :class:`~source.matter.eos.cold.ColdEOS`).
 
-    ``TOVSolverIso(K, Gamma)`` integrates exactly as before the general EOS existed (the same
-    floating-point operations), so its stars are bit-identical.
+    ``TOVSolverIso(K, Gamma)`` integrates the :class:`~source.matter.eos.cold.Polytrope`
+    ``(K, Gamma)`` with the same floating-point operations as before the general EOS existed,
+    so its stars are bit-identical; its stars have ``eos = None``.
     """
 
     def __init__(self, K=None, Gamma=None, eos=None):
         if eos is not None:
             if K is not None or Gamma is not None:
                 raise ValueError("give either K and Gamma or eos, not both")
-            _BarotropicEOS.check(eos)
             self.K = None
             self.Gamma = None
-            self.eos = eos
+            self.eos = check_cold_eos(eos)
+            self._cold = eos
             return
         if K is None or Gamma is None:
             raise ValueError("TOVSolverIso needs K and Gamma (polytrope) or eos")
-        K = float(K)
-        Gamma = float(Gamma)
-        if not (np.isfinite(K) and K > 0.0):
-            raise ValueError(f"K must be a positive finite number (got {K})")
-        if not (np.isfinite(Gamma) and Gamma > 1.0):
-            raise ValueError(f"Gamma must be a finite number > 1 (got {Gamma})")
-        self.K = K
-        self.Gamma = Gamma
+        self._cold = Polytrope(K, Gamma)
+        self.K = self._cold.K
+        self.Gamma = self._cold.Gamma
         self.eos = None
 
     @classmethod
@@ -639,22 +509,13 @@ class TOVSolverIso:
     @property
     def name(self):
         """A label of the EOS."""
-        if self.eos is None:
-            return f"polytrope K = {self.K:g}, Gamma = {self.Gamma:g}"
-        return str(getattr(self.eos, "name", type(self.eos).__name__))
+        return str(getattr(self._cold, "name", type(self._cold).__name__))
 
     def cold_pressure(self, rho0):
         """Pressure of the star's cold EOS at the rest-mass density ``rho0`` (the polytrope
         in closed form: no compiled function, so a polytropic run's set-up compiles
         nothing for it)."""
-        if self.eos is None:
-            return _pressure(float(rho0), self.K, self.Gamma)
-        return float(self.eos.pressure(rho0))
-
-    def _eos_for(self, rho_central):
-        if self.eos is None:
-            return _PolytropeEOS(self.K, self.Gamma)
-        return _BarotropicEOS(self.eos, rho_central)
+        return float(self._cold.pressure(float(rho0)))
 
     @staticmethod
     def _check(rho_central, rtol):
@@ -669,16 +530,14 @@ class TOVSolverIso:
     def _integrate(self, rho_central, rtol):
         """Integrate from the centre to the surface; returns the pieces :meth:`solve` needs."""
         rho_central, rtol = self._check(rho_central, rtol)
-        eos = self._eos_for(rho_central)
+        eos = self._cold
 
         eta_c = float(eos.log_enthalpy(rho_central))
-        P_c = eos.pressure(rho_central)
-        e_c = eos.energy_density(rho_central)
-        if self.eos is not None:
-            P_c, e_c = float(P_c), float(e_c)
-            if not (np.isfinite(eta_c) and eta_c > 0.0 and P_c > 0.0 and e_c > 0.0):
-                raise ValueError(f"the EOS must give P > 0, e > 0 and h > 1 at rho_central = "
-                                 f"{rho_central} (got P = {P_c}, e = {e_c}, ln h = {eta_c})")
+        P_c = float(eos.pressure(rho_central))
+        e_c = float(eos.energy_density(rho_central))
+        if not (np.isfinite(eta_c) and eta_c > 0.0 and P_c > 0.0 and e_c > 0.0):
+            raise ValueError(f"the EOS must give P > 0, e > 0 and h > 1 at rho_central = "
+                             f"{rho_central} (got P = {P_c}, e = {e_c}, ln h = {eta_c})")
 
         # Regular centre: leading terms of the series in d_eta = eta_c - eta (Lindblom 1992).
         d_eta = _START_FRACTION * eta_c
@@ -692,7 +551,8 @@ class TOVSolverIso:
         y_start[_Y_LN_R_ISO] = np.log(r_start)
 
         # Restart at every EOS break between the start and the surface (none: one call).
-        breaks = [b for b in eos.log_enthalpy_breaks if 0.0 < b < eta_start]
+        breaks = [float(b) for b in getattr(eos, "log_enthalpy_breaks", ())
+                  if 0.0 < b < eta_start]
         bounds = [eta_start, *sorted(breaks, reverse=True), 0.0]
         solutions = []
         y = y_start
@@ -894,7 +754,7 @@ def create_initial_data_iso(tov_solution, r, rho_atm, p_atm, tau_atm, eos_gamma=
     rho0 = np.where(inside, np.maximum(star["rho0"], rho_atm), rho_atm)
     p = np.where(inside, np.maximum(star["P"], p_atm), p_atm)
     if general_eos:
-        eps = _eps_of_general_eos(tov_solution.eos, rho0, p)
+        eps = hybrid_specific_internal_energy(tov_solution.eos, rho0, p)
     else:
         eps = p / ((eos_gamma - 1.0) * rho0)
     vr = np.zeros_like(r_abs)
@@ -909,17 +769,6 @@ def create_initial_data_iso(tov_solution, r, rho_atm, p_atm, tau_atm, eos_gamma=
     state_2d[idx_Sr] = 0.0
     state_2d[idx_tau] = np.where(inside, sqrt_gamma * rho0 * eps, sqrt_gamma * tau_atm)
     return state_2d, (rho0, vr, p, eps)
-
-
-def _eps_of_general_eos(eos, rho0, p):
-    """Cold ``eps(rho0)`` plus the thermal part of ``P - P_cold(rho0) > 0`` if the EOS has a
-    ``gamma_th`` (see :func:`create_initial_data_iso`)."""
-    eps = np.asarray(eos.specific_internal_energy(rho0), dtype=np.float64)
-    gamma_th = getattr(eos, "gamma_th", None)
-    if gamma_th is not None:
-        excess = np.maximum(p - np.asarray(eos.pressure(rho0), dtype=np.float64), 0.0)
-        eps = eps + excess / ((float(gamma_th) - 1.0) * rho0)
-    return eps
 
 
 # ---------------------------------------------------------------------------------------------

@@ -181,6 +181,13 @@ KIND_LENGTHS = {IdealGasParams: IDEAL_GAS_LEN, BarotropicParams: BAROTROPIC_LEN,
                 HybridTableParams: HYBRID_TABLE_LEN}
 if len(set(KIND_LENGTHS.values())) != len(KIND_LENGTHS):
     raise ImportError(f"two EOS kinds have kernel tuples of one length: {KIND_LENGTHS}")
+#: The kind tests of kernels outside this module: ``len(eos) in COLD_ONLY_LENGTHS`` (the
+#: barotropic kinds: the cold curve alone) and ``len(eos) in WITH_COLD_CURVE_LENGTHS`` (every
+#: kind but the ideal gas). Numba folds ``len`` of a tuple argument and ``in`` a global tuple
+#: of ints to a constant and prunes the other kinds' branches, as for ``len(eos) == ...``; a
+#: predicate function (even inlined) is not folded, and every kind's branch would compile.
+COLD_ONLY_LENGTHS = (BAROTROPIC_LEN, BAROTROPIC_TABLE_LEN)
+WITH_COLD_CURVE_LENGTHS = (BAROTROPIC_LEN, HYBRID_LEN, BAROTROPIC_TABLE_LEN, HYBRID_TABLE_LEN)
 
 
 def pad_pieces(pieces):

@@ -78,7 +78,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .cold_curve import ColdCurve
+from .cold import ColdCurve
 
 # Rows of the ``pieces`` tuple.
 PIECE_RHO = 0

@@ -60,7 +60,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from source.matter.eos.cold_curve import ColdCurve
+from source.matter.eos.cold import ColdCurve
 from source.matter.eos.eos_catalogue import LENGTH_UNIT_CM, PRESSURE_UNIT_CGS
 
 #: LALSimulation's geometric unit m^-2 -> code pressure/energy-density unit (L^-2, L in m).

@@ -40,11 +40,10 @@ import numpy as np
 from numba import njit
 
 from source.matter.eos.eos import (
-    BAROTROPIC_LEN,
-    BAROTROPIC_TABLE_LEN,
+    COLD_ONLY_LENGTHS,
     COLD_SHIFT_MAX_X,
     EOS_BAROTROPIC,
-    IDEAL_GAS_LEN,
+    WITH_COLD_CURVE_LENGTHS,
     eos_clamped_eps_and_a,
     eos_cold,
     eos_cold_enthalpy_minus_one,
@@ -284,7 +283,7 @@ def barotropic_solve(D, S2, eos, tol, max_iter):
 def newton_recovery(D, S2, tau, eos, atm, p_guess, tol, max_iter):
     """``(rho0, P, eps, W, h, iterations, ok)`` by Newton on the pressure, the ideal gas's
     fast path (``ok`` False for any other EOS, and whenever Kastaun must decide)."""
-    if len(eos) != IDEAL_GAS_LEN:
+    if len(eos) in WITH_COLD_CURVE_LENGTHS:
         return 0.0, 0.0, 0.0, 1.0, 1.0, 0, False
     p, iters, ok = newton_pressure_solve(D, S2, tau, eos.gamma_th, p_guess, atm.p_floor,
                                          atm.W_max, tol, max_iter)
@@ -316,16 +315,16 @@ def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
     """``(rho0, P, eps, W, h, iterations, ok)`` by the EOS's bracketed recovery: the
     cold-curve solve for the barotropic kinds and, below ``atm.rho_cold``, for the hybrid
     kinds (tau not used); Kastaun for the others."""
-    if len(eos) == BAROTROPIC_LEN or len(eos) == BAROTROPIC_TABLE_LEN:
+    if len(eos) in COLD_ONLY_LENGTHS:
         return cold_recovery(D, S2, eos, tol, max_iter)
-    if len(eos) != IDEAL_GAS_LEN and D < atm.rho_cold:
+    if len(eos) in WITH_COLD_CURVE_LENGTHS and D < atm.rho_cold:
         return cold_recovery(D, S2, eos, tol, max_iter)
     mu, W, eps, a, iters, ok = kastaun_solve(D, tau / D, S2 / (D * D), eos, atm.v_max, tol,
                                              max_iter)
     if not ok:
         return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
     rho = D / W
-    if len(eos) == IDEAL_GAS_LEN or rho > eos.rho_max:
+    if len(eos) not in WITH_COLD_CURVE_LENGTHS or rho > eos.rho_max:
         p = eos_pressure(eos, rho, eps)
     else:   # the master function's EOS step had the cold curve at rho: P from its a
         p = a * rho * (1.0 + eps)

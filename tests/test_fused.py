@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Uses the parallel RHS kernel on its own ("rhs"), the parallel RK4 driver ("rk4"), or both.
@@ -26,11 +28,14 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 def test_parallel_kernels_reuse_the_cache_across_processes(tmp_path):
     """Compile the parallel RHS kernel in one process and the parallel driver in another,
     then load them from the cache in later processes. (When the driver called the cached
     parallel RHS dispatcher, the third process, loading the driver alone, crashed with a
-    segmentation fault.)"""
+    segmentation fault.) Slow: it compiles from an empty cache; in CI every test with two
+    threads loads the parallel driver that ``make install``'s warm-up compiled in another
+    process."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"), NUMBA_NUM_THREADS="2",
                PYTHONPATH=str(ROOT))
     for uses in (["rhs"], ["rk4"], ["rk4"], ["rhs"], ["rhs", "rk4"]):

@@ -75,8 +75,11 @@ def test_table_star_fundamental_mode():
     assert books(ts) < 1e-13
 
 
+@pytest.mark.slow
 def test_short_dynamic_run():
-    """Hydro coupled to BSSN on the table: a short run stays on the star, no c2p failure."""
+    """Hydro coupled to BSSN on the table: a short run stays on the star, no c2p failure.
+    (Slow: it compiles the dynamic driver for the table kind, about 1 min; CI evolves the
+    table in Cowling mode and the hybrid EOS in dynamic mode.)"""
     sim, ts = evolve_by_name(table_star(mode="dynamic", num_points=200, t_final=20.0))
     assert np.all(ts["c2p_failures"] == 0)
     assert np.all(np.isfinite(ts["rho_c"]))

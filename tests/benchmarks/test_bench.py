@@ -93,6 +93,7 @@ def dynamic_sims():
     return {p: benchmark_simulation(400, p, mode="dynamic") for p in ("fused", "modular")}
 
 
+@pytest.mark.slow        # make bench runs it; CI runs the Cowling benchmarks
 @pytest.mark.parametrize("path", ["fused", "modular"])
 def test_dynamic_rhs_evaluation(benchmark, dynamic_sims, path):
     sim = dynamic_sims[path]
@@ -101,6 +102,7 @@ def test_dynamic_rhs_evaluation(benchmark, dynamic_sims, path):
     assert np.all(np.isfinite(out))
 
 
+@pytest.mark.slow        # make bench runs it; CI runs the Cowling benchmarks
 @pytest.mark.parametrize("path", ["fused", "modular"])
 def test_dynamic_100_rk4_steps(benchmark, dynamic_sims, path):
     """The old code's JAX-port timing: N = 400, r_max = 40, CFL 0.25."""

@@ -65,3 +65,15 @@ def test_velocities_are_compared_in_units_of_c(tmp_path):
         diffs = differences(ref, changed)
         for key in ("snapshot/vr", "snapshot/S_r", "timeseries/v_c"):
             assert (diffs[key][1] > DEFAULT_TOLERANCE) == flagged, (key, dv, diffs[key])
+
+
+def test_check_reports_every_variable(capsys):
+    """``make baseline-check``'s report: a line per baseline and path with its status and a
+    line per variable (one baseline, one path here; the test above runs them all)."""
+    from source.validation.baselines import check
+
+    name = sorted(BASELINES)[0]
+    assert check(paths=("fused",), names=[name])
+    out = capsys.readouterr().out
+    assert f"{name} [fused]: ok" in out
+    assert "timeseries/v_c" in out and "snapshot/S_r" in out

@@ -229,3 +229,13 @@ def test_hybrid_specific_internal_energy_inverts_the_hybrid_pressure():
     cold = eos_from_catalogue("SLy")
     np.testing.assert_array_equal(hybrid_specific_internal_energy(cold, rho, press),
                                   cold.specific_internal_energy(rho))
+
+
+def test_names_say_what_the_eos_is():
+    """describe() and repr() name the EOS and its parameters (what outputs and logs show)."""
+    poly = Polytrope(100.0, 2.0)
+    assert poly.describe() == "polytrope K = 100, Gamma = 2 (G = c = Msun = 1)"
+    assert eval(repr(poly), {"Polytrope": Polytrope}).K == 100.0
+    funcs = ColdEOSFromFunctions(poly.pressure, poly.specific_internal_energy,
+                                 lambda rho: 2.0 + 0.0 * rho, name="my EOS")
+    assert funcs.describe() == "my EOS" and repr(funcs) == "ColdEOSFromFunctions(name='my EOS')"

@@ -68,12 +68,11 @@ from .piecewise_polytrope import (
 from .tabulated import (
     TABLE_FIELDS,
     TabulatedEOS,
-    table_cold_log_pressure,
     table_cold_reference,
     table_cold_shifted,
     table_cold_state,
-    table_cold_state_of_log_pressure,
     table_enthalpy_minus_one,
+    table_face_cold_state,
 )
 
 EOS_IDEAL_GAS = 0
@@ -389,8 +388,7 @@ def eos_clamped_eps_and_a_near(eos, rho, eps, reference, x):
 @njit(cache=True, error_model="numpy")
 def eos_density_variable(eos, rho):
     """The variable in which the face density is reconstructed: the cold pressure
-    ``P_cold(rho)`` for the hybrid piecewise polytrope, its logarithm ``ln P_cold(rho)``
-    for the hybrid table, ``rho`` itself for the others.
+    ``P_cold(rho)`` for the hybrid kinds, ``rho`` itself for the others.
 
     In a star of a piecewise polytrope ``rho(r)`` has a kink wherever ``Gamma_i`` jumps
     (``d rho / dr = (dP / dr) / (Gamma_i P / rho)`` with ``dP / dr`` continuous), and the
@@ -401,28 +399,23 @@ def eos_density_variable(eos, rho):
     (``C^1`` at the kinks); face densities taken from it, ``P_cold^{-1}(P_face)``, are
     consistent with the cold pressure to the order of the reconstruction. The map is
     monotone, so limiters keep their meaning. A table's ``Gamma`` is continuous but can vary
-    fast (crust-core interface, phase transitions): it gets the same treatment, in ``ln
-    P_cold`` (a monotone map of ``P_cold``, so the same limiting), the table's own variable:
-    the cell value needs no exponential and the face inverse no logarithm
-    (``tabulated.table_cold_state_of_log_pressure``). The ideal gas has no cold curve, and
-    the barotropic kinds have no energy equation to heat."""
+    fast (crust-core interface, phase transitions): it gets the same treatment. The ideal
+    gas has no cold curve, and the barotropic kinds have no energy equation to heat."""
     if len(eos) == HYBRID_LEN:
         return pwp_pressure(rho, eos_pieces(eos))
     if len(eos) == HYBRID_TABLE_LEN:
-        return table_cold_log_pressure(rho, eos)
+        return table_cold_state(rho, eos)[0]
     return rho
 
 
 @njit(cache=True, error_model="numpy")
 def eos_density_of_variable(eos, value):
     """Inverse of :func:`eos_density_variable` (a reconstructed face value -> ``rho``; 0 for
-    a cold pressure <= 0, which the face limiter floors). The hybrid table's is the face
-    inverse of ``ln P_cold``, exact to its interpolation accuracy (``ln rho`` within 3e-8
-    on the SLy table)."""
+    a cold pressure <= 0, which the face limiter floors)."""
     if len(eos) == HYBRID_LEN:
         return pwp_density_of_pressure(value, eos_pieces(eos))
     if len(eos) == HYBRID_TABLE_LEN:
-        return table_cold_state_of_log_pressure(value, eos)[0]
+        return table_face_cold_state(value, eos)[0]
     return value
 
 
@@ -431,16 +424,15 @@ def eos_face_state(eos, value):
     """``(rho, cold)`` of a reconstructed face value of the density variable: ``rho =
     eos_density_of_variable(eos, value)`` and ``cold = (P_cold, eps_cold, Gamma_i)`` there,
     as :func:`eos_cold` gives them to round-off. The hybrid kinds take the cold state from
-    the inverse itself (``pwp_cold_state_of_pressure``: it knows the piece, and ``P_cold``
-    is the face value; ``table_cold_state_of_log_pressure``: the forward interpolant at the
-    inverse's ``ln rho``, no logarithm), which saves the
+    the inverse itself (``pwp_cold_state_of_pressure``, ``table_face_cold_state``: it
+    knows the piece or the table cell, and ``P_cold`` is the face value), which saves the
     Riemann solver's evaluation of the cold curve at the face; the ideal gas has no cold
     part, the barotropic kinds evaluate it."""
     if len(eos) == HYBRID_LEN:
         rho, p_cold, eps_cold, gamma = pwp_cold_state_of_pressure(value, eos_pieces(eos))
         return rho, (p_cold, eps_cold, gamma)
     if len(eos) == HYBRID_TABLE_LEN:
-        rho, p_cold, eps_cold, gamma = table_cold_state_of_log_pressure(value, eos)
+        rho, p_cold, eps_cold, gamma = table_face_cold_state(value, eos)
         return rho, (p_cold, eps_cold, gamma)
     return value, eos_cold(eos, value)
 

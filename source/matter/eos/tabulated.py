@@ -43,9 +43,14 @@ is found; the validity range is ``rho <= rho_max = min(rho_causal, top of the ta
 Inverse (TOV and linear modes): ``rho`` of the log-enthalpy ``eta = ln h`` by safeguarded
 Newton iterations on ``eta(x)`` inside the grid cell given by a second uniform index in
 ``ln eta`` (O(1)), so the inverse is the exact inverse of the forward interpolant. The same
-for ``rho`` of the cold pressure (the hybrid kind's face reconstruction): Newton on
-``ln P(x)`` in the cell given by a uniform index in ``ln P`` stored with the kernel
-parameters.
+for ``rho`` of the cold pressure (``rest_mass_density_of_pressure``): Newton on ``ln P(x)``
+in the cell given by a uniform index in ``ln P`` stored with the kernel parameters.
+
+Face inverse (the hybrid kind's face density, reconstructed in ``ln P_cold``): no
+iteration, ``ln rho`` as a quintic of ``ln P`` on the pieces of a uniform ``ln P`` grid cut
+at the grid nodes (:func:`_face_inverse`, :func:`table_face_cold_state`), within
+3e-8 of the exact inverse on SLy; the cold state at that density is the forward
+interpolant's.
 
 Kernel parameters: :class:`ColdTable`, a named tuple of floats and one array (a different Numba
 type from the piecewise polytrope's tuple of floats, so the compile-time kind dispatch of
@@ -105,15 +110,19 @@ TABLE_FIELDS = (
 #                        FACE_INVERSE_HEADER floats, then FACE_PIECE_FLOATS per ln P bin
 ColdTable = namedtuple("ColdTable", TABLE_FIELDS)
 
-#: Bins per e-fold of P of the face inverse (:func:`table_cold_state_of_log_pressure`): fine
-#: enough that a bin holds at most one grid node on the SLy table (Gamma >= 0.41 there).
+#: Bins per e-fold of P of the face inverse (:func:`table_face_cold_state`): fine enough that
+#: a bin holds at most one grid node on the SLy table (Gamma >= 0.41 there).
 FACE_BINS_PER_E_FOLD = 256
 #: The face inverse's header: ln P at its first bin, 1 / (bin width), bins (float), and the
 #: two polytropes' inverses ``ln rho = a + b ln P`` (a_low, b_low, a_high, b_high).
 FACE_INVERSE_HEADER = 7
 #: Per bin: the ln P of the grid node inside it (+inf if none), then the two pieces either
-#: side of it, each ``(ln P at its start, 1 / its width, c_0, ..., c_5)``.
-FACE_PIECE_FLOATS = 17
+#: side of it, each ``(ln P at its start, 1 / its width, c_0, ..., c_5, flag)`` (flag 1 where
+#: the quintic is off the exact inverse by more than FACE_INVERSE_ROUND_OFF: Newton there).
+_FACE_PIECE_LENGTH = 9
+FACE_PIECE_FLOATS = 1 + 2 * _FACE_PIECE_LENGTH
+#: ``ln rho`` error (sampled) above which a piece of the face inverse takes a Newton step.
+FACE_INVERSE_ROUND_OFF = 1e-14
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,59 +243,47 @@ def table_density_of_pressure(press, table):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def table_cold_log_pressure(rho, table):
-    """``ln P_cold(rho)`` (``-inf`` for ``rho <= 0``): on the grid ``x + ln eps'(x)``, the
-    log of ``rho eps'`` with no further rounding of a product."""
-    if not rho > 0.0:
-        return -math.inf
-    x = math.log(rho)
-    u = (x - table.table_log_rho_start) * table.table_inv_dlog
-    if 0.0 <= u < table.table_num_cells:
-        i = int(u)
-        t = u - i
-        c = table.table_data
-        j = 6 * i
-        d1 = c[j + 1] + t * (2.0 * c[j + 2] + t * (3.0 * c[j + 3] + t * (
-            4.0 * c[j + 4] + t * 5.0 * c[j + 5])))
-        return x + math.log(d1 * table.table_inv_dlog)
-    _, d1, _ = _cold_derivatives_at(x, rho, table)
-    return math.log(rho * d1)
+def table_face_cold_state(press, table):
+    """:func:`table_cold_state_of_pressure` with no search and, on most pressures, no
+    iteration: ``(rho, P, eps, Gamma)`` at the cold pressure ``press`` (zeros and the lower
+    polytrope's Gamma for ``P <= 0``), the face states of the hybrid table kind (whose face
+    density is reconstructed through the cold pressure).
 
-
-@njit(cache=True, error_model="numpy", inline="always")
-def table_cold_state_of_log_pressure(log_p, table):
-    """Inverse of :func:`table_cold_log_pressure` with the cold state there: ``(rho, P, eps,
-    Gamma)`` at ``ln P_cold = log_p`` (the face states of the hybrid table kind, whose
-    density is reconstructed through ``ln P_cold``). O(1), no iteration and no logarithm:
-    ``ln rho`` from the face inverse (:func:`_face_inverse`: a uniform ``ln P`` index, a
-    quintic per piece of a bin), ``rho`` by one exponential, and ``(P, eps, Gamma)`` of the
-    forward interpolant at that ``ln rho``. So the state is the cold curve's at ``rho``, as
-    :func:`table_cold_state` gives it, to round-off; ``rho`` is the exact inverse of
-    ``log_p`` to the face inverse's accuracy (``ln rho`` within 3e-8 on the SLy table,
-    1e-10 at 99.9 % of the pressures). Closed form on the two polytropes; zeros and the
-    lower polytrope's Gamma where ``rho`` is 0 (``log_p = -inf``) or NaN."""
+    ``ln rho`` from the face inverse of ``ln P`` (:func:`_face_inverse`: a uniform ``ln P``
+    index, a quintic on each piece of a bin), then, on the pieces where that quintic is
+    not at round-off (flagged at load time; near neutron drip it is within 3e-8, elsewhere
+    mostly within 1e-14), one Newton step on ``ln P(x) = x + ln eps'(x)``. ``(eps, Gamma)``
+    are the forward interpolant's at that ``ln rho``, ``P`` is returned as given and ``rho
+    = P / eps'`` (no exponential): the same state as :func:`table_cold_state_of_pressure`
+    to round-off. Closed form on the two polytropes."""
+    if not press > 0.0:
+        return 0.0, 0.0, 0.0, table.table_gamma_low
+    log_p = math.log(press)
     data = table.table_data
     n = int(table.table_num_cells)
     base = 13 * n + 1 + int(table.table_num_p_bins)
-    start = data[base]
-    bins = int(data[base + 2])
-    u = (log_p - start) * data[base + 1]
-    if not u >= 0.0:                                  # lower polytrope (and NaN)
-        x = data[base + 3] + data[base + 4] * log_p
-    elif u >= bins:                                   # upper polytrope
-        x = data[base + 5] + data[base + 6] * log_p
-    else:
-        j = base + FACE_INVERSE_HEADER + FACE_PIECE_FLOATS * int(u)
-        if log_p >= data[j]:                          # right of the grid node in the bin
-            j += 8
-        s = (log_p - data[j + 1]) * data[j + 2]
-        x = data[j + 3] + s * (data[j + 4] + s * (data[j + 5] + s * (data[j + 6] + s * (
-            data[j + 7] + s * data[j + 8]))))
-    rho = math.exp(x)
-    if not rho > 0.0:
-        return 0.0, 0.0, 0.0, table.table_gamma_low
-    eps, d1, d2 = _cold_derivatives_at(x, rho, table)
-    return rho, rho * d1, eps, 1.0 + d2 / d1
+    u = (log_p - data[base]) * data[base + 1]
+    if not u >= 0.0 or u >= data[base + 2]:         # the polytropes: ln rho = a + b ln P
+        k = base + 3 if u < 0.0 else base + 5
+        x = data[k] + data[k + 1] * log_p
+        eps, d1, d2 = _cold_derivatives_at(x, math.exp(x), table)
+        return press / d1, press, eps, 1.0 + d2 / d1
+    j = base + FACE_INVERSE_HEADER + FACE_PIECE_FLOATS * int(u)
+    if log_p >= data[j]:                          # right of the grid node in the bin
+        j += _FACE_PIECE_LENGTH
+    s = (log_p - data[j + 1]) * data[j + 2]
+    x = data[j + 3] + s * (data[j + 4] + s * (data[j + 5] + s * (data[j + 6] + s * (
+        data[j + 7] + s * data[j + 8]))))
+    inv_dx = table.table_inv_dlog
+    w = (x - table.table_log_rho_start) * inv_dx
+    i = min(max(int(w), 0), n - 1)
+    eps, d1, d2 = _cell_cold_derivatives(i, w - i, table)
+    if data[j + 9] != 0.0:                        # a piece not at round-off: Newton
+        x -= (x + math.log(d1) - log_p) / (1.0 + d2 / d1)
+        w = (x - table.table_log_rho_start) * inv_dx
+        i = min(max(int(w), 0), n - 1)
+        eps, d1, d2 = _cell_cold_derivatives(i, w - i, table)
+    return press / d1, press, eps, 1.0 + d2 / d1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -580,11 +577,12 @@ def _inverse_coefficients(coefficients, log_p_nodes, dx):
 
 
 def _exact_log_rho_of_log_p(log_p, cell, coefficients, x_start, dx):
-    """``x = ln rho`` with ``ln P(x) = log_p`` inside grid cell ``cell`` (arrays), to
-    round-off: bisection in the cell on ``ln P = x + ln eps'(x)`` (increasing)."""
+    """The position ``t = (x - x_cell) / dx`` in grid cell ``cell`` (arrays) of ``x = ln
+    rho`` with ``ln P(x) = log_p``, to round-off: bisection in the cell on ``ln P = x + ln
+    eps'(x)`` (increasing)."""
     lo = np.zeros_like(log_p)
     hi = np.ones_like(log_p)
-    c = coefficients[cell].T
+    c = np.moveaxis(coefficients[cell], -1, 0)
     for _ in range(64):
         t = 0.5 * (lo + hi)
         d1 = c[1] + t * (2.0 * c[2] + t * (3.0 * c[3] + t * (4.0 * c[4] + t * 5.0 * c[5])))
@@ -616,8 +614,22 @@ def _inverse_piece(log_p_start, log_p_end, cell, coefficients, x_start, dx):
     return _quintic_of_ends(*ends[0], *ends[1])
 
 
+def _inverse_piece_error(quintic, log_p_start, log_p_end, cell, coefficients, x_start, dx,
+                         samples=12):
+    """Largest ``ln rho`` error of the pieces' quintics (rows of ``quintic``) against the
+    exact inverse, at ``samples`` points inside each piece."""
+    s = (np.arange(samples) + 0.5) / samples
+    log_p = log_p_start[:, None] + (log_p_end - log_p_start)[:, None] * s
+    cells = np.broadcast_to(cell[:, None], log_p.shape)
+    exact = x_start + (cells + _exact_log_rho_of_log_p(log_p, cells, coefficients,
+                                                        x_start, dx)) * dx
+    c = quintic.T[:, :, None]
+    x = c[0] + s * (c[1] + s * (c[2] + s * (c[3] + s * (c[4] + s * c[5]))))
+    return np.max(np.abs(x - exact), axis=1)
+
+
 def _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name):
-    """The face inverse ``ln P -> ln rho`` (:func:`table_cold_state_of_log_pressure`) as
+    """The face inverse ``ln P -> ln rho`` (:func:`table_face_cold_state`) as
     one float array (layout: ``FACE_INVERSE_HEADER``, ``FACE_PIECE_FLOATS``).
 
     A uniform grid in ``ln P`` (``FACE_BINS_PER_E_FOLD``), each bin cut at the grid node
@@ -648,10 +660,14 @@ def _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name):
     for c in (left.T, right.T):
         slope = c[1] + s * (2.0 * c[2] + s * (3.0 * c[3] + s * (4.0 * c[4] + s * 5.0 * c[5])))
         _require(np.all(slope > 0.0), name, "the face inverse is not increasing")
+    flags = [_inverse_piece_error(c, a, b, k, coefficients, x_start, dx) >
+             FACE_INVERSE_ROUND_OFF for c, a, b, k in ((left, edges[:-1], node, cell),
+                                                     (right, right_start, edges[1:],
+                                                      right_cell))]
     pieces = np.column_stack((
         np.where(has_node, node, np.inf),
-        edges[:-1], 1.0 / (node - edges[:-1]), left,
-        right_start, 1.0 / (edges[1:] - right_start), right))
+        edges[:-1], 1.0 / (node - edges[:-1]), left, flags[0],
+        right_start, 1.0 / (edges[1:] - right_start), right, flags[1]))
     header = np.array([edges[0], 1.0 / width, float(bins), *polytropes])
     return np.concatenate((header, pieces.ravel()))
 

@@ -442,7 +442,7 @@ def test_face_cold_state_of_the_cold_pressure(sly_table):
         assert gamma == pytest.approx(gamma_exact, rel=3e-13)
     n, m = int(kt.table_num_cells), int(kt.table_num_p_bins)
     bins = kt.table_data[13 * n + 1 + m + FACE_INVERSE_HEADER:].reshape(-1, FACE_PIECE_FLOATS)
-    flagged = bins[:, [9, 18]]                  # the flags of the two pieces of every bin
+    flagged = bins[:, [10, 20]]                 # the flags of the two pieces of every bin
     assert np.all((flagged == 0.0) | (flagged == 1.0))
     assert 0 < np.count_nonzero(flagged) < 0.1 * flagged.size   # Newton on a few pieces
     log_p = np.linspace(sly_table.log_p_nodes[0] - 1.0, sly_table.log_p_nodes[-1] + 0.5,

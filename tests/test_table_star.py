@@ -68,7 +68,9 @@ def test_crust_core_boundary_stays_cold():
 def test_fused_equals_modular():
     """100 RK4 steps of the table star: the fused driver (face density from the face
     inverse of ln P_cold with its cold state, ``eos.eos_face_state``) reproduces the
-    modular path (the same inverse, then ``eos_cold`` at the face density) to round-off."""
+    modular path (the same inverse, then ``eos_cold`` at the face density) to round-off,
+    relative to the largest conserved variable D (the momentum of the nearly static star is
+    5e-7 of it: relative to its own scale round-off is 1e-11, with the exact inverse too)."""
     common = {"num_points": 120, "steps": 100, "timeseries_every": 20}
     fused = build_simulation(table_star(path="fused", **common))
     modular = build_simulation(table_star(path="modular", **common))
@@ -78,8 +80,7 @@ def test_fused_equals_modular():
         assert code == integrator.RUN_OK and done == 100
     interior = slice(NUM_GHOSTS, -NUM_GHOSTS)
     a, b = fused.U[:, interior], modular.U[:, interior]
-    scale = np.max(np.abs(a), axis=1, keepdims=True)
-    assert np.max(np.abs(a - b) / scale) <= 1e-12
+    assert np.max(np.abs(a - b)) <= 1e-13 * np.max(np.abs(a[0]))
 
 
 @pytest.mark.slow

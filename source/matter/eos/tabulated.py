@@ -46,11 +46,11 @@ Newton iterations on ``eta(x)`` inside the grid cell given by a second uniform i
 for ``rho`` of the cold pressure (``rest_mass_density_of_pressure``): Newton on ``ln P(x)``
 in the cell given by a uniform index in ``ln P`` stored with the kernel parameters.
 
-Face inverse (the hybrid kind's face density, reconstructed in ``ln P_cold``): no
-iteration, ``ln rho`` as a quintic of ``ln P`` on the pieces of a uniform ``ln P`` grid cut
-at the grid nodes (:func:`_face_inverse`, :func:`table_face_cold_state`), within
-3e-8 of the exact inverse on SLy; the cold state at that density is the forward
-interpolant's.
+Face inverse (the hybrid kind's face density, reconstructed through the cold pressure):
+no search and, on most pressures, no iteration: ``ln rho`` as a quintic of ``ln P`` on the
+pieces of a uniform ``ln P`` grid cut at the grid nodes, one Newton step on the pieces
+flagged at load time (:func:`_face_inverse`, :func:`table_face_cold_state`); the exact
+inverse to round-off.
 
 Kernel parameters: :class:`ColdTable`, a named tuple of floats and one array (a different Numba
 type from the piecewise polytrope's tuple of floats, so the compile-time kind dispatch of
@@ -117,9 +117,10 @@ FACE_BINS_PER_E_FOLD = 256
 #: two polytropes' inverses ``ln rho = a + b ln P`` (a_low, b_low, a_high, b_high).
 FACE_INVERSE_HEADER = 7
 #: Per bin: the ln P of the grid node inside it (+inf if none), then the two pieces either
-#: side of it, each ``(ln P at its start, 1 / its width, c_0, ..., c_5, flag)`` (flag 1 where
-#: the quintic is off the exact inverse by more than FACE_INVERSE_ROUND_OFF: Newton there).
-_FACE_PIECE_LENGTH = 9
+#: side of it, each ``(ln P at its start, 1 / its width, c_0, ..., c_5, cell, flag)``: the
+#: quintic of the position ``t`` in the grid cell ``cell`` holding the piece, and flag 1 where
+#: it is off the exact inverse by more than FACE_INVERSE_ROUND_OFF in ``ln rho`` (Newton).
+_FACE_PIECE_LENGTH = 10
 FACE_PIECE_FLOATS = 1 + 2 * _FACE_PIECE_LENGTH
 #: ``ln rho`` error (sampled) above which a piece of the face inverse takes a Newton step.
 FACE_INVERSE_ROUND_OFF = 1e-14
@@ -272,17 +273,17 @@ def table_face_cold_state(press, table):
     if log_p >= data[j]:                          # right of the grid node in the bin
         j += _FACE_PIECE_LENGTH
     s = (log_p - data[j + 1]) * data[j + 2]
-    x = data[j + 3] + s * (data[j + 4] + s * (data[j + 5] + s * (data[j + 6] + s * (
+    t = data[j + 3] + s * (data[j + 4] + s * (data[j + 5] + s * (data[j + 6] + s * (
         data[j + 7] + s * data[j + 8]))))
-    inv_dx = table.table_inv_dlog
-    w = (x - table.table_log_rho_start) * inv_dx
-    i = min(max(int(w), 0), n - 1)
-    eps, d1, d2 = _cell_cold_derivatives(i, w - i, table)
-    if data[j + 9] != 0.0:                        # a piece not at round-off: Newton
-        x -= (x + math.log(d1) - log_p) / (1.0 + d2 / d1)
-        w = (x - table.table_log_rho_start) * inv_dx
-        i = min(max(int(w), 0), n - 1)
-        eps, d1, d2 = _cell_cold_derivatives(i, w - i, table)
+    t = min(max(t, 0.0), 1.0)
+    i = int(data[j + 9])
+    eps, d1, d2 = _cell_cold_derivatives(i, t, table)
+    if data[j + 10] != 0.0:                       # a piece not at round-off: Newton
+        inv_dx = table.table_inv_dlog
+        x = table.table_log_rho_start + (i + t) / inv_dx
+        t -= (x + math.log(d1) - log_p) * inv_dx / (1.0 + d2 / d1)
+        t = min(max(t, 0.0), 1.0)
+        eps, d1, d2 = _cell_cold_derivatives(i, t, table)
     return press / d1, press, eps, 1.0 + d2 / d1
 
 
@@ -594,10 +595,10 @@ def _exact_log_rho_of_log_p(log_p, cell, coefficients, x_start, dx):
 
 def _inverse_piece(log_p_start, log_p_end, cell, coefficients, x_start, dx):
     """Per piece ``[log_p_start, log_p_end]`` inside grid cell ``cell`` (arrays) the
-    quintic ``x(s)``, ``s = (ln P - log_p_start) / width``, with the inverse's values
-    and its first and second derivatives at both ends: ``dx / d ln P = 1 / Gamma``,
-    ``d^2 x / d ln P^2 = -Gamma' / Gamma^3`` of the cell's own quintic (one-sided at the
-    grid nodes, where ``Gamma'`` jumps)."""
+    quintic ``t(s)`` of the position in the cell (``x = x_cell + t dx``), ``s = (ln P -
+    log_p_start) / width``, with the inverse's values and its first and second derivatives
+    at both ends: ``dx / d ln P = 1 / Gamma``, ``d^2 x / d ln P^2 = -Gamma' / Gamma^3`` of
+    the cell's own quintic (one-sided at the grid nodes, where ``Gamma'`` jumps)."""
     width = log_p_end - log_p_start
     c = coefficients[cell].T
     ends = []
@@ -609,8 +610,7 @@ def _inverse_piece(log_p_start, log_p_end, cell, coefficients, x_start, dx):
         d3 = (6.0 * c[3] + t * (24.0 * c[4] + t * 60.0 * c[5])) / dx**3
         gamma = 1.0 + d2 / d1
         gamma_slope = (d3 * d1 - d2 * d2) / (d1 * d1)
-        ends.append((x_start + (cell + t) * dx, width / gamma,
-                     -width**2 * gamma_slope / gamma**3))
+        ends.append((t, width / (gamma * dx), -width**2 * gamma_slope / (gamma**3 * dx)))
     return _quintic_of_ends(*ends[0], *ends[1])
 
 
@@ -621,11 +621,10 @@ def _inverse_piece_error(quintic, log_p_start, log_p_end, cell, coefficients, x_
     s = (np.arange(samples) + 0.5) / samples
     log_p = log_p_start[:, None] + (log_p_end - log_p_start)[:, None] * s
     cells = np.broadcast_to(cell[:, None], log_p.shape)
-    exact = x_start + (cells + _exact_log_rho_of_log_p(log_p, cells, coefficients,
-                                                        x_start, dx)) * dx
+    exact = _exact_log_rho_of_log_p(log_p, cells, coefficients, x_start, dx)
     c = quintic.T[:, :, None]
-    x = c[0] + s * (c[1] + s * (c[2] + s * (c[3] + s * (c[4] + s * c[5]))))
-    return np.max(np.abs(x - exact), axis=1)
+    t = c[0] + s * (c[1] + s * (c[2] + s * (c[3] + s * (c[4] + s * c[5]))))
+    return np.max(np.abs(t - exact), axis=1) * dx
 
 
 def _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name):
@@ -666,8 +665,8 @@ def _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name):
                                                       right_cell))]
     pieces = np.column_stack((
         np.where(has_node, node, np.inf),
-        edges[:-1], 1.0 / (node - edges[:-1]), left, flags[0],
-        right_start, 1.0 / (edges[1:] - right_start), right, flags[1]))
+        edges[:-1], 1.0 / (node - edges[:-1]), left, cell, flags[0],
+        right_start, 1.0 / (edges[1:] - right_start), right, right_cell, flags[1]))
     header = np.array([edges[0], 1.0 / width, float(bins), *polytropes])
     return np.concatenate((header, pieces.ravel()))
 

@@ -173,9 +173,9 @@ _MAX_PRESSURE_NEWTON_STEPS = 4
 @njit(cache=True, error_model="numpy", inline="always")
 def table_cold_state_of_pressure(press, table):
     """Inverse of the cold pressure with the cold state there: ``(rho, P, eps, Gamma)`` at
-    the pressure ``press`` (zeros and the lower polytrope's Gamma for ``P <= 0``), O(1):
-    the face states of the hybrid kind, whose density is reconstructed through the cold
-    pressure, take ``eps`` and ``Gamma`` from here with no further logarithm.
+    the pressure ``press`` (zeros and the lower polytrope's Gamma for ``P <= 0``), O(1),
+    iterated to round-off: ``rest_mass_density_of_pressure``, and the reference of the
+    face states' faster :func:`table_face_cold_state` (the same numbers to round-off).
 
     Closed form on the two polytropes. On the grid the cell ``i`` comes from the uniform
     ``ln P`` index (a bin is narrower than a cell: ``d ln P = Gamma dx`` with ``Gamma > 1``;

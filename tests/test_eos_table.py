@@ -37,6 +37,8 @@ from source.matter.eos.eos import (
 )
 from source.matter.eos.eos_catalogue import eos_from_catalogue
 from source.matter.eos.tabulated import (
+    FACE_INVERSE_HEADER,
+    FACE_PIECE_FLOATS,
     LAL_TO_CODE,
     MEV_FM3_CGS,
     TabulatedEOS,
@@ -46,6 +48,7 @@ from source.matter.eos.tabulated import (
     table_cold_shifted,
     table_cold_state,
     table_cold_state_of_pressure,
+    table_face_cold_state,
 )
 
 TABLES = Path(__file__).resolve().parents[1] / "source" / "matter" / "eos" / "tables"
@@ -412,6 +415,42 @@ def test_cold_state_of_the_cold_pressure(sly_table):
             assert rho_inv == pytest.approx(rho[k], rel=2e-14)
     assert table_cold_state_of_pressure(0.0, kt)[:3] == (0.0, 0.0, 0.0)
     assert table_cold_state_of_pressure(-1.0, kt)[:3] == (0.0, 0.0, 0.0)
+
+
+def test_face_cold_state_of_the_cold_pressure(sly_table):
+    """``table_face_cold_state`` (the hybrid table's face state: ``ln rho`` from the
+    quintic pieces of the face inverse, a Newton step on the flagged pieces only) against
+    the exact inverse (``table_cold_state_of_pressure``, Newton to round-off) and the
+    forward interpolant, at the densities of the grid nodes (the pieces' ends), the cells'
+    midpoints, a fine sample on and off the grid (both polytropic continuations) and at
+    random pressures: the same state to round-off (``ln rho`` within 3e-14, where the
+    quintic alone is within 3e-8 near neutron drip); ``ln rho`` increases with ``ln P``
+    (sampled 25x finer than the inverse's bins); P <= 0 and NaN give zeros."""
+    kt = sly_table.kernel_table
+    x = sly_table.grid_log_rho
+    rho = np.concatenate((_sample(sly_table, 20001), np.exp(x),
+                          np.exp(0.5 * (x[1:] + x[:-1]))))
+    log_p = np.random.default_rng(11).uniform(sly_table.log_p_nodes[0] - 3.0,
+                                              sly_table.log_p_nodes[-1] + 0.5, 20000)
+    press = np.concatenate((sly_table.pressure(rho), np.exp(log_p)))
+    for p in press:
+        rho_face, p_cold, eps_cold, gamma = table_face_cold_state(p, kt)
+        rho_exact, _, eps_exact, gamma_exact = table_cold_state_of_pressure(p, kt)
+        assert p_cold == p
+        assert abs(math.log(rho_face / rho_exact)) < 3e-14
+        assert eps_cold == pytest.approx(eps_exact, rel=3e-14)
+        assert gamma == pytest.approx(gamma_exact, rel=3e-13)
+    n, m = int(kt.table_num_cells), int(kt.table_num_p_bins)
+    bins = kt.table_data[13 * n + 1 + m + FACE_INVERSE_HEADER:].reshape(-1, FACE_PIECE_FLOATS)
+    flagged = bins[:, [10, 20]]                 # the flags of the two pieces of every bin
+    assert np.all((flagged == 0.0) | (flagged == 1.0))
+    assert 0 < np.count_nonzero(flagged) < 0.1 * flagged.size   # Newton on a few pieces
+    log_p = np.linspace(sly_table.log_p_nodes[0] - 1.0, sly_table.log_p_nodes[-1] + 0.5,
+                        int(25 * 256 * (sly_table.log_p_nodes[-1] - sly_table.log_p_nodes[0])))
+    rho_face = np.array([table_face_cold_state(p, kt)[0] for p in np.exp(log_p)])
+    assert np.all(np.diff(rho_face) > 0.0)
+    for p in (0.0, -1.0, math.nan):
+        assert table_face_cold_state(p, kt)[:3] == (0.0, 0.0, 0.0)
 
 
 def test_cold_curve_shifted_from_the_reference(sly_table):

@@ -71,9 +71,8 @@ from .tabulated import (
     table_cold_reference,
     table_cold_shifted,
     table_cold_state,
-    table_cold_state_of_pressure,
-    table_density_of_pressure,
     table_enthalpy_minus_one,
+    table_face_cold_state,
 )
 
 EOS_IDEAL_GAS = 0
@@ -416,7 +415,7 @@ def eos_density_of_variable(eos, value):
     if len(eos) == HYBRID_LEN:
         return pwp_density_of_pressure(value, eos_pieces(eos))
     if len(eos) == HYBRID_TABLE_LEN:
-        return table_density_of_pressure(value, eos)
+        return table_face_cold_state(value, eos)[0]
     return value
 
 
@@ -425,15 +424,15 @@ def eos_face_state(eos, value):
     """``(rho, cold)`` of a reconstructed face value of the density variable: ``rho =
     eos_density_of_variable(eos, value)`` and ``cold = (P_cold, eps_cold, Gamma_i)`` there,
     as :func:`eos_cold` gives them to round-off. The hybrid kinds take the cold state from
-    the inverse itself (``pwp_cold_state_of_pressure``, ``table_cold_state_of_pressure``:
-    it knows the piece or the table cell, and ``P_cold`` is the face value), which saves the
+    the inverse itself (``pwp_cold_state_of_pressure``, ``table_face_cold_state``: it
+    knows the piece or the table cell, and ``P_cold`` is the face value), which saves the
     Riemann solver's evaluation of the cold curve at the face; the ideal gas has no cold
     part, the barotropic kinds evaluate it."""
     if len(eos) == HYBRID_LEN:
         rho, p_cold, eps_cold, gamma = pwp_cold_state_of_pressure(value, eos_pieces(eos))
         return rho, (p_cold, eps_cold, gamma)
     if len(eos) == HYBRID_TABLE_LEN:
-        rho, p_cold, eps_cold, gamma = table_cold_state_of_pressure(value, eos)
+        rho, p_cold, eps_cold, gamma = table_face_cold_state(value, eos)
         return rho, (p_cold, eps_cold, gamma)
     return value, eos_cold(eos, value)
 

@@ -43,9 +43,14 @@ is found; the validity range is ``rho <= rho_max = min(rho_causal, top of the ta
 Inverse (TOV and linear modes): ``rho`` of the log-enthalpy ``eta = ln h`` by safeguarded
 Newton iterations on ``eta(x)`` inside the grid cell given by a second uniform index in
 ``ln eta`` (O(1)), so the inverse is the exact inverse of the forward interpolant. The same
-for ``rho`` of the cold pressure (the hybrid kind's face reconstruction): Newton on
-``ln P(x)`` in the cell given by a uniform index in ``ln P`` stored with the kernel
-parameters.
+for ``rho`` of the cold pressure (``rest_mass_density_of_pressure``): Newton on ``ln P(x)``
+in the cell given by a uniform index in ``ln P`` stored with the kernel parameters.
+
+Face inverse (the hybrid kind's face density, reconstructed through the cold pressure):
+no search and, on most pressures, no iteration: ``ln rho`` as a quintic of ``ln P`` on the
+pieces of a uniform ``ln P`` grid cut at the grid nodes, one Newton step on the pieces
+flagged at load time (:func:`_face_inverse`, :func:`table_face_cold_state`); the exact
+inverse to round-off.
 
 Kernel parameters: :class:`ColdTable`, a named tuple of floats and one array (a different Numba
 type from the piecewise polytrope's tuple of floats, so the compile-time kind dispatch of
@@ -101,7 +106,24 @@ TABLE_FIELDS = (
 #                        s = (ln P - ln P_i) / (ln P_{i+1} - ln P_i)
 #   [12 n + i]           ln P at grid point i (n + 1 points)
 #   [13 n + 1 + b]       the cell holding the start of ln P bin b (an integer)
+#   [13 n + 1 + m + k]   the face inverse ln P -> ln rho (:func:`_face_inverse`): a header of
+#                        FACE_INVERSE_HEADER floats, then FACE_PIECE_FLOATS per ln P bin
 ColdTable = namedtuple("ColdTable", TABLE_FIELDS)
+
+#: Bins per e-fold of P of the face inverse (:func:`table_face_cold_state`): fine enough that
+#: a bin holds at most one grid node on the SLy table (Gamma >= 0.41 there).
+FACE_BINS_PER_E_FOLD = 256
+#: The face inverse's header: ln P at its first bin, 1 / (bin width), bins (float), and the
+#: two polytropes' inverses ``ln rho = a + b ln P`` (a_low, b_low, a_high, b_high).
+FACE_INVERSE_HEADER = 7
+#: Per bin: the ln P of the grid node inside it (+inf if none), then the two pieces either
+#: side of it, each ``(ln P at its start, 1 / its width, c_0, ..., c_5, cell, flag)``: the
+#: quintic of the position ``t`` in the grid cell ``cell`` holding the piece, and flag 1 where
+#: it is off the exact inverse by more than FACE_INVERSE_ROUND_OFF in ``ln rho`` (Newton).
+_FACE_PIECE_LENGTH = 10
+FACE_PIECE_FLOATS = 1 + 2 * _FACE_PIECE_LENGTH
+#: ``ln rho`` error (sampled) above which a piece of the face inverse takes a Newton step.
+FACE_INVERSE_ROUND_OFF = 1e-14
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,7 +132,12 @@ ColdTable = namedtuple("ColdTable", TABLE_FIELDS)
 @njit(cache=True, error_model="numpy", inline="always")
 def table_cold_derivatives(rho, table):
     """``(eps, eps', eps'')`` of the cold curve at ``rho > 0`` (derivatives in ``ln rho``)."""
-    x = math.log(rho)
+    return _cold_derivatives_at(math.log(rho), rho, table)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _cold_derivatives_at(x, rho, table):
+    """:func:`table_cold_derivatives` given ``x = ln rho`` as well as ``rho``."""
     u = (x - table.table_log_rho_start) * table.table_inv_dlog
     if u < 0.0:                                   # lower polytrope
         g = table.table_gamma_low - 1.0
@@ -146,9 +173,9 @@ _MAX_PRESSURE_NEWTON_STEPS = 4
 @njit(cache=True, error_model="numpy", inline="always")
 def table_cold_state_of_pressure(press, table):
     """Inverse of the cold pressure with the cold state there: ``(rho, P, eps, Gamma)`` at
-    the pressure ``press`` (zeros and the lower polytrope's Gamma for ``P <= 0``), O(1):
-    the face states of the hybrid kind, whose density is reconstructed through the cold
-    pressure, take ``eps`` and ``Gamma`` from here with no further logarithm.
+    the pressure ``press`` (zeros and the lower polytrope's Gamma for ``P <= 0``), O(1),
+    iterated to round-off: ``rest_mass_density_of_pressure``, and the reference of the
+    face states' faster :func:`table_face_cold_state` (the same numbers to round-off).
 
     Closed form on the two polytropes. On the grid the cell ``i`` comes from the uniform
     ``ln P`` index (a bin is narrower than a cell: ``d ln P = Gamma dx`` with ``Gamma > 1``;
@@ -214,6 +241,50 @@ def table_density_of_pressure(press, table):
     """Inverse of the cold pressure: ``rho(P)`` (0 for ``P <= 0``), O(1)
     (:func:`table_cold_state_of_pressure`)."""
     return table_cold_state_of_pressure(press, table)[0]
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def table_face_cold_state(press, table):
+    """:func:`table_cold_state_of_pressure` with no search and, on most pressures, no
+    iteration: ``(rho, P, eps, Gamma)`` at the cold pressure ``press`` (zeros and the lower
+    polytrope's Gamma for ``P <= 0``), the face states of the hybrid table kind (whose face
+    density is reconstructed through the cold pressure).
+
+    ``ln rho`` from the face inverse of ``ln P`` (:func:`_face_inverse`: a uniform ``ln P``
+    index, a quintic on each piece of a bin), then, on the pieces where that quintic is
+    not at round-off (flagged at load time; near neutron drip it is within 3e-8, elsewhere
+    mostly within 1e-14), one Newton step on ``ln P(x) = x + ln eps'(x)``. ``(eps, Gamma)``
+    are the forward interpolant's at that ``ln rho``, ``P`` is returned as given and ``rho
+    = P / eps'`` (no exponential): the same state as :func:`table_cold_state_of_pressure`
+    to round-off. Closed form on the two polytropes."""
+    if not press > 0.0:
+        return 0.0, 0.0, 0.0, table.table_gamma_low
+    log_p = math.log(press)
+    data = table.table_data
+    n = int(table.table_num_cells)
+    base = 13 * n + 1 + int(table.table_num_p_bins)
+    u = (log_p - data[base]) * data[base + 1]
+    if not u >= 0.0 or u >= data[base + 2]:         # the polytropes: ln rho = a + b ln P
+        k = base + 3 if u < 0.0 else base + 5
+        x = data[k] + data[k + 1] * log_p
+        eps, d1, d2 = _cold_derivatives_at(x, math.exp(x), table)
+        return press / d1, press, eps, 1.0 + d2 / d1
+    j = base + FACE_INVERSE_HEADER + FACE_PIECE_FLOATS * int(u)
+    if log_p >= data[j]:                          # right of the grid node in the bin
+        j += _FACE_PIECE_LENGTH
+    s = (log_p - data[j + 1]) * data[j + 2]
+    t = data[j + 3] + s * (data[j + 4] + s * (data[j + 5] + s * (data[j + 6] + s * (
+        data[j + 7] + s * data[j + 8]))))
+    t = min(max(t, 0.0), 1.0)
+    i = int(data[j + 9])
+    eps, d1, d2 = _cell_cold_derivatives(i, t, table)
+    if data[j + 10] != 0.0:                       # a piece not at round-off: Newton
+        inv_dx = table.table_inv_dlog
+        x = table.table_log_rho_start + (i + t) / inv_dx
+        t -= (x + math.log(d1) - log_p) * inv_dx / (1.0 + d2 / d1)
+        t = min(max(t, 0.0), 1.0)
+        eps, d1, d2 = _cell_cold_derivatives(i, t, table)
+    return press / d1, press, eps, 1.0 + d2 / d1
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -506,6 +577,100 @@ def _inverse_coefficients(coefficients, log_p_nodes, dx):
                             ends[1][1])
 
 
+def _exact_log_rho_of_log_p(log_p, cell, coefficients, x_start, dx):
+    """The position ``t = (x - x_cell) / dx`` in grid cell ``cell`` (arrays) of ``x = ln
+    rho`` with ``ln P(x) = log_p``, to round-off: bisection in the cell on ``ln P = x + ln
+    eps'(x)`` (increasing)."""
+    lo = np.zeros_like(log_p)
+    hi = np.ones_like(log_p)
+    c = np.moveaxis(coefficients[cell], -1, 0)
+    for _ in range(64):
+        t = 0.5 * (lo + hi)
+        d1 = c[1] + t * (2.0 * c[2] + t * (3.0 * c[3] + t * (4.0 * c[4] + t * 5.0 * c[5])))
+        above = x_start + (cell + t) * dx + np.log(d1 / dx) > log_p
+        hi = np.where(above, t, hi)
+        lo = np.where(above, lo, t)
+    return 0.5 * (lo + hi)
+
+
+def _inverse_piece(log_p_start, log_p_end, cell, coefficients, x_start, dx):
+    """Per piece ``[log_p_start, log_p_end]`` inside grid cell ``cell`` (arrays) the
+    quintic ``t(s)`` of the position in the cell (``x = x_cell + t dx``), ``s = (ln P -
+    log_p_start) / width``, with the inverse's values and its first and second derivatives
+    at both ends: ``dx / d ln P = 1 / Gamma``, ``d^2 x / d ln P^2 = -Gamma' / Gamma^3`` of
+    the cell's own quintic (one-sided at the grid nodes, where ``Gamma'`` jumps)."""
+    width = log_p_end - log_p_start
+    c = coefficients[cell].T
+    ends = []
+    for log_p in (log_p_start, log_p_end):
+        t = _exact_log_rho_of_log_p(log_p, cell, coefficients, x_start, dx)
+        d1 = (c[1] + t * (2.0 * c[2] + t * (3.0 * c[3] + t * (4.0 * c[4] + t * 5.0 * c[5])))
+              ) / dx
+        d2 = (2.0 * c[2] + t * (6.0 * c[3] + t * (12.0 * c[4] + t * 20.0 * c[5]))) / dx**2
+        d3 = (6.0 * c[3] + t * (24.0 * c[4] + t * 60.0 * c[5])) / dx**3
+        gamma = 1.0 + d2 / d1
+        gamma_slope = (d3 * d1 - d2 * d2) / (d1 * d1)
+        ends.append((t, width / (gamma * dx), -width**2 * gamma_slope / (gamma**3 * dx)))
+    return _quintic_of_ends(*ends[0], *ends[1])
+
+
+def _inverse_piece_error(quintic, log_p_start, log_p_end, cell, coefficients, x_start, dx,
+                         samples=12):
+    """Largest ``ln rho`` error of the pieces' quintics (rows of ``quintic``) against the
+    exact inverse, at ``samples`` points inside each piece."""
+    s = (np.arange(samples) + 0.5) / samples
+    log_p = log_p_start[:, None] + (log_p_end - log_p_start)[:, None] * s
+    cells = np.broadcast_to(cell[:, None], log_p.shape)
+    exact = _exact_log_rho_of_log_p(log_p, cells, coefficients, x_start, dx)
+    c = quintic.T[:, :, None]
+    t = c[0] + s * (c[1] + s * (c[2] + s * (c[3] + s * (c[4] + s * c[5]))))
+    return np.max(np.abs(t - exact), axis=1) * dx
+
+
+def _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name):
+    """The face inverse ``ln P -> ln rho`` (:func:`table_face_cold_state`) as
+    one float array (layout: ``FACE_INVERSE_HEADER``, ``FACE_PIECE_FLOATS``).
+
+    A uniform grid in ``ln P`` (``FACE_BINS_PER_E_FOLD``), each bin cut at the grid node
+    inside it (at most one), so that every piece lies in one cell of the forward
+    interpolant, on which the inverse is smooth (its second derivative jumps at the nodes).
+    On a piece ``ln rho`` is the quintic Hermite interpolant of the inverse's values, first
+    and second derivatives at the piece's ends (:func:`_inverse_piece`): exact at the ends,
+    continuous with its first derivative from piece to piece. Checked: at most one node per
+    bin, and ``ln rho`` increasing on every piece (sampled). ``polytropes = (a_low, b_low,
+    a_high, b_high)``: ``ln rho = a + b ln P`` below and above the grid."""
+    n = coefficients.shape[0]
+    bins = max(int(math.ceil((log_p_nodes[-1] - log_p_nodes[0]) * FACE_BINS_PER_E_FOLD)), 1)
+    width = (log_p_nodes[-1] - log_p_nodes[0]) / bins
+    edges = log_p_nodes[0] + width * np.arange(bins + 1)
+    edges[-1] = log_p_nodes[-1]
+    first = np.searchsorted(log_p_nodes, edges[:-1], side="right")   # first node > left edge
+    last = np.searchsorted(log_p_nodes, edges[1:], side="left")       # nodes < right edge
+    _require(np.all(last - first <= 1), name, "a bin of the face inverse holds two grid "
+             "nodes (raise FACE_BINS_PER_E_FOLD)")
+    cell = np.clip(first - 1, 0, n - 1)
+    has_node = last > first
+    node = np.where(has_node, log_p_nodes[np.minimum(first, n)], edges[1:])
+    left = _inverse_piece(edges[:-1], node, cell, coefficients, x_start, dx)
+    right_start = np.where(has_node, node, edges[:-1])
+    right_cell = np.where(has_node, np.minimum(cell + 1, n - 1), cell)
+    right = _inverse_piece(right_start, edges[1:], right_cell, coefficients, x_start, dx)
+    s = np.linspace(0.0, 1.0, 33)[:, None]
+    for c in (left.T, right.T):
+        slope = c[1] + s * (2.0 * c[2] + s * (3.0 * c[3] + s * (4.0 * c[4] + s * 5.0 * c[5])))
+        _require(np.all(slope > 0.0), name, "the face inverse is not increasing")
+    flags = [_inverse_piece_error(c, a, b, k, coefficients, x_start, dx) >
+             FACE_INVERSE_ROUND_OFF for c, a, b, k in ((left, edges[:-1], node, cell),
+                                                     (right, right_start, edges[1:],
+                                                      right_cell))]
+    pieces = np.column_stack((
+        np.where(has_node, node, np.inf),
+        edges[:-1], 1.0 / (node - edges[:-1]), left, cell, flags[0],
+        right_start, 1.0 / (edges[1:] - right_start), right, right_cell, flags[1]))
+    header = np.array([edges[0], 1.0 / width, float(bins), *polytropes])
+    return np.concatenate((header, pieces.ravel()))
+
+
 class TabulatedEOS(ColdCurve):
     """A cold barotropic EOS from a table of ``(P, e)`` (code units), with the Python
     interface of :class:`~source.matter.eos.piecewise_polytrope.PiecewisePolytrope`'s cold
@@ -594,6 +759,12 @@ class TabulatedEOS(ColdCurve):
         p_bin_starts = log_p_nodes[0] + dlog_p * np.arange(p_bins + 1)
         cell_of_p_bin = np.clip(np.searchsorted(log_p_nodes, p_bin_starts, side="right") - 1,
                                 0, num_cells - 1).astype(np.int64)
+        # the polytropes P = rho q (rho / rho_ref)^(Gamma - 1): ln rho = a + b ln P with
+        # b = 1 / Gamma, a = ((Gamma - 1) ln rho_ref - ln q) / Gamma
+        polytropes = []
+        for g, rho_ref, q in ((gamma_low, rho_start, pressure[0] / rho_start),
+                              (float(gamma[-1]), top_rho, float(d1[-1]))):
+            polytropes += [((g - 1.0) * math.log(rho_ref) - math.log(q)) / g, 1.0 / g]
         self.kernel_table = ColdTable(
             table_log_rho_start=float(x_start), table_inv_dlog=1.0 / dx,
             table_num_cells=float(num_cells), table_rho_low=float(rho_start),
@@ -606,7 +777,8 @@ class TabulatedEOS(ColdCurve):
             table_data=np.concatenate((
                 coefficients.ravel(),
                 _inverse_coefficients(coefficients, log_p_nodes, dx).ravel(),
-                log_p_nodes, cell_of_p_bin.astype(np.float64))))
+                log_p_nodes, cell_of_p_bin.astype(np.float64),
+                _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name))))
         self.coefficients = coefficients
         self.log_p_nodes = log_p_nodes
         self.rho_start = float(rho_start)

@@ -333,25 +333,36 @@ _COLD_SHIFT_LOG = 0.5 * math.log1p(-COLD_SHIFT_MAX_X)
 def eos_cold_reference(eos, rho):
     """The reference state at ``rho`` of :func:`eos_shifted_eps_and_a` (the Kastaun
     iteration's EOS step, which then needs neither the EOS tuple nor a transcendental
-    function): ``(usable, is_table, Gamma_th, 1 / dx, r_0, ..., r_6)``, floats only but the
-    two flags. The hybrid piecewise polytrope: ``r = (P_cold / rho, eps_cold, Gamma_i - 1,
-    0, 0, 0, 0)``, ``usable`` False when ``rho sqrt(1 - COLD_SHIFT_MAX_X)`` lies on a lower
-    piece than ``rho``; the hybrid table: ``r = (t, c_0, ..., c_5)``, the position in the
-    grid cell of width ``dx`` and the cell's quintic (``tabulated.table_cold_reference``),
-    ``usable`` False off the grid or when that density lies in a lower cell. ``usable`` is
-    False for every other kind and above ``rho_max`` (the exact ``eos_clamped_eps_and_a``
-    then)."""
-    if len(eos) == HYBRID_LEN and 0.0 < rho <= eos.rho_max:
-        pieces = eos_pieces(eos)
-        p_cold, eps_cold, gamma = pwp_cold_state(rho, pieces)
-        lowest = rho * (1.0 - COLD_SHIFT_MAX_X)     # <= rho sqrt(1 - COLD_SHIFT_MAX_X)
-        usable = pwp_piece_of_density(lowest, pieces) == pwp_piece_of_density(rho, pieces)
-        return (usable, False, eos.gamma_th, 0.0, p_cold / rho, eps_cold, gamma - 1.0, 0.0,
-                0.0, 0.0, 0.0)
-    if len(eos) == HYBRID_TABLE_LEN and 0.0 < rho <= eos.rho_max:
-        usable, t, c0, c1, c2, c3, c4, c5 = table_cold_reference(rho, eos, _COLD_SHIFT_LOG)
-        return usable, True, eos.gamma_th, eos.table_inv_dlog, t, c0, c1, c2, c3, c4, c5
-    return False, False, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    function): ``(usable, Gamma_th, ...)``, floats only but the flag, a tuple whose length
+    tells the kind apart at compile time. The hybrid piecewise polytrope
+    (``PWP_REFERENCE_LEN``): ``(usable, Gamma_th, P_cold / rho, eps_cold, Gamma_i - 1)``,
+    ``usable`` False when ``rho sqrt(1 - COLD_SHIFT_MAX_X)`` lies on a lower piece than
+    ``rho``; the hybrid table (``TABLE_REFERENCE_LEN``): ``(usable, Gamma_th, 1 / dx, t,
+    c_0, ..., c_5)``, the position in the grid cell of width ``dx`` and the cell's quintic
+    (``tabulated.table_cold_reference``), ``usable`` False off the grid or when that density
+    lies in a lower cell. ``usable`` is False above ``rho_max`` (the exact
+    ``eos_clamped_eps_and_a`` then), and every other kind gets ``(False,)``: so the shifted
+    cold curves are compiled only for the kind that uses them."""
+    if len(eos) == HYBRID_LEN:
+        if 0.0 < rho <= eos.rho_max:
+            pieces = eos_pieces(eos)
+            p_cold, eps_cold, gamma = pwp_cold_state(rho, pieces)
+            lowest = rho * (1.0 - COLD_SHIFT_MAX_X)     # <= rho sqrt(1 - COLD_SHIFT_MAX_X)
+            usable = pwp_piece_of_density(lowest, pieces) == pwp_piece_of_density(rho, pieces)
+            return usable, eos.gamma_th, p_cold / rho, eps_cold, gamma - 1.0
+        return False, eos.gamma_th, 0.0, 0.0, 0.0
+    if len(eos) == HYBRID_TABLE_LEN:
+        if 0.0 < rho <= eos.rho_max:
+            usable, t, c0, c1, c2, c3, c4, c5 = table_cold_reference(rho, eos, _COLD_SHIFT_LOG)
+            return usable, eos.gamma_th, eos.table_inv_dlog, t, c0, c1, c2, c3, c4, c5
+        return False, eos.gamma_th, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    return (False,)
+
+
+#: Lengths of :func:`eos_cold_reference`'s tuples (the hybrid piecewise polytrope's, the
+#: hybrid table's).
+PWP_REFERENCE_LEN = 5
+TABLE_REFERENCE_LEN = 10
 
 
 @njit(cache=True, error_model="numpy")
@@ -363,14 +374,17 @@ def eos_shifted_eps_and_a(reference, rho, eps, x):
     reference with no transcendental function (``pwp_cold_shifted``: no piece search;
     ``table_cold_shifted``: no logarithm, no table read), and the function takes floats
     only: a call with the EOS tuple of a table, which holds arrays, costs reference-count
-    operations (measured: more than the step itself)."""
-    if reference[1]:
-        p_over_rho, eps_cold = table_cold_shifted(reference[4:], reference[3], x)
+    operations (measured: more than the step itself). The reference's length selects the
+    kind at compile time; a kind without a cold curve never calls it (``usable`` False)."""
+    if len(reference) == TABLE_REFERENCE_LEN:
+        p_over_rho, eps_cold = table_cold_shifted(reference[3:], reference[2], x)
+    elif len(reference) == PWP_REFERENCE_LEN:
+        p_over_rho, eps_cold = pwp_cold_shifted(reference[2], reference[3], reference[4], x)
     else:
-        p_over_rho, eps_cold = pwp_cold_shifted(reference[4], reference[5], reference[6], x)
+        return eps, 0.0
     if eps < eps_cold:      # the validity range: eps >= eps_cold(rho)
         eps = eps_cold
-    press = rho * p_over_rho + (reference[2] - 1.0) * rho * (eps - eps_cold)
+    press = rho * p_over_rho + (reference[1] - 1.0) * rho * (eps - eps_cold)
     return eps, press / (rho * (1.0 + eps))
 
 

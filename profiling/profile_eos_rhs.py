@@ -9,7 +9,8 @@ cell, reconstruction and the face density's inverse with the face limiter, the R
 solver on the stored face states) and the cell pass (divergence and sources). The pieces
 are the same point functions the fused kernel calls, in serial loops compiled here (not
 cached; the face states and their cold states are stored between the last two face
-pieces). CPU time of the process, interleaved rounds, medians per RHS evaluation.
+pieces; the split is a copy of ``fused._face_pass`` and checked to give its fluxes bit for
+bit). CPU time of the process, interleaved rounds, medians per RHS evaluation.
 """
 
 import argparse
@@ -70,9 +71,12 @@ def reconstruct_only(reps, prim, vacuum, gf, recon, eos, atm, dens, faces):
             if vacuum[f - 1] and vacuum[f]:
                 continue
             k = f - 1
-            z = np.empty(6)
-            for j in range(6):
-                z[j] = prim[1, f - 3 + j] * prim[4, f - 3 + j]
+            z_m3 = prim[1, f - 3] * prim[4, f - 3]
+            z_m2 = prim[1, f - 2] * prim[4, f - 2]
+            z_m1 = prim[1, f - 1] * prim[4, f - 1]
+            z_0 = prim[1, f] * prim[4, f]
+            z_p1 = prim[1, f + 1] * prim[4, f + 1]
+            z_p2 = prim[1, f + 2] * prim[4, f + 2]
             rL, coldL = eos_face_state(eos, reconstruct_left(
                 recon, dens[f - 3], dens[f - 2], dens[f - 1], dens[f], dens[f + 1]))
             rR, coldR = eos_face_state(eos, reconstruct_left(
@@ -81,8 +85,8 @@ def reconstruct_only(reps, prim, vacuum, gf, recon, eos, atm, dens, faces):
                                   prim[2, f], prim[2, f + 1])
             pR = reconstruct_left(recon, prim[2, f + 2], prim[2, f + 1], prim[2, f],
                                   prim[2, f - 1], prim[2, f - 2])
-            zL = reconstruct_left(recon, z[0], z[1], z[2], z[3], z[4])
-            zR = reconstruct_left(recon, z[5], z[4], z[3], z[2], z[1])
+            zL = reconstruct_left(recon, z_m3, z_m2, z_m1, z_0, z_p1)
+            zR = reconstruct_left(recon, z_p2, z_p1, z_0, z_m1, z_m2)
             grr = gf[F_GRR, k]
             faces[0, k], faces[1, k], faces[2, k], coldL = limit_face_state_with_cold(
                 rL, velocity_from_wv(zL, grr), pL, coldL, grr, atm, eos)
@@ -180,8 +184,14 @@ def main(argv=None):
                 r, form, work.flux, work.prim, work.vacuum, model.gc, model.gf, model.dx,
                 rhs),
         }
-        for fn in pieces.values():     # compile, and fill prim / dens / faces in order
+        for piece, fn in pieces.items():   # compile, and fill prim / dens / faces in order
             fn(1)
+            if piece == "whole RHS":
+                whole_flux = work.flux.copy()
+        # the split face pass is a copy of fused._face_pass: it must give the same fluxes
+        if not np.array_equal(work.flux, whole_flux):
+            raise RuntimeError(f"{name}: the split face pass differs from fused._face_pass; "
+                               "update reconstruct_only / riemann_only")
         setups[name] = pieces
         print(f"{name}: {int(np.count_nonzero(~work.vacuum))} non-vacuum cells of {n}",
               flush=True)

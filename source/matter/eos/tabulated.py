@@ -117,13 +117,22 @@ FACE_BINS_PER_E_FOLD = 256
 #: two polytropes' inverses ``ln rho = a + b ln P`` (a_low, b_low, a_high, b_high).
 FACE_INVERSE_HEADER = 7
 #: Per bin: the ln P of the grid node inside it (+inf if none), then the two pieces either
-#: side of it, each ``(ln P at its start, 1 / its width, c_0, ..., c_5, cell, flag)``: the
-#: quintic of the position ``t`` in the grid cell ``cell`` holding the piece, and flag 1 where
-#: it is off the exact inverse by more than FACE_INVERSE_ROUND_OFF in ``ln rho`` (Newton).
-_FACE_PIECE_LENGTH = 10
+#: side of it, each ``(ln P at its start, 1 / its width, c_0, ..., c_5, cell, flag, q_0, ...,
+#: q_5, e_0, ..., e_5, g_0, ..., g_5)``: the quintic of the position ``t`` in the grid cell
+#: ``cell`` holding the piece; flag 0 where the quintics ``q``, ``e``, ``g`` of the position
+#: ``s`` in the piece give ``P / rho``, ``eps`` and ``Gamma`` within FACE_DIRECT_ROUND_OFF
+#: (the state with no further work), 1 where they do not (``t``, then a Newton step).
+_FACE_PIECE_LENGTH = 28
 FACE_PIECE_FLOATS = 1 + 2 * _FACE_PIECE_LENGTH
-#: ``ln rho`` error (sampled) above which a piece of the face inverse takes a Newton step.
-FACE_INVERSE_ROUND_OFF = 1e-14
+#: Offsets in a piece: the flag and the three direct quintics.
+FACE_PIECE_FLAG = 9
+_FACE_Q, _FACE_EPS, _FACE_GAMMA = 10, 16, 22
+#: Relative error (sampled) of ``P / rho``, ``eps`` and ``Gamma`` from the direct quintics
+#: above which a piece takes the exact path (flag 1).
+FACE_DIRECT_ROUND_OFF = 1e-13
+#: Chebyshev-Lobatto points of a piece (``s`` in [0, 1], both ends included): where the
+#: direct quintics interpolate the exact inverse.
+_LOBATTO = 0.5 * (1.0 - np.cos(np.pi * np.arange(6) / 5.0))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,19 +253,29 @@ def table_density_of_pressure(press, table):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
+def _piece_quintic(data, k, s):
+    """``sum_m data[k + m] s^m``, m = 0..5 (a quintic stored in a face-inverse piece)."""
+    return data[k] + s * (data[k + 1] + s * (data[k + 2] + s * (data[k + 3] + s * (
+        data[k + 4] + s * data[k + 5]))))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
 def table_face_cold_state(press, table):
     """:func:`table_cold_state_of_pressure` with no search and, on most pressures, no
-    iteration: ``(rho, P, eps, Gamma)`` at the cold pressure ``press`` (zeros and the lower
-    polytrope's Gamma for ``P <= 0``), the face states of the hybrid table kind (whose face
-    density is reconstructed through the cold pressure).
+    iteration and no second table read: ``(rho, P, eps, Gamma)`` at the cold pressure
+    ``press`` (zeros and the lower polytrope's Gamma for ``P <= 0``), the face states of the
+    hybrid table kind (whose face density is reconstructed through the cold pressure).
 
-    ``ln rho`` from the face inverse of ``ln P`` (:func:`_face_inverse`: a uniform ``ln P``
-    index, a quintic on each piece of a bin), then, on the pieces where that quintic is
-    not at round-off (flagged at load time; near neutron drip it is within 3e-8, elsewhere
-    mostly within 1e-14), one Newton step on ``ln P(x) = x + ln eps'(x)``. ``(eps, Gamma)``
-    are the forward interpolant's at that ``ln rho``, ``P`` is returned as given and ``rho
-    = P / eps'`` (no exponential): the same state as :func:`table_cold_state_of_pressure`
-    to round-off. Closed form on the two polytropes."""
+    A uniform ``ln P`` index gives the bin and the grid node in it the piece
+    (:func:`_face_inverse`). On the pieces not flagged at load time (97 % of them on the
+    SLy table) three quintics of the position ``s`` in the piece give ``P / rho``, ``eps``
+    and ``Gamma`` (within FACE_DIRECT_ROUND_OFF of the exact inverse's), and ``rho = P /
+    (P / rho)``: a logarithm, one division. On the flagged ones (near neutron drip, where
+    ``Gamma`` varies fast) the quintic of the position ``t`` in the grid cell and one
+    Newton step on ``ln P(x) = x + ln eps'(x)`` give the exact inverse, whose ``(eps,
+    Gamma)`` are the forward interpolant's. Either way the state of
+    :func:`table_cold_state_of_pressure` to round-off; ``P`` is returned as given. Closed
+    form on the two polytropes."""
     if not press > 0.0:
         return 0.0, 0.0, 0.0, table.table_gamma_low
     log_p = math.log(press)
@@ -269,21 +288,21 @@ def table_face_cold_state(press, table):
         x = data[k] + data[k + 1] * log_p
         eps, d1, d2 = _cold_derivatives_at(x, math.exp(x), table)
         return press / d1, press, eps, 1.0 + d2 / d1
-    j = base + FACE_INVERSE_HEADER + FACE_PIECE_FLOATS * int(u)
-    if log_p >= data[j]:                          # right of the grid node in the bin
+    j = base + FACE_INVERSE_HEADER + FACE_PIECE_FLOATS * int(u) + 1
+    if log_p >= data[j - 1]:                      # right of the grid node in the bin
         j += _FACE_PIECE_LENGTH
-    s = (log_p - data[j + 1]) * data[j + 2]
-    t = data[j + 3] + s * (data[j + 4] + s * (data[j + 5] + s * (data[j + 6] + s * (
-        data[j + 7] + s * data[j + 8]))))
+    s = (log_p - data[j]) * data[j + 1]
+    if data[j + FACE_PIECE_FLAG] == 0.0:          # the direct quintics
+        return (press / _piece_quintic(data, j + _FACE_Q, s), press,
+                _piece_quintic(data, j + _FACE_EPS, s), _piece_quintic(data, j + _FACE_GAMMA, s))
+    t = min(max(_piece_quintic(data, j + 2, s), 0.0), 1.0)
+    i = int(data[j + 8])
+    _, d1, d2 = _cell_cold_derivatives(i, t, table)
+    inv_dx = table.table_inv_dlog
+    x = table.table_log_rho_start + (i + t) / inv_dx
+    t -= (x + math.log(d1) - log_p) * inv_dx / (1.0 + d2 / d1)
     t = min(max(t, 0.0), 1.0)
-    i = int(data[j + 9])
     eps, d1, d2 = _cell_cold_derivatives(i, t, table)
-    if data[j + 10] != 0.0:                       # a piece not at round-off: Newton
-        inv_dx = table.table_inv_dlog
-        x = table.table_log_rho_start + (i + t) / inv_dx
-        t -= (x + math.log(d1) - log_p) * inv_dx / (1.0 + d2 / d1)
-        t = min(max(t, 0.0), 1.0)
-        eps, d1, d2 = _cell_cold_derivatives(i, t, table)
     return press / d1, press, eps, 1.0 + d2 / d1
 
 
@@ -614,17 +633,39 @@ def _inverse_piece(log_p_start, log_p_end, cell, coefficients, x_start, dx):
     return _quintic_of_ends(*ends[0], *ends[1])
 
 
-def _inverse_piece_error(quintic, log_p_start, log_p_end, cell, coefficients, x_start, dx,
-                         samples=12):
-    """Largest ``ln rho`` error of the pieces' quintics (rows of ``quintic``) against the
-    exact inverse, at ``samples`` points inside each piece."""
+def _cell_state(t, cell, coefficients, dx):
+    """``(P / rho, eps, Gamma)`` of the forward interpolant at position ``t`` in grid cell
+    ``cell`` (arrays)."""
+    c = np.moveaxis(coefficients[cell], -1, 0)
+    eps = c[0] + t * (c[1] + t * (c[2] + t * (c[3] + t * (c[4] + t * c[5]))))
+    d1 = (c[1] + t * (2.0 * c[2] + t * (3.0 * c[3] + t * (4.0 * c[4] + t * 5.0 * c[5])))) / dx
+    d2 = (2.0 * c[2] + t * (6.0 * c[3] + t * (12.0 * c[4] + t * 20.0 * c[5]))) / dx**2
+    return d1, eps, 1.0 + d2 / d1
+
+
+def _direct_pieces(log_p_start, log_p_end, cell, coefficients, x_start, dx, samples=24):
+    """Per piece ``[log_p_start, log_p_end]`` inside grid cell ``cell`` (arrays) the
+    quintics in ``s = (ln P - log_p_start) / width`` of ``P / rho``, ``eps`` and ``Gamma``
+    (each ``(pieces, 6)``) that interpolate the exact inverse's at the Chebyshev-Lobatto
+    points of the piece (so the pieces meet at their ends), and whether all three are
+    within FACE_DIRECT_ROUND_OFF of it (relative, at ``samples`` points inside)."""
+    width = (log_p_end - log_p_start)[:, None]
+
+    def exact(s):
+        log_p = log_p_start[:, None] + width * s
+        cells = np.broadcast_to(cell[:, None], log_p.shape)
+        t = _exact_log_rho_of_log_p(log_p, cells, coefficients, x_start, dx)
+        return _cell_state(t, cells, coefficients, dx)
+
+    vandermonde_inverse = np.linalg.inv(np.vander(_LOBATTO, 6, increasing=True))
+    quintics = [values @ vandermonde_inverse.T for values in exact(_LOBATTO)]
     s = (np.arange(samples) + 0.5) / samples
-    log_p = log_p_start[:, None] + (log_p_end - log_p_start)[:, None] * s
-    cells = np.broadcast_to(cell[:, None], log_p.shape)
-    exact = _exact_log_rho_of_log_p(log_p, cells, coefficients, x_start, dx)
-    c = quintic.T[:, :, None]
-    t = c[0] + s * (c[1] + s * (c[2] + s * (c[3] + s * (c[4] + s * c[5]))))
-    return np.max(np.abs(t - exact), axis=1) * dx
+    accurate = np.ones(cell.shape, dtype=bool)
+    for c, values in zip(quintics, exact(s), strict=True):
+        c = c.T[:, :, None]
+        fit = c[0] + s * (c[1] + s * (c[2] + s * (c[3] + s * (c[4] + s * c[5]))))
+        accurate &= np.max(np.abs(fit / values - 1.0), axis=1) <= FACE_DIRECT_ROUND_OFF
+    return quintics, accurate
 
 
 def _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name):
@@ -634,9 +675,12 @@ def _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name):
     A uniform grid in ``ln P`` (``FACE_BINS_PER_E_FOLD``), each bin cut at the grid node
     inside it (at most one), so that every piece lies in one cell of the forward
     interpolant, on which the inverse is smooth (its second derivative jumps at the nodes).
-    On a piece ``ln rho`` is the quintic Hermite interpolant of the inverse's values, first
-    and second derivatives at the piece's ends (:func:`_inverse_piece`): exact at the ends,
-    continuous with its first derivative from piece to piece. Checked: at most one node per
+    On a piece ``P / rho``, ``eps`` and ``Gamma`` are quintics of the position in the piece
+    (:func:`_direct_pieces`), and the piece is flagged where they are not within
+    FACE_DIRECT_ROUND_OFF of the exact inverse's; for those, the position in the grid cell is
+    the quintic Hermite interpolant of the inverse's values, first and second derivatives at
+    the piece's ends (:func:`_inverse_piece`): exact at the ends, continuous with its first
+    derivative from piece to piece, the start of a Newton step. Checked: at most one node per
     bin, and ``ln rho`` increasing on every piece (sampled). ``polytropes = (a_low, b_low,
     a_high, b_high)``: ``ln rho = a + b ln P`` below and above the grid."""
     n = coefficients.shape[0]
@@ -659,14 +703,12 @@ def _face_inverse(coefficients, log_p_nodes, x_start, dx, polytropes, name):
     for c in (left.T, right.T):
         slope = c[1] + s * (2.0 * c[2] + s * (3.0 * c[3] + s * (4.0 * c[4] + s * 5.0 * c[5])))
         _require(np.all(slope > 0.0), name, "the face inverse is not increasing")
-    flags = [_inverse_piece_error(c, a, b, k, coefficients, x_start, dx) >
-             FACE_INVERSE_ROUND_OFF for c, a, b, k in ((left, edges[:-1], node, cell),
-                                                     (right, right_start, edges[1:],
-                                                      right_cell))]
-    pieces = np.column_stack((
-        np.where(has_node, node, np.inf),
-        edges[:-1], 1.0 / (node - edges[:-1]), left, cell, flags[0],
-        right_start, 1.0 / (edges[1:] - right_start), right, right_cell, flags[1]))
+    columns = [np.where(has_node, node, np.inf)]
+    for start, end, t_quintic, k in ((edges[:-1], node, left, cell),
+                                     (right_start, edges[1:], right, right_cell)):
+        (q, e, g), accurate = _direct_pieces(start, end, k, coefficients, x_start, dx)
+        columns += [start, 1.0 / (end - start), t_quintic, k, ~accurate, q, e, g]
+    pieces = np.column_stack(columns)
     header = np.array([edges[0], 1.0 / width, float(bins), *polytropes])
     return np.concatenate((header, pieces.ravel()))
 

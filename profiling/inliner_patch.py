@@ -68,7 +68,7 @@ def main(argv=None):
     builds = iter(range(10**6))
 
     def build(variant):
-        driver = jit.build_closure(integrator._rk4_scheme(st.scheme),
+        driver = jit.build_closure(integrator._rk4_scheme(st.scheme, a.parallel),
                                    f"_{a.mode}_driver_{next(builds)}", st.hooks._asdict(),
                                    cache=False, parallel=a.parallel, error_model="numpy")
         t0 = time.process_time()

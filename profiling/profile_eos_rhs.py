@@ -29,7 +29,7 @@ SLY_TABLE = ROOT / "source" / "matter" / "eos" / "tables" / "LALSimNeutronStarEO
 
 from source.core.spacing import NUM_GHOSTS  # noqa: E402
 from source.evolution.fused import _c2p_pass, _cell_pass, cowling_rhs_passes  # noqa: E402
-from source.matter.eos.eos import eos_density_variable, eos_face_state_inline  # noqa: E402
+from source.matter.eos.eos import eos_density_variable, eos_face_state  # noqa: E402
 from source.matter.hydro.geometry import F_ALPHA, F_BETA, F_E6PHI, F_GRR  # noqa: E402
 from source.matter.hydro.reconstruction import reconstruct_left  # noqa: E402
 from source.matter.hydro.riemann import (  # noqa: E402
@@ -77,9 +77,9 @@ def reconstruct_only(reps, prim, vacuum, gf, recon, eos, atm, dens, faces):
             z_0 = prim[1, f] * prim[4, f]
             z_p1 = prim[1, f + 1] * prim[4, f + 1]
             z_p2 = prim[1, f + 2] * prim[4, f + 2]
-            rL, coldL = eos_face_state_inline(eos, reconstruct_left(
+            rL, coldL = eos_face_state(eos, reconstruct_left(
                 recon, dens[f - 3], dens[f - 2], dens[f - 1], dens[f], dens[f + 1]))
-            rR, coldR = eos_face_state_inline(eos, reconstruct_left(
+            rR, coldR = eos_face_state(eos, reconstruct_left(
                 recon, dens[f + 2], dens[f + 1], dens[f], dens[f - 1], dens[f - 2]))
             pL = reconstruct_left(recon, prim[2, f - 3], prim[2, f - 2], prim[2, f - 1],
                                   prim[2, f], prim[2, f + 1])

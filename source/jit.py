@@ -45,6 +45,9 @@ from pathlib import Path
 
 import numba
 from numba import njit
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numba.np.arrayobj import make_array
 
 # ----------------------------------------------------------------------------------------
 # decorators
@@ -59,6 +62,40 @@ def _options(**extra):
 kernel = njit(**_options())
 inline_kernel = njit(**_options(inline="always"))
 parallel_kernel = njit(**_options(parallel=True))
+
+
+@intrinsic
+def unowned(typingctx, bundle):
+    """``bundle`` (a tuple or named tuple of scalars and arrays) with every array replaced by
+    a view of the same data that holds no reference: compiled code copies such a tuple
+    without reference counting.
+
+    Numba counts references to an array atomically, and each variable a tuple holding an
+    array is bound to (every argument of an inlined function, in every iteration of a cell
+    loop) costs an increment and a decrement that its pass does not always prune: on the
+    table EOS (whose kernel tuple holds the coefficient array) they were 29 % of a Cowling
+    step. A kernel calls this on its argument once, on entry; the views are valid while the
+    caller holds the tuple, which is the whole call. Never return such a view to Python or
+    keep it beyond the call."""
+    if not isinstance(bundle, numba.types.BaseTuple):
+        raise numba.core.errors.TypingError("unowned takes a tuple")
+    for member in bundle:
+        if not isinstance(member, numba.types.Array) and \
+                member not in numba.types.number_domain | {numba.types.boolean}:
+            raise numba.core.errors.TypingError(
+                f"unowned: a member of type {member} (only arrays and scalars)")
+
+    def codegen(context, builder, signature, args):
+        (value,) = args
+        for i, member in enumerate(bundle):
+            if isinstance(member, numba.types.Array):
+                array = make_array(member)(context, builder, builder.extract_value(value, i))
+                array.meminfo = cgutils.get_null_value(array.meminfo.type)
+                array.parent = cgutils.get_null_value(array.parent.type)
+                value = builder.insert_value(value, array._getvalue(), i)
+        return value
+
+    return bundle(bundle), codegen
 
 #: the names a module imports to define compiled functions (the cache key follows them)
 DECORATORS = ("kernel", "inline_kernel", "parallel_kernel", "build_closure")

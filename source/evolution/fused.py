@@ -8,7 +8,7 @@ interior cell, and finally the RHS ghost cells with the same linear boundary map
 state (inner parity, outer copy). Every formula is a call to the point-wise functions of
 ``source.matter.hydro`` that the modular path uses, so both paths give identical numbers
 (the hybrid EOS kinds: to round-off, as the face pass takes the cold state of a face from
-the inverse of its density variable, ``eos.eos_face_state_inline``).
+the inverse of its density variable, ``eos.eos_face_state``).
 
 ``COWLING_HOOKS`` hands the integrator what is the Cowling mode's own: the hydro rows'
 ghost fill, this RHS as the stage RHS, the frozen densitisation and the diagnostic columns
@@ -27,7 +27,7 @@ from numba import prange
 
 from source.core.spacing import NUM_GHOSTS
 from source.jit import inline_kernel, kernel, parallel_kernel
-from source.matter.eos.eos import eos_density_variable, eos_face_state_inline
+from source.matter.eos.eos import eos_density_variable, eos_face_state
 from source.matter.hydro.cons2prim import (
     cons_to_prim_kastaun,
     cons_to_prim_point,
@@ -91,7 +91,7 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
 
     rho0 (through ``eos_density_variable``), z = W v^r and P are reconstructed from the
     cells f-3..f+2 (``reconstruct_face_states`` of the modular path, one face at a time).
-    The cold state of each face density comes with its inverse (``eos_face_state_inline``): for
+    The cold state of each face density comes with its inverse (``eos_face_state``): for
     the hybrid kinds equal to the modular path's ``eos_cold`` at the face to round-off, for
     the others the same numbers."""
     n = prim.shape[1]
@@ -110,9 +110,9 @@ def _face_pass(prim, vacuum, gf, recon, solver, eos, atm, flux):
         z_0 = prim[1, f] * prim[4, f]
         z_p1 = prim[1, f + 1] * prim[4, f + 1]
         z_p2 = prim[1, f + 2] * prim[4, f + 2]
-        rL, coldL = eos_face_state_inline(eos, reconstruct_left(
+        rL, coldL = eos_face_state(eos, reconstruct_left(
             recon, dens[f - 3], dens[f - 2], dens[f - 1], dens[f], dens[f + 1]))
-        rR, coldR = eos_face_state_inline(eos, reconstruct_left(
+        rR, coldR = eos_face_state(eos, reconstruct_left(
             recon, dens[f + 2], dens[f + 1], dens[f], dens[f - 1], dens[f - 2]))
         pL = reconstruct_left(recon, prim[2, f - 3], prim[2, f - 2], prim[2, f - 1],
                               prim[2, f], prim[2, f + 1])

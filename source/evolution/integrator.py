@@ -34,7 +34,7 @@ from collections import namedtuple
 import numpy as np
 
 from source.core.spacing import NUM_GHOSTS
-from source.jit import build_closure, inline_kernel, kernel
+from source.jit import build_closure, inline_kernel, kernel, unowned
 from source.matter.hydro.atmosphere import needs_reset, vacuum_state
 from source.matter.hydro.cons2prim import C2P_FAILED
 from source.matter.hydro.geometry import F_AREA, G_VOLUME
@@ -224,7 +224,7 @@ def record_books(row, books):
 # ---------------------------------------------------------------------------------------
 # The compiled driver
 # ---------------------------------------------------------------------------------------
-def _rk4_scheme(scheme):
+def _rk4_scheme(scheme, parallel):
     """The body of the driver for one scheme: the method ids and ``well_balanced`` are
     constants of the closure, so Numba prunes the branches of the other methods (in the
     inlined RHS passes and point functions) and, when it is off, the well-balanced
@@ -237,6 +237,11 @@ def _rk4_scheme(scheme):
 
     def rk4_steps(U, step0, dt, num_steps, record_every, model, eos, atm, work, ts, books,
                   stop_on_c2p_failure, balance):
+        if not parallel:
+            # no reference counting of the bundles' arrays in the loops (a parallel
+            # build's loops receive views that hold none, and Numba's parallel lowering
+            # rebuilds a named tuple only from an argument or a call of its class)
+            eos, model, work = unowned(eos), unowned(model), unowned(work)
         k1, k2, k3, k4, Y, U_prev = (work.stages[0], work.stages[1], work.stages[2],
                                      work.stages[3], work.stages[4], work.stages[5])
         face_out = U.shape[1] - NUM_GHOSTS - 1
@@ -311,8 +316,8 @@ def rk4_driver(mode, hooks, scheme, parallel):
             f"_c{scheme.c2p_method}")
     if scheme.well_balanced:
         name += "_wb"
-    return build_closure(_rk4_scheme(scheme), name, hooks._asdict(), cache=True, parallel=parallel,
-                  error_model="numpy")
+    return build_closure(_rk4_scheme(scheme, parallel), name, hooks._asdict(), cache=True,
+                         parallel=parallel, error_model="numpy")
 
 
 def advance_in_chunks(run_chunk, step, num_steps, every, ts_buffer):

@@ -49,7 +49,6 @@ from collections import namedtuple
 
 import numpy as np
 from numba import njit
-from numba.extending import overload
 
 from .piecewise_polytrope import (
     COLD_SHIFT_MAX_X,
@@ -434,49 +433,22 @@ def eos_density_of_variable(eos, value):
     return value
 
 
-def eos_face_state_inline(eos, value):
+@njit(cache=True, error_model="numpy")
+def eos_face_state(eos, value):
     """``(rho, cold)`` of a reconstructed face value of the density variable: ``rho =
     eos_density_of_variable(eos, value)`` and ``cold = (P_cold, eps_cold, Gamma_i)`` there,
     as :func:`eos_cold` gives them to round-off. The hybrid kinds take the cold state from
     the inverse itself (``pwp_cold_state_of_pressure``, ``table_face_cold_state``: it
     knows the piece or the table cell, and ``P_cold`` is the face value), which saves the
     Riemann solver's evaluation of the cold curve at the face; the ideal gas has no cold
-    part, the barotropic kinds evaluate it.
-
-    Compiled code only (:func:`eos_face_state` from Python): the kind's implementation is
-    chosen when the caller is typed (``_face_state_of_kind``) and inlined into it, so that
-    the face loop makes no call per face with the EOS tuple (a call with a table's, which
-    holds an array, cost 3.5 ns more than the inverse inlined)."""
-    raise NotImplementedError("eos_face_state_inline is for compiled code: eos_face_state")
-
-
-def _pwp_face_state(eos, value):
-    rho, p_cold, eps_cold, gamma = pwp_cold_state_of_pressure(value, eos_pieces(eos))
-    return rho, (p_cold, eps_cold, gamma)
-
-
-def _table_face_state(eos, value):
-    rho, p_cold, eps_cold, gamma = table_face_cold_state(value, eos)
-    return rho, (p_cold, eps_cold, gamma)
-
-
-def _face_state_evaluating_cold(eos, value):
-    return value, eos_cold(eos, value)
-
-
-@overload(eos_face_state_inline, inline="always")
-def _face_state_of_kind(eos, value):
+    part, the barotropic kinds evaluate it."""
     if len(eos) == HYBRID_LEN:
-        return _pwp_face_state
+        rho, p_cold, eps_cold, gamma = pwp_cold_state_of_pressure(value, eos_pieces(eos))
+        return rho, (p_cold, eps_cold, gamma)
     if len(eos) == HYBRID_TABLE_LEN:
-        return _table_face_state
-    return _face_state_evaluating_cold
-
-
-@njit(cache=True, error_model="numpy")
-def eos_face_state(eos, value):
-    """:func:`eos_face_state_inline` as a function of its own (Python, tests)."""
-    return eos_face_state_inline(eos, value)
+        rho, p_cold, eps_cold, gamma = table_face_cold_state(value, eos)
+        return rho, (p_cold, eps_cold, gamma)
+    return value, eos_cold(eos, value)
 
 
 @njit(cache=True, error_model="numpy")

@@ -405,6 +405,10 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos, atm, method, p_guess, tol, max
             Sr = Sr * math.sqrt(S2_max / S2)
             S2 = S2_max
 
+    # defined on every path: inside a prange loop a variable that static analysis finds
+    # possibly read before written in an iteration (here: when neither solver below ran) is
+    # shared between the threads, a data race (Numba's NumbaParallelSafetyWarning)
+    rho, p, eps, W, h = 0.0, 0.0, 0.0, 1.0, 1.0
     ok = False
     iters = 0
     if method == C2P_NEWTON:  # the ideal gas's fast path (a scheme constant in the drivers)

@@ -793,6 +793,9 @@ def test_face_state_from_the_density_inverse(name):
     cold_curve = getattr(eos, "cold", None)
     atm = atmosphere_for(cold_curve).packed(eos)
     hybrid = name.startswith("hybrid")
+    # the table's face inverse is within 1e-13 of the exact one (its quintics are built to
+    # that; ln P itself carries 4e-15), and P_cold(rho) moves by Gamma times that
+    round_off = 3e-13 if "table" in name else 3e-14
     rng = np.random.default_rng(3)
     for rho in np.geomspace(1e-11, 1.5e-3, 41):
         value = eos_density_variable(params, rho)
@@ -801,7 +804,7 @@ def test_face_state_from_the_density_inverse(name):
         reference = eos_cold(params, rho_face)
         if hybrid:
             assert cold[0] == value
-            np.testing.assert_allclose(cold[:2], reference[:2], rtol=3e-14)
+            np.testing.assert_allclose(cold[:2], reference[:2], rtol=round_off)
             assert cold[2] == pytest.approx(reference[2], rel=3e-13) or \
                 rho_face in getattr(cold_curve, "rho_start", ())
         else:

@@ -29,6 +29,7 @@ SLY_TABLE = ROOT / "source" / "matter" / "eos" / "tables" / "LALSimNeutronStarEO
 
 from source.core.spacing import NUM_GHOSTS  # noqa: E402
 from source.evolution.fused import _c2p_pass, _cell_pass, cowling_rhs_passes  # noqa: E402
+from source.jit import unowned  # noqa: E402
 from source.matter.eos.eos import eos_density_variable, eos_face_state  # noqa: E402
 from source.matter.hydro.geometry import F_ALPHA, F_BETA, F_E6PHI, F_GRR  # noqa: E402
 from source.matter.hydro.reconstruction import reconstruct_left  # noqa: E402
@@ -42,12 +43,14 @@ from source.matter.hydro.valencia_reference_metric import find_static_vacuum  # 
 
 @njit
 def whole_rhs(reps, U, rhs, model, work, eos, atm, recon, solver, formulation, c2p):
+    eos, model, work = unowned(eos), unowned(model), unowned(work)   # as the RK4 driver
     for _ in range(reps):
         cowling_rhs_passes(U, rhs, model, work, eos, atm, recon, solver, formulation, c2p)
 
 
 @njit
 def c2p_only(reps, U, model, work, eos, atm, c2p):
+    eos, model, work = unowned(eos), unowned(model), unowned(work)
     for _ in range(reps):
         _c2p_pass(U, work.prim, work.status, model.gc, eos, atm, c2p, model.tol,
                   model.max_iter)
@@ -56,6 +59,7 @@ def c2p_only(reps, U, model, work, eos, atm, c2p):
 
 @njit
 def density_variable_only(reps, prim, eos, atm, dens):
+    eos = unowned(eos)
     dens_floor = eos_density_variable(eos, atm.rho_floor)
     for _ in range(reps):
         for i in range(prim.shape[1]):
@@ -65,6 +69,7 @@ def density_variable_only(reps, prim, eos, atm, dens):
 
 @njit
 def reconstruct_only(reps, prim, vacuum, gf, recon, eos, atm, dens, faces):
+    eos = unowned(eos)
     n = prim.shape[1]
     for _ in range(reps):
         for f in range(NUM_GHOSTS, n - NUM_GHOSTS + 1):
@@ -98,6 +103,7 @@ def reconstruct_only(reps, prim, vacuum, gf, recon, eos, atm, dens, faces):
 
 @njit
 def riemann_only(reps, prim, vacuum, gf, solver, eos, atm, faces, flux):
+    eos = unowned(eos)
     n = prim.shape[1]
     for _ in range(reps):
         for f in range(NUM_GHOSTS, n - NUM_GHOSTS + 1):

@@ -47,10 +47,10 @@ for ``rho`` of the cold pressure (``rest_mass_density_of_pressure``): Newton on 
 in the cell given by a uniform index in ``ln P`` stored with the kernel parameters.
 
 Face inverse (the hybrid kind's face density, reconstructed through the cold pressure):
-no search and, on most pressures, no iteration: ``ln rho`` as a quintic of ``ln P`` on the
-pieces of a uniform ``ln P`` grid cut at the grid nodes, one Newton step on the pieces
-flagged at load time (:func:`_face_inverse`, :func:`table_face_cold_state`); the exact
-inverse to round-off.
+no search and, on most pressures, no iteration: on the pieces of a uniform ``ln P`` grid cut
+at the grid nodes, ``P / rho``, ``eps`` and ``Gamma`` as quintics of ``ln P`` (within 1e-13
+of the exact inverse's), and on the few pieces flagged at load time where they are not, a
+quintic start and one Newton step (:func:`_face_inverse`, :func:`table_face_cold_state`).
 
 Kernel parameters: :class:`ColdTable`, a named tuple of floats and one array (a different Numba
 type from the piecewise polytrope's tuple of floats, so the compile-time kind dispatch of
@@ -100,7 +100,8 @@ TABLE_FIELDS = (
 )
 # ``table_data`` (n = num_cells cells, m = num_p_bins bins), one array: every array in the
 # kernel tuple costs an atomic reference-count pair wherever a compiled function takes the
-# tuple or reads the array (measured: a cell lookup 42 ns with four arrays, 4 ns with one).
+# tuple or reads the array (measured: a cell lookup 42 ns with four arrays, 4 ns with one),
+# unless the caller passes it through ``source.jit.unowned`` (the RK4 driver does).
 #   [6 i + k]            c_k of cell i: eps(x_i + t dx) = sum_k c_k t^k
 #   [6 n + 6 i + k]      the inverse's start in cell i: t = sum_k c_k s^k,
 #                        s = (ln P - ln P_i) / (ln P_{i+1} - ln P_i)
@@ -643,7 +644,7 @@ def _cell_state(t, cell, coefficients, dx):
     return d1, eps, 1.0 + d2 / d1
 
 
-def _direct_pieces(log_p_start, log_p_end, cell, coefficients, x_start, dx, samples=24):
+def _direct_pieces(log_p_start, log_p_end, cell, coefficients, x_start, dx, samples=12):
     """Per piece ``[log_p_start, log_p_end]`` inside grid cell ``cell`` (arrays) the
     quintics in ``s = (ln P - log_p_start) / width`` of ``P / rho``, ``eps`` and ``Gamma``
     (each ``(pieces, 6)``) that interpolate the exact inverse's at the Chebyshev-Lobatto

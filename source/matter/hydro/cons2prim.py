@@ -311,20 +311,29 @@ def cold_recovery(D, S2, eos, tol, max_iter):
     return rho, p, eps, math.sqrt(1.0 + z * z), h, iters, True
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _kastaun_recovery(D, S2, tau, eos, atm, tol, max_iter, with_cold_curve):
-    """``(rho0, P, eps, W, h, iterations, ok)`` by Kastaun's recovery (thermal kinds;
-    ``with_cold_curve``: the hybrid kinds, whose master function's EOS step gives P)."""
+def _thermal_recovery(D, S2, tau, eos, atm, tol, max_iter):
+    """``(rho0, P, eps, W, h, iterations, ok)`` of the thermal kinds: Kastaun's recovery, or
+    for the hybrid kinds below ``atm.rho_cold`` the cold-curve solve (tau not used). Not
+    decorated: compiled on its own for the ideal gas (``thermal_recovery``) and inlined into
+    the cell loop for the hybrid kinds (``eos_recovery``)."""
+    if len(eos) in WITH_COLD_CURVE_LENGTHS and D < atm.rho_cold:
+        return cold_recovery(D, S2, eos, tol, max_iter)
     mu, W, eps, a, iters, ok = kastaun_solve(D, tau / D, S2 / (D * D), eos, atm.v_max, tol,
                                              max_iter)
     if not ok:
         return 0.0, 0.0, 0.0, 1.0, 1.0, iters, False
     rho = D / W
-    if not with_cold_curve or rho > eos.rho_max:
+    if len(eos) not in WITH_COLD_CURVE_LENGTHS or rho > eos.rho_max:
         p = eos_pressure(eos, rho, eps)
     else:   # the master function's EOS step had the cold curve at rho: P from its a
         p = a * rho * (1.0 + eps)
     return rho, p, eps, W, 1.0 + eps + p / rho, iters, True
+
+
+#: :func:`_thermal_recovery` as a function of its own: the ideal gas's (inlined into the
+#: cell loop, it made the benchmark polytrope's c2p pass 8 % slower: 15.4 to 16.6 us per
+#: RHS at N = 400; compiled on its own, its kind tests fold, which compiles 0.2 s less).
+thermal_recovery = njit(cache=True, error_model="numpy")(_thermal_recovery)
 
 
 def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
@@ -333,32 +342,26 @@ def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
     kinds (tau not used); Kastaun for the others. Compiled code only: the kind is chosen
     when the caller is typed (``_eos_recovery_of_kind``, so that a run compiles its own
     kind's recovery alone), and the hybrid kinds' recovery is inlined into the cell loop
-    (a call per cell cost the SLy stars 4 % of a Cowling step); the ideal gas calls
-    :func:`kastaun_recovery`."""
+    (as a call per cell it cost the SLy stars 2-4 % of a Cowling step); the ideal gas
+    calls :data:`thermal_recovery`."""
     raise NotImplementedError("eos_recovery is called from compiled code only")
+
+
+def _cold_curve_recovery(D, S2, tau, eos, atm, tol, max_iter):
+    return cold_recovery(D, S2, eos, tol, max_iter)
+
+
+def _ideal_gas_recovery(D, S2, tau, eos, atm, tol, max_iter):
+    return thermal_recovery(D, S2, tau, eos, atm, tol, max_iter)
 
 
 @overload(eos_recovery, inline="always")
 def _eos_recovery_of_kind(D, S2, tau, eos, atm, tol, max_iter):
     if len(eos) in COLD_ONLY_LENGTHS:
-        return lambda D, S2, tau, eos, atm, tol, max_iter: cold_recovery(D, S2, eos, tol,
-                                                                         max_iter)
+        return _cold_curve_recovery
     if len(eos) in WITH_COLD_CURVE_LENGTHS:
-        def recovery(D, S2, tau, eos, atm, tol, max_iter):
-            if D < atm.rho_cold:
-                return cold_recovery(D, S2, eos, tol, max_iter)
-            return _kastaun_recovery(D, S2, tau, eos, atm, tol, max_iter, True)
-        return recovery
-    return lambda D, S2, tau, eos, atm, tol, max_iter: kastaun_recovery(D, S2, tau, eos, atm,
-                                                                        tol, max_iter)
-
-
-@njit(cache=True, error_model="numpy")
-def kastaun_recovery(D, S2, tau, eos, atm, tol, max_iter):
-    """``_kastaun_recovery`` as a function of its own: the ideal gas's Kastaun recovery, a
-    call (inlined into the cell loop, it made the benchmark polytrope's c2p pass 8 %
-    slower: 15.4 to 16.6 us per RHS at N = 400)."""
-    return _kastaun_recovery(D, S2, tau, eos, atm, tol, max_iter, False)
+        return _thermal_recovery
+    return _ideal_gas_recovery
 
 
 @njit(cache=True, error_model="numpy", inline="always")

@@ -38,7 +38,6 @@ import math
 
 import numpy as np
 from numba import njit
-from numba.extending import overload
 
 from source.matter.eos.eos import (
     COLD_ONLY_LENGTHS,
@@ -311,11 +310,13 @@ def cold_recovery(D, S2, eos, tol, max_iter):
     return rho, p, eps, math.sqrt(1.0 + z * z), h, iters, True
 
 
-def _thermal_recovery(D, S2, tau, eos, atm, tol, max_iter):
-    """``(rho0, P, eps, W, h, iterations, ok)`` of the thermal kinds: Kastaun's recovery, or
-    for the hybrid kinds below ``atm.rho_cold`` the cold-curve solve (tau not used). Not
-    decorated: compiled on its own for the ideal gas (``thermal_recovery``) and inlined into
-    the cell loop for the hybrid kinds (``eos_recovery``)."""
+@njit(cache=True, error_model="numpy")
+def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
+    """``(rho0, P, eps, W, h, iterations, ok)`` by the EOS's bracketed recovery: the
+    cold-curve solve for the barotropic kinds and, below ``atm.rho_cold``, for the hybrid
+    kinds (tau not used); Kastaun for the others."""
+    if len(eos) in COLD_ONLY_LENGTHS:
+        return cold_recovery(D, S2, eos, tol, max_iter)
     if len(eos) in WITH_COLD_CURVE_LENGTHS and D < atm.rho_cold:
         return cold_recovery(D, S2, eos, tol, max_iter)
     mu, W, eps, a, iters, ok = kastaun_solve(D, tau / D, S2 / (D * D), eos, atm.v_max, tol,
@@ -328,40 +329,6 @@ def _thermal_recovery(D, S2, tau, eos, atm, tol, max_iter):
     else:   # the master function's EOS step had the cold curve at rho: P from its a
         p = a * rho * (1.0 + eps)
     return rho, p, eps, W, 1.0 + eps + p / rho, iters, True
-
-
-#: :func:`_thermal_recovery` as a function of its own: the ideal gas's (inlined into the
-#: cell loop, it made the benchmark polytrope's c2p pass 8 % slower: 15.4 to 16.6 us per
-#: RHS at N = 400; compiled on its own, its kind tests fold, which compiles 0.2 s less).
-thermal_recovery = njit(cache=True, error_model="numpy")(_thermal_recovery)
-
-
-def eos_recovery(D, S2, tau, eos, atm, tol, max_iter):
-    """``(rho0, P, eps, W, h, iterations, ok)`` by the EOS's bracketed recovery: the
-    cold-curve solve for the barotropic kinds and, below ``atm.rho_cold``, for the hybrid
-    kinds (tau not used); Kastaun for the others. Compiled code only: the kind is chosen
-    when the caller is typed (``_eos_recovery_of_kind``, so that a run compiles its own
-    kind's recovery alone), and the hybrid kinds' recovery is inlined into the cell loop
-    (as a call per cell it cost the SLy stars 2-4 % of a Cowling step); the ideal gas
-    calls :data:`thermal_recovery`."""
-    raise NotImplementedError("eos_recovery is called from compiled code only")
-
-
-def _cold_curve_recovery(D, S2, tau, eos, atm, tol, max_iter):
-    return cold_recovery(D, S2, eos, tol, max_iter)
-
-
-def _ideal_gas_recovery(D, S2, tau, eos, atm, tol, max_iter):
-    return thermal_recovery(D, S2, tau, eos, atm, tol, max_iter)
-
-
-@overload(eos_recovery, inline="always")
-def _eos_recovery_of_kind(D, S2, tau, eos, atm, tol, max_iter):
-    if len(eos) in COLD_ONLY_LENGTHS:
-        return _cold_curve_recovery
-    if len(eos) in WITH_COLD_CURVE_LENGTHS:
-        return _thermal_recovery
-    return _ideal_gas_recovery
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -412,9 +379,6 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos, atm, method, p_guess, tol, max
             Sr = Sr * math.sqrt(S2_max / S2)
             S2 = S2_max
 
-    # defined on every path: inside a prange loop a variable that static analysis finds
-    # possibly read before written in an iteration (here: when neither solver below ran) is
-    # shared between the threads, a data race (Numba's NumbaParallelSafetyWarning)
     rho, p, eps, W, h = 0.0, 0.0, 0.0, 1.0, 1.0
     ok = False
     iters = 0

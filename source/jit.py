@@ -1,5 +1,5 @@
-"""The JIT machinery in one place: the project's Numba decorators, ``build_closure``, the
-on-disk cache directory and the compile-time patch of Numba's inliner.
+"""The JIT machinery in one place: the project's Numba decorators, ``build_closure``,
+``unowned``, the on-disk cache directory and the compile-time patch of Numba's inliner.
 
 Decorators
 ----------
@@ -16,6 +16,10 @@ and root-finder stopping tests live in the kernels.
 
 ``build_closure(body, name, **options)`` compiles one Python function under a new name (the
 serial and parallel builds of one driver body, or one build per scheme of a closure).
+
+``unowned(bundle)`` (compiled code): a flat tuple with its arrays as views that hold no
+reference, so that binding it (every inlined call in a loop) costs no atomic reference
+count; the serial RK4 driver applies it to its bundles on entry.
 
 Cache directory
 ---------------

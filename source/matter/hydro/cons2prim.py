@@ -379,6 +379,9 @@ def cons_to_prim_point(D, Sr, tau, gamma_rr, eos, atm, method, p_guess, tol, max
             Sr = Sr * math.sqrt(S2_max / S2)
             S2 = S2_max
 
+    # defined on every path: inside a prange loop, a variable that Numba cannot prove
+    # written before read in every iteration (here: if neither solver below ran) is shared
+    # between the threads, a data race (NumbaParallelSafetyWarning at compile time)
     rho, p, eps, W, h = 0.0, 0.0, 0.0, 1.0, 1.0
     ok = False
     iters = 0

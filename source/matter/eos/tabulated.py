@@ -125,8 +125,9 @@ FACE_INVERSE_HEADER = 7
 #: (the state with no further work), 1 where they do not (``t``, then a Newton step).
 _FACE_PIECE_LENGTH = 28
 FACE_PIECE_FLOATS = 1 + 2 * _FACE_PIECE_LENGTH
-#: Offsets in a piece: the flag and the three direct quintics.
-FACE_PIECE_FLAG = 9
+#: Offsets in a piece: the quintic of ``t``, the grid cell, the flag and the three direct
+#: quintics (after the piece's start and 1 / width at 0 and 1).
+_FACE_T, _FACE_CELL, FACE_PIECE_FLAG = 2, 8, 9
 _FACE_Q, _FACE_EPS, _FACE_GAMMA = 10, 16, 22
 #: Relative error (sampled) of ``P / rho``, ``eps`` and ``Gamma`` from the direct quintics
 #: above which a piece takes the exact path (flag 1).
@@ -268,7 +269,7 @@ def table_face_cold_state(press, table):
     hybrid table kind (whose face density is reconstructed through the cold pressure).
 
     A uniform ``ln P`` index gives the bin and the grid node in it the piece
-    (:func:`_face_inverse`). On the pieces not flagged at load time (97 % of them on the
+    (:func:`_face_inverse`). On the pieces not flagged at load time (98 % of them on the
     SLy table) three quintics of the position ``s`` in the piece give ``P / rho``, ``eps``
     and ``Gamma`` (within FACE_DIRECT_ROUND_OFF of the exact inverse's), and ``rho = P /
     (P / rho)``: a logarithm, one division. On the flagged ones (near neutron drip, where
@@ -296,8 +297,8 @@ def table_face_cold_state(press, table):
     if data[j + FACE_PIECE_FLAG] == 0.0:          # the direct quintics
         return (press / _piece_quintic(data, j + _FACE_Q, s), press,
                 _piece_quintic(data, j + _FACE_EPS, s), _piece_quintic(data, j + _FACE_GAMMA, s))
-    t = min(max(_piece_quintic(data, j + 2, s), 0.0), 1.0)
-    i = int(data[j + 8])
+    t = min(max(_piece_quintic(data, j + _FACE_T, s), 0.0), 1.0)
+    i = int(data[j + _FACE_CELL])
     _, d1, d2 = _cell_cold_derivatives(i, t, table)
     inv_dx = table.table_inv_dlog
     x = table.table_log_rho_start + (i + t) / inv_dx

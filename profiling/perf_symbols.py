@@ -37,7 +37,7 @@ def compiled_functions():
 
     found = set()
     for obj in gc.get_objects():
-        if not isinstance(obj, Dispatcher):
+        if not issubclass(type(obj), Dispatcher):   # (isinstance raises on a dead proxy)
             continue
         for cres in obj.overloads.values():
             library = cres.library

@@ -621,28 +621,25 @@ def _inverse_piece(log_p_start, log_p_end, cell, coefficients, x_start, dx):
     at both ends: ``dx / d ln P = 1 / Gamma``, ``d^2 x / d ln P^2 = -Gamma' / Gamma^3`` of
     the cell's own quintic (one-sided at the grid nodes, where ``Gamma'`` jumps)."""
     width = log_p_end - log_p_start
-    c = coefficients[cell].T
     ends = []
     for log_p in (log_p_start, log_p_end):
         t = _exact_log_rho_of_log_p(log_p, cell, coefficients, x_start, dx)
-        d1 = (c[1] + t * (2.0 * c[2] + t * (3.0 * c[3] + t * (4.0 * c[4] + t * 5.0 * c[5])))
-              ) / dx
-        d2 = (2.0 * c[2] + t * (6.0 * c[3] + t * (12.0 * c[4] + t * 20.0 * c[5]))) / dx**2
-        d3 = (6.0 * c[3] + t * (24.0 * c[4] + t * 60.0 * c[5])) / dx**3
+        _, d1, d2, d3 = _cell_derivatives(t, cell, coefficients, dx)
         gamma = 1.0 + d2 / d1
         gamma_slope = (d3 * d1 - d2 * d2) / (d1 * d1)
         ends.append((t, width / (gamma * dx), -width**2 * gamma_slope / (gamma**3 * dx)))
     return _quintic_of_ends(*ends[0], *ends[1])
 
 
-def _cell_state(t, cell, coefficients, dx):
-    """``(P / rho, eps, Gamma)`` of the forward interpolant at position ``t`` in grid cell
-    ``cell`` (arrays)."""
+def _cell_derivatives(t, cell, coefficients, dx):
+    """``eps`` and its first three derivatives in ``x = ln rho`` at position ``t`` in grid
+    cell ``cell`` (arrays): the forward interpolant, at load time."""
     c = np.moveaxis(coefficients[cell], -1, 0)
     eps = c[0] + t * (c[1] + t * (c[2] + t * (c[3] + t * (c[4] + t * c[5]))))
     d1 = (c[1] + t * (2.0 * c[2] + t * (3.0 * c[3] + t * (4.0 * c[4] + t * 5.0 * c[5])))) / dx
     d2 = (2.0 * c[2] + t * (6.0 * c[3] + t * (12.0 * c[4] + t * 20.0 * c[5]))) / dx**2
-    return d1, eps, 1.0 + d2 / d1
+    d3 = (6.0 * c[3] + t * (24.0 * c[4] + t * 60.0 * c[5])) / dx**3
+    return eps, d1, d2, d3
 
 
 def _direct_pieces(log_p_start, log_p_end, cell, coefficients, x_start, dx, samples=12):
@@ -657,7 +654,8 @@ def _direct_pieces(log_p_start, log_p_end, cell, coefficients, x_start, dx, samp
         log_p = log_p_start[:, None] + width * s
         cells = np.broadcast_to(cell[:, None], log_p.shape)
         t = _exact_log_rho_of_log_p(log_p, cells, coefficients, x_start, dx)
-        return _cell_state(t, cells, coefficients, dx)
+        eps, d1, d2, _ = _cell_derivatives(t, cells, coefficients, dx)
+        return d1, eps, 1.0 + d2 / d1          # P / rho, eps, Gamma
 
     vandermonde_inverse = np.linalg.inv(np.vander(_LOBATTO, 6, increasing=True))
     quintics = [values @ vandermonde_inverse.T for values in exact(_LOBATTO)]
